@@ -1,0 +1,14 @@
+//! pgconf reads PostgreSQL's configuration files exactly as a server of a given major version
+//! (12–18) reads them, keeps every byte so that edits stay minimal, and checks the result.
+//!
+//! Layers follow the data and never point back up (see `ARCHITECTURE.md`):
+//! [`source`] (bytes, spans) → [`syntax`] (lossless trees) → [`model`] (includes, effective
+//! values, the parameter catalog, typed hba records) → [`cli`].
+//! The library never prints; the command line hands it writers.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod cli;
+pub mod model;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,214 @@
+//! All file-system access of the model goes through [`FileSystem`], so include resolution and
+//! hba `@file` expansion are pure functions that tests run over an in-memory tree ([`MemFs`]).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused with an error rather than read: a config file of more
+/// than 1 GiB is a mistake (or `/dev/zero`), and the bound keeps memory linear and finite.
+pub const MAX_FILE_SIZE: u64 = 1 << 30;
+
+/// One entry of a directory listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    pub name: OsString,
+    /// Whether the entry is a directory, following symlinks (PostgreSQL uses `stat`).
+    pub is_dir: bool,
+}
+
+/// The three questions the model asks of a file system.
+pub trait FileSystem: Sync {
+    /// The whole contents of a regular file. Directories, FIFOs and devices are refused with
+    /// an error of kind [`io::ErrorKind::InvalidInput`] instead of being opened, so that a
+    /// FIFO cannot block and `/dev/zero` cannot exhaust memory.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The entries of a directory, in no particular order.
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
+    /// Whether `path` names a directory (following symlinks).
+    fn is_dir(&self, path: &Path) -> bool;
+    /// Whether anything exists at `path` (following symlinks).
+    fn exists(&self, path: &Path) -> bool;
+}
+
+/// The real file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RealFs;
+
+impl FileSystem for RealFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let meta = std::fs::metadata(path)?;
+        if meta.is_dir() {
+            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+        }
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a regular file",
+            ));
+        }
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
+            ));
+        }
+        let file = std::fs::File::open(path)?;
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        // `take` bounds the read even if the file grows while we read it.
+        file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
+            ));
+        }
+        Ok(bytes)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path)? {
+            let entry = entry?;
+            let is_dir = std::fs::metadata(entry.path())
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
+            out.push(DirEntry {
+                name: entry.file_name(),
+                is_dir,
+            });
+        }
+        Ok(out)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+}
+
+/// An in-memory file tree for tests: absolute paths to contents; directories are implied by
+/// the files below them.
+#[derive(Debug, Default, Clone)]
+pub struct MemFs {
+    files: BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl MemFs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) a file.
+    pub fn with(mut self, path: impl Into<PathBuf>, contents: impl AsRef<[u8]>) -> Self {
+        self.insert(path, contents);
+        self
+    }
+
+    pub fn insert(&mut self, path: impl Into<PathBuf>, contents: impl AsRef<[u8]>) {
+        self.files
+            .insert(path.into(), contents.as_ref().to_vec());
+    }
+}
+
+impl FileSystem for MemFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if let Some(bytes) = self.files.get(path) {
+            return Ok(bytes.clone());
+        }
+        if self.is_dir(path) {
+            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+        }
+        Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "No such file or directory",
+        ))
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        if !self.is_dir(path) {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                "No such file or directory",
+            ));
+        }
+        let mut out: Vec<DirEntry> = Vec::new();
+        for file in self.files.keys() {
+            if let Ok(rest) = file.strip_prefix(path) {
+                let mut parts = rest.components();
+                if let Some(first) = parts.next() {
+                    let name = first.as_os_str().to_os_string();
+                    let is_dir = parts.next().is_some();
+                    if !out.iter().any(|e| e.name == name) {
+                        out.push(DirEntry { name, is_dir });
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        self.files
+            .keys()
+            .any(|f| f != path && f.starts_with(path))
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        self.files.contains_key(path) || self.is_dir(path)
+    }
+}
+
+/// The operating system's message for an I/O error, without the " (os error N)" suffix, as
+/// PostgreSQL's `%m` prints it: "No such file or directory", "Permission denied".
+pub fn os_message(err: &io::Error) -> String {
+    let text = err.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memfs_lists_files_and_implied_dirs() {
+        let fs = MemFs::new()
+            .with("/etc/pg/postgresql.conf", "a = 1")
+            .with("/etc/pg/conf.d/x.conf", "b = 2");
+        let mut names: Vec<_> = fs
+            .read_dir(Path::new("/etc/pg"))
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.name.into_string().unwrap(), e.is_dir))
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            vec![("conf.d".into(), true), ("postgresql.conf".into(), false)]
+        );
+        assert!(fs.is_dir(Path::new("/etc/pg/conf.d")));
+        assert_eq!(
+            fs.read(Path::new("/nope")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn os_message_drops_the_errno_suffix() {
+        let err = std::fs::read("/definitely/not/here").unwrap_err();
+        assert_eq!(os_message(&err), "No such file or directory");
+    }
+
+    #[test]
+    fn real_fs_refuses_directories() {
+        let err = RealFs.read(Path::new("/")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
+    }
+}

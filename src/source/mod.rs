@@ -1,0 +1,108 @@
+//! Source files: one owned copy of a file's bytes, byte spans into it, and the line index that
+//! turns a byte offset into a line and column when (and only when) something is shown to a person.
+
+mod span;
+
+pub use span::Span;
+
+use std::path::{Path, PathBuf};
+
+/// A configuration file as read from disk: its path and its exact bytes.
+///
+/// Syntax trees hold [`Span`]s into `bytes`; nothing else keeps a copy of the text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Byte offset of the start of every physical line (split on LF only, as PostgreSQL does).
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    /// Wraps `bytes` read from `path`. Files larger than `u32::MAX` bytes are refused by the
+    /// loader before they get here (see [`crate::model::fs`]).
+    pub fn new(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Self {
+        assert!(
+            u32::try_from(bytes.len()).is_ok(),
+            "source files are limited to 4 GiB"
+        );
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(
+            memchr_iter(b'\n', &bytes).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        Self {
+            path: path.into(),
+            bytes,
+            line_starts,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn len(&self) -> u32 {
+        self.bytes.len() as u32
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// The bytes a span covers.
+    pub fn slice(&self, span: Span) -> &[u8] {
+        &self.bytes[span.start as usize..span.end as usize]
+    }
+
+    /// Number of physical lines; a file that ends in LF has no extra empty last line.
+    pub fn line_count(&self) -> usize {
+        match self.line_starts.last() {
+            Some(&last) if last as usize == self.bytes.len() && last != 0 => {
+                self.line_starts.len() - 1
+            }
+            _ if self.bytes.is_empty() => 0,
+            _ => self.line_starts.len(),
+        }
+    }
+
+    /// 1-based line number of the line that holds `offset`.
+    pub fn line_of(&self, offset: u32) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(i) => i + 1,
+            Err(i) => i,
+        }
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> u32 {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.len())
+    }
+
+    /// 1-based line and 1-based column (in characters of the lossy UTF-8 display text).
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let line = self.line_of(offset);
+        let start = self.line_start(line) as usize;
+        let end = (offset as usize).min(self.bytes.len());
+        let prefix = String::from_utf8_lossy(&self.bytes[start..end]);
+        (line, prefix.chars().count() + 1)
+    }
+}
+
+/// Offsets of every `needle` byte in `haystack`.
+fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    haystack
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, &b)| (b == needle).then_some(i))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,26 @@
+use super::*;
+
+#[test]
+fn line_index_counts_lf_only() {
+    let f = SourceFile::new("x", b"a = 1\r\nb = 2\rc\nlast".to_vec());
+    assert_eq!(f.line_count(), 3);
+    assert_eq!(f.line_of(0), 1);
+    assert_eq!(f.line_of(7), 2);
+    assert_eq!(f.line_of(12), 2, "a lone CR is not a line break");
+    assert_eq!(f.line_col(16), (3, 2));
+}
+
+#[test]
+fn trailing_newline_adds_no_line() {
+    assert_eq!(SourceFile::new("x", b"a\nb\n".to_vec()).line_count(), 2);
+    assert_eq!(SourceFile::new("x", b"".to_vec()).line_count(), 0);
+    assert_eq!(SourceFile::new("x", b"\n".to_vec()).line_count(), 1);
+}
+
+#[test]
+fn columns_count_characters_of_lossy_text() {
+    let f = SourceFile::new("x", "é = 1".as_bytes().to_vec());
+    assert_eq!(f.line_col(3), (1, 3));
+    let g = SourceFile::new("x", b"\xff\xfe = 1".to_vec());
+    assert_eq!(g.line_col(3), (1, 4));
+}
