@@ -1,1 +1,575 @@
-//! (in progress)
+//! `postgresql.conf`, its included files and `postgresql.auto.conf`: the lexer of
+//! `guc-file.l` and the line grammar of `ParseConfigFp`, identical in PostgreSQL 12–18.
+//!
+//! The tree has one [`ConfLine`] per physical line (split on LF only). Each line is tiled by
+//! its pieces (indent, name, separator, value, trailing blanks, comment, newline), so
+//! [`ConfFile::print`] gives back the input byte for byte. A line the server rejects becomes
+//! [`LineItem::Invalid`] with the [`SyntaxError`] the server reports, and the next line parses
+//! on. `include` directives are ordinary settings here, as in the server's parser; the model
+//! recognises them by name.
+
+use std::borrow::Cow;
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while_m_n, take_while1};
+use nom::combinator::{opt, recognize};
+use nom::sequence::preceded;
+use nom::{IResult, Parser};
+
+use crate::source::{SourceFile, Span};
+
+/// A parsed configuration file: one entry per physical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfFile {
+    pub lines: Vec<ConfLine>,
+}
+
+/// One physical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfLine {
+    /// The line without its LF. A CR before the LF belongs here: the server treats CR as a
+    /// blank, and keeping it makes CRLF files round-trip.
+    pub span: Span,
+    /// The LF that ends the line; empty on a last line without one.
+    pub newline: Span,
+    pub item: LineItem,
+    /// `#` to the end of the line, outside quotes.
+    pub comment: Option<Span>,
+}
+
+/// What a line holds, besides its comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineItem {
+    /// Only blanks and perhaps a comment.
+    Blank,
+    /// `name [=] value`. Include directives are settings named `include`, `include_dir` or
+    /// `include_if_exists` (any case).
+    Setting(Setting),
+    /// Tokens the server rejects with "syntax error".
+    Invalid(Invalid),
+}
+
+/// `NAME [=] VALUE` (`ParseConfigFp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// An ID or QUALIFIED_ID token.
+    pub name: Token,
+    /// The optional `=`.
+    pub equals: Option<Span>,
+    /// An ID, STRING, UNQUOTED_STRING, INTEGER or REAL token, quotes included.
+    pub value: Token,
+}
+
+/// A rejected line: the tokens before the comment, and what the server said about them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invalid {
+    /// From the first to the last token of the line (comment excluded).
+    pub span: Span,
+    pub error: SyntaxError,
+}
+
+/// The server's `syntax error in file "F" line N, near …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// The offending token, or an empty span where the line ended too early.
+    pub at: Span,
+    pub near: Near,
+}
+
+/// Where the server says the syntax error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Near {
+    /// `near end of line`: a name or value is missing. The server reports the line the
+    /// setting started on.
+    EndOfLine,
+    /// `near token "T"`, T being the raw bytes of `SyntaxError::at`.
+    Token,
+}
+
+/// A token of `guc-file.l` with its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub span: Span,
+    pub kind: TokenKind,
+}
+
+/// The token kinds of `guc-file.l`, in the order flex prefers them on a tie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    Id,
+    QualifiedId,
+    String,
+    UnquotedString,
+    Integer,
+    Real,
+    Equals,
+    /// Any other single byte (`.` in the flex rules).
+    Error,
+}
+
+impl TokenKind {
+    /// Whether the token may stand as a setting's value.
+    fn is_value(self) -> bool {
+        matches!(
+            self,
+            TokenKind::Id
+                | TokenKind::String
+                | TokenKind::UnquotedString
+                | TokenKind::Integer
+                | TokenKind::Real
+        )
+    }
+}
+
+/// What a byte span of a line is, for printing and for tools that walk the leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PieceKind {
+    Blank,
+    Name,
+    Equals,
+    Value,
+    Invalid,
+    Comment,
+    Newline,
+}
+
+impl ConfFile {
+    /// Parses a whole file. Never fails.
+    pub fn parse(source: &SourceFile) -> ConfFile {
+        parse_bytes(source.bytes())
+    }
+
+    /// The input bytes, rebuilt from the pieces of every line.
+    pub fn print(&self, source: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(source.len());
+        for line in &self.lines {
+            for (_, span) in line.pieces() {
+                out.extend_from_slice(&source[span.range()]);
+            }
+        }
+        out
+    }
+
+    /// The settings of the file with their 1-based line numbers.
+    pub fn settings(&self) -> impl Iterator<Item = (usize, &Setting)> {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, line)| match &line.item {
+                LineItem::Setting(s) => Some((i + 1, s)),
+                _ => None,
+            })
+    }
+}
+
+impl ConfLine {
+    /// The spans that tile the line, in order, empty ones left out.
+    pub fn pieces(&self) -> Vec<(PieceKind, Span)> {
+        let mut pieces = Vec::with_capacity(9);
+        let mut at = self.span.start;
+        let mut push = |kind: PieceKind, span: Span, pieces: &mut Vec<(PieceKind, Span)>| {
+            if span.start > at {
+                pieces.push((PieceKind::Blank, Span::new(at, span.start)));
+            }
+            if !span.is_empty() {
+                pieces.push((kind, span));
+            }
+            at = span.end;
+        };
+        match &self.item {
+            LineItem::Blank => {}
+            LineItem::Setting(s) => {
+                push(PieceKind::Name, s.name.span, &mut pieces);
+                if let Some(eq) = s.equals {
+                    push(PieceKind::Equals, eq, &mut pieces);
+                }
+                push(PieceKind::Value, s.value.span, &mut pieces);
+            }
+            LineItem::Invalid(inv) => push(PieceKind::Invalid, inv.span, &mut pieces),
+        }
+        if let Some(comment) = self.comment {
+            push(PieceKind::Comment, comment, &mut pieces);
+        }
+        push(PieceKind::Blank, Span::empty(self.span.end), &mut pieces);
+        push(PieceKind::Newline, self.newline, &mut pieces);
+        pieces
+    }
+}
+
+impl Setting {
+    /// The value as the server stores it: quotes removed and escapes decoded for a STRING
+    /// token, the raw token otherwise.
+    pub fn value_bytes<'a>(&self, source: &'a [u8]) -> Cow<'a, [u8]> {
+        let raw = &source[self.value.span.range()];
+        match self.value.kind {
+            TokenKind::String => Cow::Owned(deescape_quoted_string(raw)),
+            _ => Cow::Borrowed(raw),
+        }
+    }
+
+    /// The name as written.
+    pub fn name_bytes<'a>(&self, source: &'a [u8]) -> &'a [u8] {
+        &source[self.name.span.range()]
+    }
+}
+
+/// Parses bytes; see [`ConfFile::parse`].
+pub fn parse_bytes(bytes: &[u8]) -> ConfFile {
+    let mut lines = Vec::with_capacity(bytes.len() / 40 + 1);
+    let mut start = 0usize;
+    while start < bytes.len() {
+        let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
+            Some(i) => (start + i, start + i + 1),
+            None => (bytes.len(), bytes.len()),
+        };
+        lines.push(parse_line(bytes, start, end, next));
+        start = next;
+    }
+    ConfFile { lines }
+}
+
+/// `ParseConfigFp` for one line: `[NAME [=] VALUE] [# comment]`.
+fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
+    let line_span = to_span(start, end);
+    let newline = to_span(end, next);
+    let content = &bytes[start..end];
+
+    // Fast path: most lines of a real postgresql.conf are blank or comments.
+    let first = content
+        .iter()
+        .position(|&b| !is_blank(b))
+        .unwrap_or(content.len());
+    if first == content.len() || content[first] == b'#' {
+        let comment = (first < content.len()).then(|| to_span(start + first, end));
+        return ConfLine {
+            span: line_span,
+            newline,
+            item: LineItem::Blank,
+            comment,
+        };
+    }
+
+    let mut tokens = [Token {
+        span: Span::default(),
+        kind: TokenKind::Error,
+    }; 4];
+    let mut count = 0;
+    let mut last_end = 0;
+    let mut comment = None;
+    let mut pos = first;
+    while pos < content.len() {
+        let b = content[pos];
+        if is_blank(b) {
+            pos += 1;
+            continue;
+        }
+        if b == b'#' {
+            comment = Some(to_span(start + pos, end));
+            break;
+        }
+        let (kind, len) = lex_token(&content[pos..]);
+        let token = Token {
+            span: to_span(start + pos, start + pos + len),
+            kind,
+        };
+        // Four tokens decide the line (name, `=`, value, the first extra one); later ones only
+        // extend an invalid line's span.
+        if count < tokens.len() {
+            tokens[count] = token;
+            count += 1;
+        }
+        last_end = token.span.end;
+        pos += len;
+    }
+
+    let item = line_item(&tokens[..count], last_end);
+    ConfLine {
+        span: line_span,
+        newline,
+        item,
+        comment,
+    }
+}
+
+/// Applies the line grammar to the first (up to four) tokens of a line whose last token ends
+/// at `last_end`.
+fn line_item(tokens: &[Token], last_end: u32) -> LineItem {
+    let extent = match tokens.first() {
+        Some(first) => Span::new(first.span.start, last_end),
+        None => return LineItem::Blank,
+    };
+    let invalid = |at: Option<&Token>| {
+        LineItem::Invalid(Invalid {
+            span: extent,
+            error: match at {
+                Some(t) => SyntaxError {
+                    at: t.span,
+                    near: Near::Token,
+                },
+                None => SyntaxError {
+                    at: Span::empty(extent.end),
+                    near: Near::EndOfLine,
+                },
+            },
+        })
+    };
+
+    let name = tokens[0];
+    if !matches!(name.kind, TokenKind::Id | TokenKind::QualifiedId) {
+        return invalid(Some(&name));
+    }
+    let mut rest = &tokens[1..];
+    let equals = match rest.first() {
+        Some(t) if t.kind == TokenKind::Equals => {
+            rest = &rest[1..];
+            Some(t.span)
+        }
+        _ => None,
+    };
+    let value = match rest.first() {
+        Some(t) if t.kind.is_value() => *t,
+        other => return invalid(other),
+    };
+    if let Some(extra) = rest.get(1) {
+        return invalid(Some(extra));
+    }
+    LineItem::Setting(Setting {
+        name,
+        equals,
+        value,
+    })
+}
+
+/// The longest token at the start of `input` (which is neither blank, `#` nor LF), with
+/// flex's tie-break: the rule listed first wins.
+fn lex_token(input: &[u8]) -> (TokenKind, usize) {
+    let b = input[0];
+    let longest = |candidates: &[(TokenKind, usize)]| {
+        // Strictly longer wins, so among equals the earlier (preferred) rule stays.
+        candidates
+            .iter()
+            .fold((TokenKind::Error, 1), |best, &(kind, len)| {
+                if len > best.1 || (best.0 == TokenKind::Error && len == best.1) {
+                    (kind, len)
+                } else {
+                    best
+                }
+            })
+    };
+    let len = |r: IResult<&[u8], &[u8]>| r.map(|(_, m)| m.len()).unwrap_or(0);
+    if is_letter(b) {
+        longest(&[
+            (TokenKind::Id, len(id(input))),
+            (TokenKind::QualifiedId, len(qualified_id(input))),
+            (TokenKind::UnquotedString, len(unquoted_string(input))),
+        ])
+    } else if b == b'\'' {
+        match quoted_string(input) {
+            Ok((_, m)) => (TokenKind::String, m.len()),
+            Err(_) => (TokenKind::Error, 1),
+        }
+    } else if b.is_ascii_digit() || b == b'.' || b == b'+' || b == b'-' {
+        longest(&[
+            (TokenKind::Integer, len(integer(input))),
+            (TokenKind::Real, len(real(input))),
+        ])
+    } else if b == b'=' {
+        (TokenKind::Equals, 1)
+    } else {
+        (TokenKind::Error, 1)
+    }
+}
+
+/// `[ \t\r]`: the blanks the lexer eats. FF, VT and NUL are not among them.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r')
+}
+
+/// `LETTER [A-Za-z_\200-\377]`
+fn is_letter(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+}
+
+/// `LETTER_OR_DIGIT [A-Za-z_0-9\200-\377]`
+fn is_letter_or_digit(b: u8) -> bool {
+    is_letter(b) || b.is_ascii_digit()
+}
+
+/// `UNIT_LETTER [a-zA-Z]`
+fn is_unit_letter(b: u8) -> bool {
+    b.is_ascii_alphabetic()
+}
+
+/// `ID {LETTER}{LETTER_OR_DIGIT}*`
+fn id(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    recognize((
+        take_while_m_n(1, 1, is_letter),
+        take_while(is_letter_or_digit),
+    ))
+    .parse(i)
+}
+
+/// `QUALIFIED_ID {ID}"."{ID}`
+fn qualified_id(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    recognize((id, tag(&b"."[..]), id)).parse(i)
+}
+
+/// `UNQUOTED_STRING {LETTER}({LETTER_OR_DIGIT}|[-._:/])*`
+fn unquoted_string(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    recognize((
+        take_while_m_n(1, 1, is_letter),
+        take_while(|b| is_letter_or_digit(b) || matches!(b, b'-' | b'.' | b'_' | b':' | b'/')),
+    ))
+    .parse(i)
+}
+
+/// `SIGN ("-"|"+")`
+fn sign(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    alt((tag(&b"-"[..]), tag(&b"+"[..]))).parse(i)
+}
+
+/// `INTEGER {SIGN}?({DIGIT}+|0x{HEXDIGIT}+){UNIT_LETTER}*`
+///
+/// The hex branch is tried first: whenever it matches it is at least as long as the decimal
+/// one (`0` followed by unit letters), which is what flex's longest match picks.
+fn integer(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    recognize((
+        opt(sign),
+        alt((
+            recognize(preceded(
+                tag(&b"0x"[..]),
+                take_while1(|b: u8| b.is_ascii_hexdigit()),
+            )),
+            take_while1(|b: u8| b.is_ascii_digit()),
+        )),
+        take_while(is_unit_letter),
+    ))
+    .parse(i)
+}
+
+/// `REAL {SIGN}?{DIGIT}*"."{DIGIT}*{EXPONENT}?` with `EXPONENT [Ee]{SIGN}?{DIGIT}+`.
+/// A lone `.` is a REAL.
+fn real(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    let digits = || take_while(|b: u8| b.is_ascii_digit());
+    let exponent = recognize((
+        alt((tag(&b"e"[..]), tag(&b"E"[..]))),
+        opt(sign),
+        take_while1(|b: u8| b.is_ascii_digit()),
+    ));
+    recognize((opt(sign), digits(), tag(&b"."[..]), digits(), opt(exponent))).parse(i)
+}
+
+/// `STRING \'([^'\\\n]|\\.|\'\')*\'`
+///
+/// Flex takes the longest match, so `'a''b'` is one string and `'a'''` ends after the third
+/// quote; a quote that is not doubled ends the scan. A string never spans lines.
+fn quoted_string(i: &[u8]) -> IResult<&[u8], &[u8]> {
+    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char));
+    if i.first() != Some(&b'\'') {
+        return Err(fail());
+    }
+    let mut pos = 1;
+    let mut last_end = None;
+    while let Some(&b) = i.get(pos) {
+        match b {
+            b'\n' => break,
+            b'\\' => match i.get(pos + 1) {
+                Some(&c) if c != b'\n' => pos += 2,
+                _ => break,
+            },
+            b'\'' => {
+                last_end = Some(pos + 1);
+                if i.get(pos + 1) == Some(&b'\'') {
+                    pos += 2;
+                } else {
+                    break;
+                }
+            }
+            _ => pos += 1,
+        }
+    }
+    match last_end {
+        Some(end) => Ok((&i[end..], &i[..end])),
+        None => Err(fail()),
+    }
+}
+
+/// The value of a STRING token as the server stores it (`DeescapeQuotedString` in 14+,
+/// `GUC_scanstr` in 12–13; the same logic).
+///
+/// The server works on a C string, so the token is cut at its first NUL byte before
+/// decoding; decoding skips the opening quote and drops the last decoded byte (normally the
+/// closing quote); the result is cut again at the first NUL (`'\0'` ends it). Escapes:
+/// `\b \f \n \r \t`, one to three octal digits, any other byte stands for itself (no `\x`);
+/// `''` is a quote.
+pub fn deescape_quoted_string(token: &[u8]) -> Vec<u8> {
+    let s = match memchr::memchr(0, token) {
+        Some(nul) => &token[..nul],
+        None => token,
+    };
+    if s.is_empty() {
+        return Vec::new();
+    }
+    let s = &s[1..];
+    let at = |i: usize| s.get(i).copied().unwrap_or(0);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        let c = s[i];
+        if c == b'\\' {
+            i += 1;
+            let e = at(i);
+            match e {
+                b'b' => out.push(0x08),
+                b'f' => out.push(0x0c),
+                b'n' => out.push(b'\n'),
+                b'r' => out.push(b'\r'),
+                b't' => out.push(b'\t'),
+                b'0'..=b'7' => {
+                    let mut value: u32 = 0;
+                    let mut k = 0;
+                    while k < 3 && matches!(at(i + k), b'0'..=b'7') {
+                        value = (value << 3) + u32::from(at(i + k) - b'0');
+                        k += 1;
+                    }
+                    i += k - 1;
+                    out.push(value as u8);
+                }
+                other => out.push(other),
+            }
+        } else if c == b'\'' && at(i + 1) == b'\'' {
+            i += 1;
+            out.push(b'\'');
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out.pop();
+    if let Some(nul) = memchr::memchr(0, &out) {
+        out.truncate(nul);
+    }
+    out
+}
+
+/// Quotes a value the way `ALTER SYSTEM` writes it into `postgresql.auto.conf`: always in
+/// single quotes, with every `'` and `\` doubled (`escape_single_quotes_ascii`).
+pub fn quote_value(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len() + 2);
+    out.push(b'\'');
+    for &b in value {
+        if b == b'\'' || b == b'\\' {
+            out.push(b);
+        }
+        out.push(b);
+    }
+    out.push(b'\'');
+    out
+}
+
+fn to_span(start: usize, end: usize) -> Span {
+    Span::new(start as u32, end as u32)
+}
+
+#[cfg(test)]
+mod tests;

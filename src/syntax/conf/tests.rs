@@ -1,0 +1,180 @@
+use super::*;
+
+fn parse(s: &[u8]) -> ConfFile {
+    parse_bytes(s)
+}
+
+/// The single item of a one-line file.
+fn item(s: &[u8]) -> LineItem {
+    let file = parse(s);
+    assert_eq!(file.lines.len(), 1, "one line expected");
+    file.lines[0].item.clone()
+}
+
+fn value_of(s: &[u8]) -> Vec<u8> {
+    match item(s) {
+        LineItem::Setting(set) => set.value_bytes(s).into_owned(),
+        other => panic!("not a setting: {other:?}"),
+    }
+}
+
+/// The raw text the server would name in `near token "…"`, or None for "near end of line".
+fn error_near(s: &[u8]) -> Option<Vec<u8>> {
+    match item(s) {
+        LineItem::Invalid(inv) => match inv.error.near {
+            Near::Token => Some(s[inv.error.at.range()].to_vec()),
+            Near::EndOfLine => None,
+        },
+        other => panic!("not invalid: {other:?}"),
+    }
+}
+
+fn kinds(s: &[u8]) -> Vec<(TokenKind, &[u8])> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < s.len() {
+        if is_blank(s[pos]) {
+            pos += 1;
+            continue;
+        }
+        let (k, len) = lex_token(&s[pos..]);
+        out.push((k, &s[pos..pos + len]));
+        pos += len;
+    }
+    out
+}
+
+#[test]
+fn flex_tie_breaks_and_longest_match() {
+    use TokenKind::*;
+    assert_eq!(kinds(b"foo.bar"), vec![(QualifiedId, &b"foo.bar"[..])]);
+    assert_eq!(kinds(b"foo.bar.baz"), vec![(UnquotedString, &b"foo.bar.baz"[..])]);
+    assert_eq!(kinds(b"en_US.UTF-8"), vec![(UnquotedString, &b"en_US.UTF-8"[..])]);
+    assert_eq!(kinds(b"foo.1"), vec![(UnquotedString, &b"foo.1"[..])]);
+    assert_eq!(kinds(b"work_mem"), vec![(Id, &b"work_mem"[..])]);
+    assert_eq!(kinds(b"10min"), vec![(Integer, &b"10min"[..])]);
+    assert_eq!(kinds(b"0x1F"), vec![(Integer, &b"0x1F"[..])]);
+    assert_eq!(
+        kinds(b"0X1F"),
+        vec![(Integer, &b"0X"[..]), (Integer, &b"1F"[..])]
+    );
+    assert_eq!(kinds(b"1e5"), vec![(Integer, &b"1e"[..]), (Integer, &b"5"[..])]);
+    assert_eq!(kinds(b"1.5GB"), vec![(Real, &b"1.5"[..]), (Id, &b"GB"[..])]);
+    assert_eq!(kinds(b"1.0e5"), vec![(Real, &b"1.0e5"[..])]);
+    assert_eq!(kinds(b"1.5e"), vec![(Real, &b"1.5"[..]), (Id, &b"e"[..])]);
+    assert_eq!(kinds(b"."), vec![(Real, &b"."[..])]);
+    assert_eq!(kinds(b"-.5"), vec![(Real, &b"-.5"[..])]);
+    assert_eq!(kinds(b"5.5.5"), vec![(Real, &b"5.5"[..]), (Real, &b".5"[..])]);
+    assert_eq!(kinds(b"-"), vec![(Error, &b"-"[..])]);
+    assert_eq!(kinds(b"*"), vec![(Error, &b"*"[..])]);
+    assert_eq!(kinds(b"'it''s'"), vec![(String, &b"'it''s'"[..])]);
+    assert_eq!(kinds(b"'a'''"), vec![(String, &b"'a'''"[..])]);
+    assert_eq!(kinds(b"'a''"), vec![(String, &b"'a'"[..]), (Error, &b"'"[..])]);
+    assert_eq!(
+        kinds("héllo".as_bytes()),
+        vec![(Id, "héllo".as_bytes())],
+        "bytes 0x80-0xff are letters"
+    );
+}
+
+#[test]
+fn settings_with_and_without_equals() {
+    let s = b"work_mem 8MB";
+    match item(s) {
+        LineItem::Setting(set) => {
+            assert_eq!(set.name_bytes(s), b"work_mem");
+            assert_eq!(set.equals, None);
+            assert_eq!(&*set.value_bytes(s), b"8MB");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(value_of(b"Work_Mem=8MB#c"), b"8MB");
+    assert_eq!(value_of(b"include = 'x.conf'"), b"x.conf");
+    assert_eq!(value_of(b"application_name = a#b"), b"a");
+}
+
+#[test]
+fn syntax_errors_name_the_token_the_server_names() {
+    assert_eq!(error_near(b"work_mem = 1.5MB"), Some(b"MB".to_vec()));
+    assert_eq!(error_near(b"work_mem = 8MB = 9MB"), Some(b"=".to_vec()));
+    assert_eq!(error_near(b"a = 1 b = 2"), Some(b"b".to_vec()));
+    assert_eq!(error_near(b"work_mem ="), None);
+    assert_eq!(error_near(b"work_mem"), None);
+    assert_eq!(error_near(b"work-mem = 1"), Some(b"work-mem".to_vec()));
+    assert_eq!(error_near(b"a.b.c = 1"), Some(b"a.b.c".to_vec()));
+    assert_eq!(error_near(b"1abc = 1"), Some(b"1abc".to_vec()));
+    assert_eq!(error_near(b"search_path = foo.bar"), Some(b"foo.bar".to_vec()));
+    assert_eq!(error_near(b"listen_addresses = *"), Some(b"*".to_vec()));
+    assert_eq!(error_near(b"x = 'unterminated"), Some(b"'".to_vec()));
+    assert_eq!(error_near(b"x = \x0c"), Some(b"\x0c".to_vec()));
+    assert_eq!(error_near(b"x = 1\rb = 2"), Some(b"b".to_vec()), "a lone CR is a blank");
+}
+
+#[test]
+fn quoted_strings_decode_like_the_server() {
+    assert_eq!(value_of(b"x = 'it''s'"), b"it's");
+    assert_eq!(value_of(br"x = 'a\101b'"), b"aAb");
+    assert_eq!(value_of(br"x = 'a\x41b'"), b"ax41b");
+    assert_eq!(value_of(br"x = 'a\0b'"), b"a");
+    assert_eq!(value_of(br"x = 'tab\there'"), b"tab\there");
+    assert_eq!(value_of(br"x = 'q\'q'"), b"q'q");
+    assert_eq!(value_of(br"x = 'back\\slash'"), br"back\slash");
+    assert_eq!(value_of(b"x = ''"), b"");
+    assert_eq!(value_of(b"x = '#not a comment'"), b"#not a comment");
+    // A raw NUL ends the C string; the byte before it is dropped as if it were the quote.
+    assert_eq!(value_of(b"x = 'ab\x00cd'"), b"a");
+}
+
+#[test]
+fn quoting_for_alter_system_doubles_quotes_and_backslashes() {
+    assert_eq!(quote_value(br"it's \ x"), br"'it''s \\ x'".to_vec());
+    assert_eq!(deescape_quoted_string(&quote_value(br"it's \ x")), br"it's \ x");
+}
+
+#[test]
+fn lines_split_on_lf_only_and_keep_every_byte() {
+    let input: &[u8] = b"\xef\xbb\xbfwork_mem = 1MB\r\n# comment\n\n  bad line here  # c\r\nx = 'a\rb'\nlast = 1";
+    let file = parse(input);
+    assert_eq!(file.lines.len(), 6);
+    assert_eq!(file.print(input), input);
+    assert!(matches!(file.lines[3].item, LineItem::Invalid(_)));
+    assert!(file.lines[3].comment.is_some());
+    assert!(file.lines[5].newline.is_empty());
+}
+
+#[test]
+fn pieces_tile_each_line() {
+    let input: &[u8] = b"  name\t=\t'v' \t# c \r\nbad = = \n#x\n\n";
+    let file = parse(input);
+    for line in &file.lines {
+        let mut at = line.span.start;
+        for (_, span) in line.pieces() {
+            assert_eq!(span.start, at, "gap or overlap in {line:?}");
+            at = span.end;
+        }
+        assert_eq!(at, line.newline.end.max(line.span.end));
+    }
+}
+
+#[test]
+fn bom_is_part_of_the_first_name() {
+    let input = b"\xef\xbb\xbfwork_mem = 1MB";
+    match item(input) {
+        LineItem::Setting(s) => assert_eq!(s.name_bytes(input), b"\xef\xbb\xbfwork_mem"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn arbitrary_bytes_round_trip() {
+    // A cheap deterministic fuzz: every byte value in many positions.
+    let mut input = Vec::new();
+    for i in 0..4096u32 {
+        input.push((i.wrapping_mul(2654435761) >> 13) as u8);
+        if i % 37 == 0 {
+            input.push(b'\n');
+        }
+    }
+    let file = parse(&input);
+    assert_eq!(file.print(&input), input);
+}
