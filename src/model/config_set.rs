@@ -1,1 +1,740 @@
-//! (in progress)
+//! The configuration one server reads: `postgresql.conf` with its includes expanded in
+//! place, then `postgresql.auto.conf`, evaluated the way `ProcessConfigFileInternal` (guc.c,
+//! guc-file.l before 16) does on a fresh start.
+//!
+//! [`ConfigSet::items`] is the server's list of name/value pairs in order — the rows of
+//! `pg_file_settings` — with file-level errors (syntax errors, missing includes, recursion)
+//! as items of their own. [`ConfigSet::startup`] says whether a server would start with
+//! these files and, if so, what `postgres -C` prints for every parameter named in them.
+
+mod paths;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::model::catalog::Catalog;
+use crate::model::fs::{FileSystem, os_message};
+use crate::model::value::check_value;
+use crate::model::version::PgVersion;
+use crate::source::{SourceFile, Span};
+use crate::syntax::conf::{ConfFile, LineItem, Near, Setting};
+
+pub use paths::canonicalize_path;
+
+/// Index of a file in [`ConfigSet::files`].
+pub type FileId = usize;
+
+/// `CONF_FILE_MAX_DEPTH`: the main file is depth 0; an include deeper than this fails.
+pub const MAX_INCLUDE_DEPTH: u32 = 10;
+
+/// The server gives up on a file after this many syntax errors.
+const MAX_SYNTAX_ERRORS_PER_FILE: u32 = 100;
+
+/// Where `postgresql.auto.conf` comes from.
+#[derive(Debug, Clone, Default)]
+pub enum AutoConf {
+    /// `postgresql.auto.conf` in the data directory, if it exists there.
+    #[default]
+    Discover,
+    /// This file (a missing file is an error of the tool, reported by the caller).
+    File(PathBuf),
+    /// No auto file.
+    None,
+}
+
+/// How to load a configuration set.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub version: PgVersion,
+    pub auto: AutoConf,
+}
+
+/// A configuration file that was read.
+#[derive(Debug, Clone)]
+pub struct ConfSource {
+    /// The path as the server resolves it (absolute; canonical as the version does it).
+    pub path: PathBuf,
+    pub source: SourceFile,
+    pub tree: ConfFile,
+    /// Include depth: the main file and the auto file are 0.
+    pub depth: u32,
+    /// The directive that included this file: (file, 1-based line).
+    pub included_from: Option<(FileId, u32)>,
+}
+
+/// One entry of the server's list: a setting, or an error that is recorded as a row of its
+/// own.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub file: FileId,
+    /// 1-based line the server reports.
+    pub line: u32,
+    pub kind: ItemKind,
+    /// Whether `pg_file_settings` lists it: the view stops reading a file at its first syntax
+    /// error, a server start reads on.
+    pub in_view: bool,
+    /// An earlier entry of a byte-identical name that a later one overrides; never validated.
+    pub ignored: bool,
+    /// Whether a fresh server applies it.
+    pub applied: bool,
+    /// The view's `error` column.
+    pub error: Option<String>,
+}
+
+/// What an [`Item`] is.
+#[derive(Debug, Clone)]
+pub enum ItemKind {
+    /// `name = value` (de-quoted).
+    Setting {
+        name: Vec<u8>,
+        value: Vec<u8>,
+        /// The setting's tokens in `file`.
+        setting: Setting,
+    },
+    /// A file-level error: `name` and `setting` are NULL in the view.
+    FileError { span: Option<Span> },
+}
+
+/// A message the server logs while loading, with the place it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadMessage {
+    pub file: FileId,
+    pub line: u32,
+    /// Where in `file` the problem is, when known.
+    pub span: Option<Span>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+}
+
+/// Whether a fresh server starts with these files.
+#[derive(Debug, Clone, Default)]
+pub struct Startup {
+    pub ok: bool,
+    /// `postgres -C NAME` for every name in the files (as written), when `ok`.
+    pub values: BTreeMap<String, String>,
+    /// Every error a server start would log, in order (all syntax errors, not just the
+    /// first of each file).
+    pub errors: Vec<LoadMessage>,
+}
+
+/// A loaded and evaluated configuration.
+#[derive(Debug, Clone)]
+pub struct ConfigSet {
+    pub version: PgVersion,
+    pub files: Vec<ConfSource>,
+    pub main: FileId,
+    pub auto: Option<FileId>,
+    /// The data directory used to find `postgresql.auto.conf`.
+    pub data_dir: PathBuf,
+    pub items: Vec<Item>,
+    pub startup: Startup,
+}
+
+/// A failure of the tool (the main file cannot be read), as opposed to problems in the files,
+/// which are items and messages.
+#[derive(Debug)]
+pub struct LoadError {
+    pub path: PathBuf,
+    pub error: std::io::Error,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "could not read {}: {}",
+            self.path.display(),
+            os_message(&self.error)
+        )
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl ConfigSet {
+    /// Reads `main` and everything it includes, then the auto file, and evaluates them.
+    pub fn load(
+        fs: &dyn FileSystem,
+        main: &Path,
+        options: &LoadOptions,
+    ) -> Result<ConfigSet, LoadError> {
+        let version = options.version;
+        let main_path = paths::absolute(main, version);
+        let bytes = fs.read(&main_path).map_err(|error| LoadError {
+            path: main.to_path_buf(),
+            error,
+        })?;
+        let mut loader = Loader {
+            fs,
+            version,
+            files: Vec::new(),
+            items: Vec::new(),
+            errors: Vec::new(),
+        };
+        let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
+        loader.parse_file(main_id, true);
+
+        let main_dir = main_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let data_dir = loader
+            .last_setting(b"data_directory")
+            .map(|v| paths::resolve(&main_dir, &v, version))
+            .filter(|dir| fs.is_dir(dir))
+            .unwrap_or_else(|| main_dir.clone());
+
+        // The server reads the auto file only when the main file parsed cleanly.
+        let main_ok = loader.errors.is_empty();
+        let auto_path = match &options.auto {
+            AutoConf::Discover => Some(data_dir.join("postgresql.auto.conf")),
+            AutoConf::File(path) => Some(paths::absolute(path, version)),
+            AutoConf::None => None,
+        };
+        let mut auto = None;
+        if let (true, Some(path)) = (main_ok, auto_path) {
+            match fs.read(&path) {
+                Ok(bytes) => {
+                    let id = loader.add_file(path, bytes, 0, None);
+                    loader.parse_file(id, true);
+                    auto = Some(id);
+                }
+                Err(error) if matches!(options.auto, AutoConf::File(_)) => {
+                    return Err(LoadError { path, error });
+                }
+                Err(_) => {}
+            }
+        }
+
+        let mut set = ConfigSet {
+            version,
+            files: loader.files,
+            main: main_id,
+            auto,
+            data_dir,
+            items: loader.items,
+            startup: Startup {
+                ok: false,
+                values: BTreeMap::new(),
+                errors: loader.errors,
+            },
+        };
+        set.evaluate();
+        Ok(set)
+    }
+
+    /// The rows of `pg_file_settings`.
+    pub fn view_rows(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|item| item.in_view)
+    }
+
+    /// The folder of the main file: paths are shown relative to it.
+    pub fn main_dir(&self) -> &Path {
+        self.files[self.main]
+            .path
+            .parent()
+            .unwrap_or_else(|| Path::new("/"))
+    }
+
+    /// A file's path for people: relative to the main file's folder when below it.
+    pub fn display_path(&self, file: FileId) -> String {
+        paths::display_relative(&self.files[file].path, self.main_dir())
+    }
+
+    /// The setting items that take effect, by lowercase name: the last entry of each name.
+    pub fn effective(&self) -> HashMap<Vec<u8>, &Item> {
+        let catalog = Catalog::get(self.version);
+        let mut out = HashMap::new();
+        for item in &self.items {
+            if let ItemKind::Setting { name, .. } = &item.kind {
+                let key = match catalog.lookup(name) {
+                    Some(param) => param.name().to_ascii_lowercase().into_bytes(),
+                    None => name.to_ascii_lowercase(),
+                };
+                out.insert(key, item);
+            }
+        }
+        out
+    }
+
+    /// `ProcessConfigFileInternal` on a fresh start: names first (all-or-nothing), then
+    /// values, last entry of a name winning.
+    fn evaluate(&mut self) {
+        let catalog = Catalog::get(self.version);
+        let mut failed = !self.startup.errors.is_empty();
+
+        // Names. A known parameter seen again makes every earlier entry with a
+        // byte-identical name "ignored" (guc.c compares with strcmp, not case-folded).
+        let mut seen = vec![false; self.items.len()];
+        let mut seen_params: HashMap<&str, ()> = HashMap::new();
+        let mut unknown = Vec::new();
+        for i in 0..self.items.len() {
+            let ItemKind::Setting { name, .. } = &self.items[i].kind else {
+                continue;
+            };
+            match catalog.lookup(name) {
+                Some(param) => {
+                    if seen_params.insert(param.name(), ()).is_some() {
+                        let name = name.clone();
+                        for j in 0..i {
+                            if let ItemKind::Setting { name: earlier, .. } = &self.items[j].kind
+                                && *earlier == name
+                            {
+                                seen[j] = true;
+                            }
+                        }
+                    }
+                }
+                None if name.contains(&b'.') => {}
+                None => unknown.push(i),
+            }
+        }
+        for (item, ignored) in self.items.iter_mut().zip(seen) {
+            item.ignored = ignored;
+        }
+        for &i in &unknown {
+            let item = &mut self.items[i];
+            item.error = Some("unrecognized configuration parameter".into());
+            if let ItemKind::Setting { name, setting, .. } = &item.kind {
+                self.startup.errors.push(LoadMessage {
+                    file: item.file,
+                    line: item.line,
+                    span: Some(setting.name.span),
+                    message: format!(
+                        "unrecognized configuration parameter \"{}\" in file \"{}\" line {}",
+                        String::from_utf8_lossy(name),
+                        paths::display_relative(&self.files[item.file].path, self.main_dir()),
+                        item.line
+                    ),
+                    detail: None,
+                    hint: None,
+                });
+            }
+        }
+        failed |= !unknown.is_empty();
+        if failed {
+            // Nothing is applied when a file has errors or names an unknown parameter.
+            self.startup.ok = false;
+            return;
+        }
+
+        // Values, in list order; ignored entries are skipped.
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        let mut shown: HashMap<Vec<u8>, String> = HashMap::new();
+        for item in &mut self.items {
+            let ItemKind::Setting {
+                name,
+                value,
+                setting,
+            } = &item.kind
+            else {
+                continue;
+            };
+            if item.ignored {
+                continue;
+            }
+            let result = match catalog.lookup(name) {
+                Some(param) => check_value(param, value, self.version)
+                    .map(|v| (param.name().to_ascii_lowercase().into_bytes(), v)),
+                // Custom placeholders (`ext.name`) take any value.
+                None => Ok((
+                    name.to_ascii_lowercase(),
+                    String::from_utf8_lossy(value).into_owned(),
+                )),
+            };
+            match result {
+                Ok((key, shown_value)) => {
+                    item.applied = true;
+                    shown.insert(key, shown_value);
+                }
+                Err(err) => {
+                    item.error = Some("setting could not be applied".into());
+                    failed = true;
+                    self.startup.errors.push(LoadMessage {
+                        file: item.file,
+                        line: item.line,
+                        span: Some(setting.value.span),
+                        message: err.message,
+                        detail: err.detail,
+                        hint: err.hint,
+                    });
+                }
+            }
+        }
+        if failed {
+            for item in &mut self.items {
+                item.applied = false;
+            }
+            self.startup.ok = false;
+            return;
+        }
+        for item in &self.items {
+            if let ItemKind::Setting { name, .. } = &item.kind {
+                let key = match catalog.lookup(name) {
+                    Some(param) => param.name().to_ascii_lowercase().into_bytes(),
+                    None => name.to_ascii_lowercase(),
+                };
+                if let Some(v) = shown.get(&key) {
+                    values.insert(String::from_utf8_lossy(name).into_owned(), v.clone());
+                }
+            }
+        }
+        self.startup.ok = true;
+        self.startup.values = values;
+    }
+}
+
+/// Reads files and builds the item list (`ParseConfigFile`, `ParseConfigFp`,
+/// `ParseConfigDirectory`).
+struct Loader<'a> {
+    fs: &'a dyn FileSystem,
+    version: PgVersion,
+    files: Vec<ConfSource>,
+    items: Vec<Item>,
+    errors: Vec<LoadMessage>,
+}
+
+impl Loader<'_> {
+    fn add_file(
+        &mut self,
+        path: PathBuf,
+        bytes: Vec<u8>,
+        depth: u32,
+        included_from: Option<(FileId, u32)>,
+    ) -> FileId {
+        let source = SourceFile::new(path.clone(), bytes);
+        let tree = ConfFile::parse(&source);
+        self.files.push(ConfSource {
+            path,
+            source,
+            tree,
+            depth,
+            included_from,
+        });
+        self.files.len() - 1
+    }
+
+    /// The last value given to `name` so far (case-insensitive), de-quoted.
+    fn last_setting(&self, name: &[u8]) -> Option<Vec<u8>> {
+        self.items.iter().rev().find_map(|item| match &item.kind {
+            ItemKind::Setting { name: n, value, .. } if n.eq_ignore_ascii_case(name) => {
+                Some(value.clone())
+            }
+            _ => None,
+        })
+    }
+
+    fn display(&self, path: &Path) -> String {
+        paths::display_relative(path, self.main_dir())
+    }
+
+    fn main_dir(&self) -> &Path {
+        self.files
+            .first()
+            .and_then(|f| f.path.parent())
+            .unwrap_or_else(|| Path::new("/"))
+    }
+
+    /// `ParseConfigFp`: the lines of one file, includes processed where they stand.
+    /// `in_view` is false once an including file's view reading has stopped.
+    fn parse_file(&mut self, file: FileId, in_view: bool) {
+        let mut in_view = in_view;
+        let mut syntax_errors = 0;
+        let depth = self.files[file].depth;
+        let line_count = self.files[file].tree.lines.len();
+        for index in 0..line_count {
+            let line_no = index as u32 + 1;
+            let line = &self.files[file].tree.lines[index];
+            match &line.item {
+                LineItem::Blank => {}
+                LineItem::Invalid(invalid) => {
+                    let invalid = *invalid;
+                    let source = &self.files[file].source;
+                    // "near end of line" is reported on the line before the lexer's line
+                    // counter, which has already moved on; at end of file without a final
+                    // newline it has not, so the server names the line before.
+                    let reported_line = if invalid.error.near == Near::EndOfLine
+                        && line.newline.is_empty()
+                    {
+                        line_no.saturating_sub(1)
+                    } else {
+                        line_no
+                    };
+                    let message = match invalid.error.near {
+                        Near::EndOfLine => format!(
+                            "syntax error in file \"{}\" line {}, near end of line",
+                            self.display(&self.files[file].path),
+                            reported_line
+                        ),
+                        Near::Token => format!(
+                            "syntax error in file \"{}\" line {}, near token \"{}\"",
+                            self.display(&self.files[file].path),
+                            reported_line,
+                            c_string_lossy(source.slice(invalid.error.at))
+                        ),
+                    };
+                    self.push_error(
+                        file,
+                        reported_line,
+                        Some(invalid.error.at),
+                        "syntax error",
+                        message,
+                        in_view,
+                    );
+                    // The view gives up on the file at its first syntax error; a server
+                    // start reads on, up to 100 of them.
+                    in_view = false;
+                    syntax_errors += 1;
+                    if syntax_errors >= MAX_SYNTAX_ERRORS_PER_FILE {
+                        self.errors.push(LoadMessage {
+                            file,
+                            line: reported_line,
+                            span: None,
+                            message: format!(
+                                "too many syntax errors found, abandoning file \"{}\"",
+                                self.display(&self.files[file].path)
+                            ),
+                            detail: None,
+                            hint: None,
+                        });
+                        break;
+                    }
+                }
+                LineItem::Setting(setting) => {
+                    let setting = *setting;
+                    let source = &self.files[file].source;
+                    let name = setting.name_bytes(source.bytes()).to_vec();
+                    let value = setting.value_bytes(source.bytes()).into_owned();
+                    if name.eq_ignore_ascii_case(b"include_dir") {
+                        self.include_dir(file, line_no, &setting, &value, depth + 1, in_view);
+                    } else if name.eq_ignore_ascii_case(b"include_if_exists") {
+                        self.include_file(file, line_no, &setting, &value, false, depth + 1, in_view);
+                    } else if name.eq_ignore_ascii_case(b"include") {
+                        self.include_file(file, line_no, &setting, &value, true, depth + 1, in_view);
+                    } else {
+                        self.items.push(Item {
+                            file,
+                            line: line_no,
+                            kind: ItemKind::Setting {
+                                name,
+                                value,
+                                setting,
+                            },
+                            in_view,
+                            ignored: false,
+                            applied: false,
+                            error: None,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn push_error(
+        &mut self,
+        file: FileId,
+        line: u32,
+        span: Option<Span>,
+        column: &str,
+        message: String,
+        in_view: bool,
+    ) {
+        self.items.push(Item {
+            file,
+            line,
+            kind: ItemKind::FileError { span },
+            in_view,
+            ignored: false,
+            applied: false,
+            error: Some(column.to_string()),
+        });
+        self.errors.push(LoadMessage {
+            file,
+            line,
+            span,
+            message,
+            detail: None,
+            hint: None,
+        });
+    }
+
+    /// `ParseConfigFile`: `include` (strict) and `include_if_exists`.
+    #[allow(clippy::too_many_arguments)]
+    fn include_file(
+        &mut self,
+        calling: FileId,
+        line: u32,
+        setting: &Setting,
+        target: &[u8],
+        strict: bool,
+        depth: u32,
+        in_view: bool,
+    ) {
+        let span = Some(setting.value.span);
+        if is_all_blank(target) {
+            let message = format!(
+                "empty configuration file name: \"{}\"",
+                String::from_utf8_lossy(target)
+            );
+            self.push_error(calling, line, span, "empty configuration file name", message, in_view);
+            return;
+        }
+        if depth > MAX_INCLUDE_DEPTH {
+            let message = format!(
+                "could not open configuration file \"{}\": maximum nesting depth exceeded",
+                String::from_utf8_lossy(target)
+            );
+            self.push_error(calling, line, span, "nesting depth exceeded", message, in_view);
+            return;
+        }
+        let calling_path = self.files[calling].path.clone();
+        let calling_dir = calling_path.parent().unwrap_or_else(|| Path::new("/"));
+        let path = paths::resolve(calling_dir, target, self.version);
+        if path == calling_path {
+            let message = format!(
+                "configuration file recursion in \"{}\"",
+                self.display(&calling_path)
+            );
+            self.push_error(calling, line, span, "configuration file recursion", message, in_view);
+            return;
+        }
+        self.open_and_parse(calling, line, span, path, strict, depth, in_view);
+    }
+
+    /// Opens an included file and parses it, or records why it could not be opened.
+    #[allow(clippy::too_many_arguments)]
+    fn open_and_parse(
+        &mut self,
+        calling: FileId,
+        line: u32,
+        span: Option<Span>,
+        path: PathBuf,
+        strict: bool,
+        depth: u32,
+        in_view: bool,
+    ) -> bool {
+        match self.fs.read(&path) {
+            Ok(bytes) => {
+                let id = self.add_file(path, bytes, depth, Some((calling, line)));
+                let errors_before = self.errors.len();
+                self.parse_file(id, in_view);
+                self.errors.len() == errors_before
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::IsADirectory => {
+                // fopen() succeeds on a directory and the lexer then fails on the read.
+                let message = format!(
+                    "input in flex scanner failed at file \"{}\" line 1",
+                    self.display(&path)
+                );
+                self.push_error(calling, line, span, "input in flex scanner failed", message, in_view);
+                false
+            }
+            Err(_) if !strict => true,
+            Err(err) => {
+                let shown = self.display(&path);
+                let message = format!(
+                    "could not open configuration file \"{shown}\": {}",
+                    os_message(&err)
+                );
+                let column = format!("could not open file \"{shown}\"");
+                self.push_error(calling, line, span, &column, message, in_view);
+                false
+            }
+        }
+    }
+
+    /// `ParseConfigDirectory`: the `.conf` files of a folder, in byte order, each a strict
+    /// include one level deeper than the directive.
+    fn include_dir(
+        &mut self,
+        calling: FileId,
+        line: u32,
+        setting: &Setting,
+        target: &[u8],
+        depth: u32,
+        in_view: bool,
+    ) {
+        let span = Some(setting.value.span);
+        if is_all_blank(target) {
+            let message = format!(
+                "empty configuration directory name: \"{}\"",
+                String::from_utf8_lossy(target)
+            );
+            self.push_error(calling, line, span, "empty configuration directory name", message, in_view);
+            return;
+        }
+        let calling_path = self.files[calling].path.clone();
+        let calling_dir = calling_path.parent().unwrap_or_else(|| Path::new("/"));
+        let dir = paths::resolve(calling_dir, target, self.version);
+        let entries = match self.fs.read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(err) => {
+                let shown = self.display(&dir);
+                let message = format!(
+                    "could not open configuration directory \"{shown}\": {}",
+                    os_message(&err)
+                );
+                let column = format!("could not open directory \"{shown}\"");
+                self.push_error(calling, line, span, &column, message, in_view);
+                return;
+            }
+        };
+        let mut files: Vec<PathBuf> = entries
+            .into_iter()
+            .filter(|e| is_included_conf_name(paths::os_bytes(&e.name).as_ref()) && !e.is_dir)
+            .map(|e| paths::canonicalize_path(&dir.join(&e.name), self.version))
+            .collect();
+        files.sort_by(|a, b| paths::os_bytes(a.as_os_str()).cmp(&paths::os_bytes(b.as_os_str())));
+        for path in files {
+            if depth > MAX_INCLUDE_DEPTH {
+                let message = format!(
+                    "could not open configuration file \"{}\": maximum nesting depth exceeded",
+                    self.display(&path)
+                );
+                self.push_error(calling, line, span, "nesting depth exceeded", message, in_view);
+                return;
+            }
+            if path == calling_path {
+                let message = format!(
+                    "configuration file recursion in \"{}\"",
+                    self.display(&calling_path)
+                );
+                self.push_error(calling, line, span, "configuration file recursion", message, in_view);
+                return;
+            }
+            // The first file that fails ends the directory.
+            if !self.open_and_parse(calling, line, span, path, true, depth, in_view) {
+                return;
+            }
+        }
+    }
+}
+
+/// `include_dir` keeps names of at least 6 bytes that do not start with `.` and end in
+/// exactly `.conf`.
+pub fn is_included_conf_name(name: &[u8]) -> bool {
+    name.len() >= 6 && name[0] != b'.' && name.ends_with(b".conf")
+}
+
+/// `strspn(name, " \t\r\n") == strlen(name)`: the server's test for an empty file name.
+fn is_all_blank(name: &[u8]) -> bool {
+    let name = match memchr::memchr(0, name) {
+        Some(nul) => &name[..nul],
+        None => name,
+    };
+    name.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Bytes as the server prints a C string: up to the first NUL, lossy UTF-8.
+fn c_string_lossy(bytes: &[u8]) -> String {
+    let bytes = match memchr::memchr(0, bytes) {
+        Some(nul) => &bytes[..nul],
+        None => bytes,
+    };
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,323 @@
+//! `pgconf show`: what a server of a given version reads from a config file, as the rows of
+//! its own views (`pg_file_settings`, `pg_hba_file_rules`, `pg_ident_file_mappings`).
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+
+use super::Status;
+use super::args::{FileKind, ShowArgs, ShowFormat};
+use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
+use crate::model::fs::{FileSystem, RealFs, os_message};
+use crate::model::hba::{HbaOptions, load_hba};
+use crate::model::ident::load_ident;
+use crate::model::version::PgVersion;
+
+pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Status> {
+    let fs = RealFs;
+    let kind = args.kind.unwrap_or_else(|| guess_kind(&args.file));
+    let version = args
+        .pg_version
+        .or_else(|| detect_version(&fs, &args.file))
+        .unwrap_or_default();
+    if !fs.exists(&args.file) {
+        writeln!(
+            err,
+            "pgconf: could not read {}: No such file or directory",
+            args.file.display()
+        )?;
+        return Ok(Status::Failure);
+    }
+    match kind {
+        FileKind::Conf => show_conf(&fs, args, version, out, err),
+        FileKind::Hba => {
+            let opts = HbaOptions::default();
+            match load_hba(&fs, &args.file, version, &opts) {
+                Ok(hba) => {
+                    let rows = hba.view_rows();
+                    match args.format {
+                        ShowFormat::Json => write_json(out, &ViewJson { kind: "hba", pg_version: version.major(), rows })?,
+                        ShowFormat::Table => write_table(out, rows)?,
+                    }
+                    Ok(Status::Success)
+                }
+                Err(e) => {
+                    writeln!(err, "pgconf: {e}")?;
+                    Ok(Status::Failure)
+                }
+            }
+        }
+        FileKind::Ident => match load_ident(&fs, &args.file, version) {
+            Ok(ident) => {
+                let rows = ident.view_rows();
+                match args.format {
+                    ShowFormat::Json => write_json(out, &ViewJson { kind: "ident", pg_version: version.major(), rows })?,
+                    ShowFormat::Table => write_table(out, rows)?,
+                }
+                Ok(Status::Success)
+            }
+            Err(e) => {
+                writeln!(err, "pgconf: {e}")?;
+                Ok(Status::Failure)
+            }
+        },
+    }
+}
+
+/// `show` output for hba and ident: the view's rows.
+#[derive(Serialize)]
+struct ViewJson<'a, R: Serialize> {
+    kind: &'static str,
+    pg_version: u8,
+    rows: &'a [R],
+}
+
+/// The kind a file name suggests.
+pub fn guess_kind(path: &Path) -> FileKind {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.contains("hba") {
+        FileKind::Hba
+    } else if name.contains("ident") {
+        FileKind::Ident
+    } else {
+        FileKind::Conf
+    }
+}
+
+/// The version of the cluster a file belongs to: a `PG_VERSION` file beside it (a data
+/// directory), else a Debian-style `/etc/postgresql/N/<cluster>/` folder.
+pub fn detect_version(fs: &dyn FileSystem, file: &Path) -> Option<PgVersion> {
+    let dir = file.parent()?;
+    if let Ok(bytes) = fs.read(&dir.join("PG_VERSION"))
+        && let Ok(v) = String::from_utf8_lossy(&bytes).parse()
+    {
+        return Some(v);
+    }
+    let cluster_parent = dir.parent()?;
+    let grand = cluster_parent.parent()?;
+    if grand.file_name()? == "postgresql" {
+        return cluster_parent.file_name()?.to_str()?.parse().ok();
+    }
+    None
+}
+
+#[derive(Serialize)]
+struct ConfJson<'a> {
+    kind: &'static str,
+    pg_version: u8,
+    rows: Vec<ConfRow<'a>>,
+    startup: StartupJson,
+}
+
+/// A row of `pg_file_settings`.
+#[derive(Serialize)]
+struct ConfRow<'a> {
+    sourcefile: String,
+    sourceline: u32,
+    seqno: u32,
+    name: Option<String>,
+    setting: Option<String>,
+    applied: bool,
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct StartupJson {
+    ok: bool,
+    values: std::collections::BTreeMap<String, String>,
+    errors: Vec<MessageJson>,
+}
+
+#[derive(Serialize)]
+struct MessageJson {
+    sourcefile: String,
+    sourceline: u32,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+fn conf_rows(set: &ConfigSet) -> Vec<ConfRow<'_>> {
+    set.view_rows()
+        .enumerate()
+        .map(|(i, item)| {
+            let (name, setting) = match &item.kind {
+                ItemKind::Setting { name, value, .. } => (
+                    Some(String::from_utf8_lossy(name).into_owned()),
+                    Some(String::from_utf8_lossy(value).into_owned()),
+                ),
+                ItemKind::FileError { .. } => (None, None),
+            };
+            ConfRow {
+                sourcefile: set.display_path(item.file),
+                sourceline: item.line,
+                seqno: i as u32 + 1,
+                name,
+                setting,
+                applied: item.applied,
+                error: item.error.as_deref(),
+            }
+        })
+        .collect()
+}
+
+fn show_conf(
+    fs: &dyn FileSystem,
+    args: &ShowArgs,
+    version: PgVersion,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Status> {
+    let options = LoadOptions {
+        version,
+        auto: match &args.auto {
+            Some(path) => AutoConf::File(path.clone()),
+            None => AutoConf::Discover,
+        },
+    };
+    let set = match ConfigSet::load(fs, &args.file, &options) {
+        Ok(set) => set,
+        Err(e) => {
+            writeln!(
+                err,
+                "pgconf: could not read {}: {}",
+                e.path.display(),
+                os_message(&e.error)
+            )?;
+            return Ok(Status::Failure);
+        }
+    };
+    let rows = conf_rows(&set);
+    let startup = StartupJson {
+        ok: set.startup.ok,
+        values: set.startup.values.clone(),
+        errors: set
+            .startup
+            .errors
+            .iter()
+            .map(|m| MessageJson {
+                sourcefile: set.display_path(m.file),
+                sourceline: m.line,
+                message: m.message.clone(),
+                detail: m.detail.clone(),
+                hint: m.hint.clone(),
+            })
+            .collect(),
+    };
+    match args.format {
+        ShowFormat::Json => write_json(
+            out,
+            &ConfJson {
+                kind: "conf",
+                pg_version: version.major(),
+                rows,
+                startup,
+            },
+        )?,
+        ShowFormat::Table => {
+            write_table(out, &rows)?;
+            writeln!(out)?;
+            if startup.ok {
+                writeln!(
+                    out,
+                    "PostgreSQL {version} would start with these files."
+                )?;
+            } else {
+                let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+                writeln!(
+                    out,
+                    "{red}PostgreSQL {version} would not start with these files:{red:#}"
+                )?;
+                for m in &startup.errors {
+                    writeln!(out, "  {}:{}: {}", m.sourcefile, m.sourceline, m.message)?;
+                    if let Some(hint) = &m.hint {
+                        writeln!(out, "      hint: {hint}")?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Status::Success)
+}
+
+fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// Aligned columns from any serialisable rows: the keys of the first row are the header;
+/// `applied` rows are marked and `error` cells are red.
+fn write_table<R: Serialize>(out: &mut dyn Write, rows: &[R]) -> io::Result<()> {
+    let rows: Vec<serde_json::Map<String, serde_json::Value>> = rows
+        .iter()
+        .filter_map(|r| match serde_json::to_value(r) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            _ => None,
+        })
+        .collect();
+    let Some(first) = rows.first() else {
+        return writeln!(out, "(no rows)");
+    };
+    let columns: Vec<&String> = first.keys().collect();
+    let cell = |v: Option<&serde_json::Value>| match v {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+            .collect::<Vec<_>>()
+            .join(","),
+        Some(serde_json::Value::Bool(b)) => if *b { "yes" } else { "" }.to_string(),
+        Some(other) => other.to_string(),
+    };
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cell(r.get(c.as_str()))).collect())
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(c.len())
+        })
+        .collect();
+    let bold = Style::new().bold();
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let header: Vec<String> = columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, w)| format!("{c:<w$}"))
+        .collect();
+    writeln!(out, "{bold}{}{bold:#}", header.join("  ").trim_end())?;
+    for (row, cells) in rows.iter().zip(&table) {
+        let mut line = String::new();
+        for (i, (value, w)) in cells.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let padded = format!("{value:<w$}");
+            let style = match columns[i].as_str() {
+                "error" if !value.is_empty() => red,
+                "applied" if !value.is_empty() => green,
+                _ => Style::new(),
+            };
+            line.push_str(&format!("{style}{padded}{style:#}"));
+        }
+        let _ = row;
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}

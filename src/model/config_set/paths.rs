@@ -1,0 +1,197 @@
+//! Paths as the server builds them: `AbsoluteConfigLocation` and `canonicalize_path`
+//! (src/port/path.c). The recursion check compares these strings, and the views print them,
+//! so the version's own canonicalisation matters.
+
+use std::borrow::Cow;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+
+use crate::model::version::PgVersion;
+
+/// The bytes of an OS string (file names need not be UTF-8).
+pub fn os_bytes(s: &OsStr) -> Cow<'_, [u8]> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Cow::Borrowed(s.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        Cow::Owned(s.to_string_lossy().into_owned().into_bytes())
+    }
+}
+
+fn from_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
+}
+
+/// `make_absolute_path`: relative paths are taken from the working directory, then
+/// canonicalised.
+pub fn absolute(path: &Path, version: PgVersion) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    };
+    canonicalize_path(&joined, version)
+}
+
+/// `AbsoluteConfigLocation`: an absolute target is used as written; a relative one is joined
+/// to the including file's folder and canonicalised. The value is a C string, so it ends at
+/// its first NUL.
+pub fn resolve(dir: &Path, target: &[u8], version: PgVersion) -> PathBuf {
+    let target = match memchr::memchr(0, target) {
+        Some(nul) => &target[..nul],
+        None => target,
+    };
+    if target.first() == Some(&b'/') {
+        return from_bytes(target);
+    }
+    let mut joined = os_bytes(dir.as_os_str()).into_owned();
+    if !joined.ends_with(b"/") {
+        joined.push(b'/');
+    }
+    joined.extend_from_slice(target);
+    canonicalize_path(&from_bytes(&joined), version)
+}
+
+/// `canonicalize_path`. Both forms collapse repeated slashes and drop a trailing one.
+/// 15 and later resolve `.` and `..` everywhere; 12–14 resolve them only at the end of the
+/// path, so `a/b/../../top.conf` stays as written there.
+pub fn canonicalize_path(path: &Path, version: PgVersion) -> PathBuf {
+    let bytes = os_bytes(path.as_os_str());
+    let absolute = bytes.first() == Some(&b'/');
+    let parts: Vec<&[u8]> = bytes
+        .split(|&b| b == b'/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let parts = if version.at_least(15) {
+        resolve_dots_everywhere(&parts, absolute)
+    } else {
+        resolve_trailing_dots(&parts, absolute)
+    };
+    let mut out = Vec::with_capacity(bytes.len());
+    if absolute {
+        out.push(b'/');
+    }
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        out.extend_from_slice(part);
+    }
+    if out.is_empty() {
+        out.push(b'.');
+    }
+    from_bytes(&out)
+}
+
+fn resolve_dots_everywhere<'a>(parts: &[&'a [u8]], absolute: bool) -> Vec<&'a [u8]> {
+    let mut out: Vec<&[u8]> = Vec::with_capacity(parts.len());
+    for &part in parts {
+        match part {
+            b"." => {}
+            b".." => match out.last() {
+                Some(&last) if last != b".." => {
+                    out.pop();
+                }
+                // `/..` is `/`; a relative path keeps its leading `..`.
+                _ if absolute => {}
+                _ => out.push(part),
+            },
+            _ => out.push(part),
+        }
+    }
+    out
+}
+
+fn resolve_trailing_dots<'a>(parts: &[&'a [u8]], absolute: bool) -> Vec<&'a [u8]> {
+    let mut out = parts.to_vec();
+    let mut pending = 0usize;
+    while let Some(&last) = out.last() {
+        match last {
+            b"." => {
+                out.pop();
+            }
+            b".." => {
+                out.pop();
+                pending += 1;
+            }
+            _ if pending > 0 => {
+                out.pop();
+                pending -= 1;
+            }
+            _ => break,
+        }
+    }
+    if !absolute {
+        out.extend(std::iter::repeat_n(&b".."[..], pending));
+    }
+    out
+}
+
+/// `path` relative to `base` when it lies below it, else the whole path.
+pub fn display_relative(path: &Path, base: &Path) -> String {
+    match path.strip_prefix(base) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+        _ => path.to_string_lossy().into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(p: &str, v: u8) -> String {
+        canonicalize_path(Path::new(p), PgVersion::new(v).unwrap())
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn fifteen_resolves_dots_everywhere() {
+        assert_eq!(canon("/s/a/b/../../top.conf", 15), "/s/top.conf");
+        assert_eq!(canon("/s/./x//y/", 16), "/s/x/y");
+        assert_eq!(canon("/../x", 18), "/x");
+    }
+
+    #[test]
+    fn before_fifteen_only_trailing_dots_resolve() {
+        assert_eq!(canon("/s/a/b/../../top.conf", 14), "/s/a/b/../../top.conf");
+        assert_eq!(canon("/s/a/b/..", 12), "/s/a");
+        assert_eq!(canon("/s/a/.", 13), "/s/a");
+        assert_eq!(canon("/s//a/", 12), "/s/a");
+    }
+
+    #[test]
+    fn absolute_targets_are_used_as_written() {
+        let v = PgVersion::new(16).unwrap();
+        assert_eq!(
+            resolve(Path::new("/etc/pg"), b"/x/../y.conf", v),
+            PathBuf::from("/x/../y.conf")
+        );
+        assert_eq!(
+            resolve(Path::new("/etc/pg"), b"conf.d/../a.conf", v),
+            PathBuf::from("/etc/pg/a.conf")
+        );
+    }
+
+    #[test]
+    fn display_is_relative_below_the_main_folder() {
+        assert_eq!(
+            display_relative(Path::new("/d/conf.d/a.conf"), Path::new("/d")),
+            "conf.d/a.conf"
+        );
+        assert_eq!(display_relative(Path::new("/e/x.conf"), Path::new("/d")), "/e/x.conf");
+    }
+}
