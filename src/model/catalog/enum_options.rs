@@ -18,6 +18,16 @@ const BOOLEAN_VARIANTS: &[(&str, &str)] = &[
     ("0", "off"),
 ];
 
+/// `wal_compression_options` (15+): `on` and its variants mean `pglz`, listed first.
+const WAL_COMPRESSION: &[(&str, &str)] = &[
+    ("true", "pglz"),
+    ("false", "off"),
+    ("yes", "pglz"),
+    ("no", "off"),
+    ("1", "pglz"),
+    ("0", "off"),
+];
+
 /// `client_message_level_options`: `debug` means `debug2`; `info` is accepted although hidden.
 const CLIENT_MESSAGE_LEVEL: &[(&str, &str)] = &[("debug", "debug2"), ("info", "info")];
 
@@ -45,8 +55,8 @@ pub(super) fn hidden_options(
         | "force_parallel_mode"
         | "huge_pages"
         | "recovery_prefetch"
-        | "synchronous_commit"
-        | "wal_compression" => BOOLEAN_VARIANTS,
+        | "synchronous_commit" => BOOLEAN_VARIANTS,
+        "wal_compression" => WAL_COMPRESSION,
         "client_min_messages" | "trace_recovery_messages" | "icu_validation_level" => {
             CLIENT_MESSAGE_LEVEL
         }
@@ -60,6 +70,14 @@ pub(super) fn hidden_options(
 /// Appends the hidden entries of `param`'s table after the visible ones. Table position only
 /// matters for the canonical spelling, which each entry carries.
 pub(super) fn add_hidden_options(version: PgVersion, param: &mut Param) {
+    // The visible `on` of wal_compression has the value of `pglz`, which comes first.
+    if param.name == "wal_compression" {
+        for option in &mut param.enum_options {
+            if option.name == "on" {
+                option.canonical = "pglz";
+            }
+        }
+    }
     for (alias, canonical) in hidden_options(version, param.name) {
         if param.enum_option(alias.as_bytes()).is_none() {
             param.enum_options.push(EnumOption {
