@@ -1,0 +1,885 @@
+//! String parameters: `GUC_IS_NAME` truncation and the check hooks that refuse or rewrite a
+//! value read from a file at postmaster start (`call_string_check_hook` in guc.c).
+//!
+//! Hook messages name the parameter canonically (`conf->gen.name`) in every version. Hooks that
+//! need the catalogs or a transaction (`search_path` members, tablespaces, text search configs,
+//! roles) accept everything at startup, as the server does, except where noted.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use super::ValueError;
+use super::number::strtod;
+use crate::model::catalog::Param;
+use crate::model::version::PgVersion;
+
+/// `NAMEDATALEN - 1`: the longest identifier.
+const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Parameters flagged `GUC_IS_NAME` (truncated to 63 bytes before the hook runs), as the
+/// oracle shows them.
+fn is_name_param(name: &str) -> bool {
+    matches!(
+        name,
+        "application_name"
+            | "cluster_name"
+            | "client_encoding"
+            | "default_table_access_method"
+            | "default_tablespace"
+            | "role"
+            | "session_authorization"
+    )
+}
+
+/// Checks a string value; returns it as the server stores it (what `-C` prints).
+pub(super) fn check_string(
+    param: &Param,
+    _name_as_written: &str,
+    value: &[u8],
+    version: PgVersion,
+) -> Result<Vec<u8>, ValueError> {
+    let name = param.name();
+    let mut value = value.to_vec();
+    // A NUL cannot reach the server (the lexer stops at it); mirror C's string end.
+    if let Some(nul) = value.iter().position(|b| *b == 0) {
+        value.truncate(nul);
+    }
+    if is_name_param(name) && value.len() > MAX_IDENTIFIER_BYTES {
+        value.truncate(MAX_IDENTIFIER_BYTES);
+    }
+    let invalid = || ValueError::invalid_value(name, &value);
+    match name {
+        "application_name" | "cluster_name" => Ok(clean_ascii(&value, version)),
+        "DateStyle" => check_datestyle(&value).map_err(|detail| invalid().with_detail(detail)),
+        "TimeZone" | "log_timezone" => check_timezone(&value, version)
+            .map(|()| value.clone())
+            .map_err(|detail| match detail {
+                Some(detail) => invalid().with_detail(detail),
+                None => invalid(),
+            }),
+        "timezone_abbreviations" => check_timezone_abbreviations(&value, name),
+        "client_encoding" => canonical_client_encoding(&value)
+            .map(|canonical| {
+                if value == b"UNICODE" {
+                    value.clone()
+                } else {
+                    canonical.as_bytes().to_vec()
+                }
+            })
+            .ok_or_else(invalid),
+        "lc_messages" | "lc_monetary" | "lc_numeric" | "lc_time" => {
+            // check_locale: setlocale() must accept it; "" means "from the environment", which
+            // the postmaster accepts for all but lc_messages (the oracle runs with LC_ALL=C).
+            if is_known_locale(&value) || (value.is_empty() && name != "lc_messages") {
+                Ok(value.clone())
+            } else {
+                Err(invalid())
+            }
+        }
+        "log_destination" => {
+            let mut keywords = vec!["stderr", "csvlog", "syslog"];
+            if version.at_least(15) {
+                keywords.push("jsonlog");
+            }
+            check_keyword_list(&value, &keywords)
+                .map_err(|detail| invalid().with_detail(detail))?;
+            Ok(value.clone())
+        }
+        "restrict_nonsystem_relation_kind" => {
+            check_keyword_list(&value, &["view", "foreign-table"])
+                .map_err(|detail| invalid().with_detail(detail))?;
+            Ok(value.clone())
+        }
+        "createrole_self_grant" => {
+            check_keyword_list(&value, &["set", "inherit"])
+                .map_err(|detail| invalid().with_detail(detail))?;
+            Ok(value.clone())
+        }
+        "wal_consistency_checking" if !version.at_least(15) => {
+            check_keyword_list(&value, WAL_CONSISTENCY_RMGRS)
+                .map_err(|detail| invalid().with_detail(detail))?;
+            Ok(value.clone())
+        }
+        "synchronized_standby_slots" => {
+            check_synchronized_standby_slots(&value, name, version)?;
+            Ok(value.clone())
+        }
+        "debug_io_direct" => {
+            check_debug_io_direct(&value, version)
+                .map_err(|detail| invalid().with_detail(detail))?;
+            Ok(value.clone())
+        }
+        "log_connections" if version.at_least(18) => {
+            check_log_connections(&value).map_err(|detail| invalid().with_detail(detail))?;
+            Ok(value.clone())
+        }
+        "search_path" | "temp_tablespaces" => {
+            if split_identifier_string(&value, b',').is_none() {
+                return Err(invalid().with_detail("List syntax is invalid."));
+            }
+            Ok(value.clone())
+        }
+        "default_table_access_method" => {
+            if value.is_empty() {
+                let quoted = if version.at_least(17) {
+                    "\"default_table_access_method\""
+                } else {
+                    "default_table_access_method"
+                };
+                return Err(invalid().with_detail(format!("{quoted} cannot be empty.")));
+            }
+            Ok(value.clone())
+        }
+        "backtrace_functions" => {
+            let allowed = |b: &u8| {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b' ' | b',' | b'\t' | b'\n')
+            };
+            if !value.iter().all(allowed) {
+                let detail = match version.major() {
+                    ..=16 => "invalid character",
+                    17 => "Invalid character",
+                    _ => "Invalid character.",
+                };
+                return Err(invalid().with_detail(detail));
+            }
+            Ok(value.clone())
+        }
+        "primary_slot_name" => {
+            if !value.is_empty() {
+                check_replication_slot_name(&value, name, version)?;
+            }
+            Ok(value.clone())
+        }
+        "recovery_target" => {
+            if value.is_empty() || value == b"immediate" {
+                Ok(value.clone())
+            } else {
+                Err(invalid().with_detail("The only allowed value is \"immediate\"."))
+            }
+        }
+        "recovery_target_name" => {
+            if value.len() > MAX_IDENTIFIER_BYTES {
+                let quoted = if version.at_least(17) {
+                    "\"recovery_target_name\""
+                } else {
+                    "recovery_target_name"
+                };
+                return Err(
+                    invalid().with_detail(format!("{quoted} is too long (maximum 63 characters)."))
+                );
+            }
+            Ok(value.clone())
+        }
+        "recovery_target_lsn" => {
+            if value.is_empty() || is_lsn(&value) {
+                Ok(value.clone())
+            } else {
+                Err(invalid())
+            }
+        }
+        "recovery_target_time" => {
+            if value.is_empty() || looks_like_timestamp(&value) {
+                Ok(value.clone())
+            } else {
+                Err(invalid())
+            }
+        }
+        // check_role: only "none" can be resolved without a transaction.
+        "role" if value != b"none" => Err(invalid()),
+        // check_session_authorization: needs a catalog lookup, impossible at startup.
+        "session_authorization" => Err(invalid()),
+        _ => Ok(value.clone()),
+    }
+}
+
+/// `pg_clean_ascii` applied by the `application_name` / `cluster_name` check hooks: bytes
+/// outside printable ASCII become `?` in 12–15 and `\xNN` in 16+.
+fn clean_ascii(value: &[u8], version: PgVersion) -> Vec<u8> {
+    let mut cleaned = Vec::with_capacity(value.len());
+    for &byte in value {
+        if (32..=126).contains(&byte) {
+            cleaned.push(byte);
+        } else if version.at_least(16) {
+            cleaned.extend_from_slice(format!("\\x{byte:02x}").as_bytes());
+        } else {
+            cleaned.push(b'?');
+        }
+    }
+    cleaned
+}
+
+/// `scanner_isspace` in scansup.c: the blanks of SQL identifiers (no vertical tab).
+fn is_scanner_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r' | 0x0c)
+}
+
+/// `SplitIdentifierString` in varlena.c: a `separator`-separated list of identifiers, each
+/// either double-quoted (`""` is a quote) or bare (downcased A-Z, ends at the separator or a
+/// blank); names are truncated to 63 bytes. `None` on a syntax error.
+pub(crate) fn split_identifier_string(value: &[u8], separator: u8) -> Option<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    let mut at = 0;
+    let skip = |mut at: usize| {
+        while value.get(at).copied().is_some_and(is_scanner_space) {
+            at += 1;
+        }
+        at
+    };
+    at = skip(at);
+    if at >= value.len() {
+        return Some(names);
+    }
+    loop {
+        let mut name = Vec::new();
+        if value.get(at) == Some(&b'"') {
+            at += 1;
+            loop {
+                match value.get(at) {
+                    None => return None,
+                    Some(b'"') if value.get(at + 1) == Some(&b'"') => {
+                        name.push(b'"');
+                        at += 2;
+                    }
+                    Some(b'"') => {
+                        at += 1;
+                        break;
+                    }
+                    Some(byte) => {
+                        name.push(*byte);
+                        at += 1;
+                    }
+                }
+            }
+        } else {
+            let start = at;
+            while let Some(byte) = value.get(at) {
+                if *byte == separator || is_scanner_space(*byte) {
+                    break;
+                }
+                at += 1;
+            }
+            if at == start {
+                return None;
+            }
+            name.extend(value.get(start..at)?.iter().map(u8::to_ascii_lowercase));
+        }
+        at = skip(at);
+        let done = match value.get(at) {
+            Some(byte) if *byte == separator => {
+                at = skip(at + 1);
+                false
+            }
+            None => true,
+            Some(_) => return None,
+        };
+        name.truncate(MAX_IDENTIFIER_BYTES);
+        names.push(name);
+        if done {
+            return Some(names);
+        }
+    }
+}
+
+/// A list of keywords (`check_log_destination` and friends): `List syntax is invalid.` or
+/// `Unrecognized key word: "x".` as the detail. Keywords match ASCII-case-insensitively.
+fn check_keyword_list(value: &[u8], keywords: &[&str]) -> Result<(), String> {
+    let names = split_identifier_string(value, b',')
+        .ok_or_else(|| "List syntax is invalid.".to_string())?;
+    for name in names {
+        if !keywords
+            .iter()
+            .any(|keyword| keyword.as_bytes().eq_ignore_ascii_case(&name))
+        {
+            return Err(format!(
+                "Unrecognized key word: \"{}\".",
+                String::from_utf8_lossy(&name)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Resource managers with a WAL consistency mask in 12–14 (`RmgrTable` entries with `rm_mask`),
+/// plus `all`; `check_wal_consistency_checking` matches them case-insensitively.
+const WAL_CONSISTENCY_RMGRS: &[&str] = &[
+    "all", "Heap2", "Heap", "Btree", "Hash", "Gin", "Gist", "Sequence", "SPGist", "BRIN", "Generic",
+];
+
+/// `check_datestyle` in variable.c: a list of style and order keywords, canonicalised to
+/// `Style, ORDER`. Starts from the boot value `ISO, MDY`. Err is the DETAIL line.
+fn check_datestyle(value: &[u8]) -> Result<Vec<u8>, String> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Style {
+        Iso,
+        Sql,
+        Postgres,
+        German,
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum Order {
+        Ymd,
+        Dmy,
+        Mdy,
+    }
+    let tokens = split_identifier_string(value, b',').ok_or("List syntax is invalid.")?;
+    let (mut style, mut order) = (Style::Iso, Order::Mdy);
+    let (mut have_style, mut have_order, mut conflict) = (false, false, false);
+    for token in &tokens {
+        let is = |word: &str| token.eq_ignore_ascii_case(word.as_bytes());
+        let starts = |word: &str| {
+            token.len() >= word.len() && token[..word.len()].eq_ignore_ascii_case(word.as_bytes())
+        };
+        let new_style = if is("ISO") {
+            Some(Style::Iso)
+        } else if is("SQL") {
+            Some(Style::Sql)
+        } else if starts("POSTGRES") {
+            Some(Style::Postgres)
+        } else if is("GERMAN") {
+            Some(Style::German)
+        } else {
+            None
+        };
+        let new_order = if is("YMD") {
+            Some(Order::Ymd)
+        } else if is("DMY") || starts("EURO") {
+            Some(Order::Dmy)
+        } else if is("MDY") || is("US") || starts("NONEURO") {
+            Some(Order::Mdy)
+        } else {
+            None
+        };
+        if let Some(new_style) = new_style {
+            conflict |= have_style && style != new_style;
+            style = new_style;
+            have_style = true;
+            // GERMAN also sets DMY, unless explicitly overridden.
+            if new_style == Style::German && !have_order {
+                order = Order::Dmy;
+            }
+        } else if let Some(new_order) = new_order {
+            conflict |= have_order && order != new_order;
+            order = new_order;
+            have_order = true;
+        } else if is("DEFAULT") {
+            // The reset value is the boot value "ISO, MDY".
+            if !have_style {
+                style = Style::Iso;
+            }
+            if !have_order {
+                order = Order::Mdy;
+            }
+        } else {
+            return Err(format!(
+                "Unrecognized key word: \"{}\".",
+                String::from_utf8_lossy(token)
+            ));
+        }
+    }
+    if conflict {
+        return Err("Conflicting \"datestyle\" specifications.".to_string());
+    }
+    let style = match style {
+        Style::Iso => "ISO",
+        Style::Sql => "SQL",
+        Style::German => "German",
+        Style::Postgres => "Postgres",
+    };
+    let order = match order {
+        Order::Ymd => "YMD",
+        Order::Dmy => "DMY",
+        Order::Mdy => "MDY",
+    };
+    Ok(format!("{style}, {order}").into_bytes())
+}
+
+/// Zone files under `share/timezone` of the servers (13–18; 12 differs by two files).
+fn timezone_names(version: PgVersion) -> &'static HashSet<Vec<u8>> {
+    static MODERN: OnceLock<HashSet<Vec<u8>>> = OnceLock::new();
+    static PG12: OnceLock<HashSet<Vec<u8>>> = OnceLock::new();
+    let build = |pg12: bool| {
+        let mut names: HashSet<Vec<u8>> = include_str!("../catalog/data/timezones.txt")
+            .lines()
+            .map(|line| line.as_bytes().to_ascii_uppercase())
+            .collect();
+        if pg12 {
+            names.remove(b"AMERICA/COYHAIQUE".as_slice());
+            names.insert(b"POSIXRULES".to_vec());
+        }
+        names
+    };
+    if version.at_least(13) {
+        MODERN.get_or_init(|| build(false))
+    } else {
+        PG12.get_or_init(|| build(true))
+    }
+}
+
+/// `check_timezone` in variable.c: a number of hours, a zone file name (case-insensitive, as
+/// `pg_open_tzfile` scans directories), or a POSIX TZ spec (`tzparse`). Err(Some) is a DETAIL.
+fn check_timezone(value: &[u8], version: PgVersion) -> Result<(), Option<String>> {
+    if value.len() >= 8 && value[..8].eq_ignore_ascii_case(b"interval") {
+        // INTERVAL '...' needs interval_in; not modelled (see known gaps): refuse.
+        return Err(None);
+    }
+    let hours = strtod(value);
+    if hours.end != 0 && hours.end == value.len() {
+        let seconds = (-hours.value * 3600.0).trunc();
+        if seconds.is_nan() || seconds.abs() >= 168.0 * 3600.0 {
+            return Err(Some("UTC timezone offset is out of range.".to_string()));
+        }
+        return Ok(());
+    }
+    if value.len() > 255 {
+        return Err(None);
+    }
+    let upper = value.to_ascii_uppercase();
+    if upper == b"GMT" || timezone_names(version).contains(&upper) {
+        return Ok(());
+    }
+    if upper.first() != Some(&b':') && is_posix_tz(&upper) {
+        return Ok(());
+    }
+    Err(None)
+}
+
+/// `tzparse(name, sp, false)` in localtime.c, syntax only: `STD offset [DST [offset] [,rule,rule]]`.
+fn is_posix_tz(spec: &[u8]) -> bool {
+    let Some(mut at) = zone_name(spec, 0) else {
+        return false;
+    };
+    if at >= spec.len() {
+        return false;
+    }
+    let Some(next) = posix_offset(spec, at) else {
+        return false;
+    };
+    at = next;
+    if at >= spec.len() {
+        return true;
+    }
+    let Some(next) = zone_name(spec, at) else {
+        return false;
+    };
+    at = next;
+    if at < spec.len() && !matches!(spec[at], b',' | b';') {
+        let Some(next) = posix_offset(spec, at) else {
+            return false;
+        };
+        at = next;
+    }
+    if at >= spec.len() {
+        return true;
+    }
+    if !matches!(spec[at], b',' | b';') {
+        return false;
+    }
+    let Some(next) = posix_rule(spec, at + 1) else {
+        return false;
+    };
+    at = next;
+    if spec.get(at) != Some(&b',') {
+        return false;
+    }
+    matches!(posix_rule(spec, at + 1), Some(end) if end == spec.len())
+}
+
+/// `getzname` / `getqzname`: a zone abbreviation, bare or in `<...>`; must not be empty.
+fn zone_name(spec: &[u8], start: usize) -> Option<usize> {
+    if spec.get(start) == Some(&b'<') {
+        let close = spec.get(start + 1..)?.iter().position(|b| *b == b'>')?;
+        return (close > 0).then_some(start + 1 + close + 1);
+    }
+    let mut at = start;
+    while let Some(byte) = spec.get(at) {
+        if byte.is_ascii_digit() || matches!(byte, b',' | b'-' | b'+') {
+            break;
+        }
+        at += 1;
+    }
+    (at > start).then_some(at)
+}
+
+/// `getnum`: decimal digits within `min..=max`.
+fn posix_number(spec: &[u8], start: usize, min: u32, max: u32) -> Option<(u32, usize)> {
+    let mut at = start;
+    let mut number: u32 = 0;
+    while let Some(digit) = spec.get(at).filter(|b| b.is_ascii_digit()) {
+        number = number
+            .checked_mul(10)?
+            .checked_add(u32::from(digit - b'0'))?;
+        if number > max {
+            return None;
+        }
+        at += 1;
+    }
+    (at > start && number >= min).then_some((number, at))
+}
+
+/// `getoffset` / `getsecs`: `[+-]hh[:mm[:ss]]`, hours up to 24*7-1.
+fn posix_offset(spec: &[u8], start: usize) -> Option<usize> {
+    let mut at = start;
+    if matches!(spec.get(at), Some(b'+' | b'-')) {
+        at += 1;
+    }
+    let (_, mut at) = posix_number(spec, at, 0, 24 * 7 - 1)?;
+    if spec.get(at) == Some(&b':') {
+        at = posix_number(spec, at + 1, 0, 59)?.1;
+        if spec.get(at) == Some(&b':') {
+            at = posix_number(spec, at + 1, 0, 60)?.1;
+        }
+    }
+    Some(at)
+}
+
+/// `getrule`: `Jn`, `n` or `Mm.n.d`, then an optional `/time`.
+fn posix_rule(spec: &[u8], start: usize) -> Option<usize> {
+    let mut at = match spec.get(start) {
+        Some(b'J') => posix_number(spec, start + 1, 1, 365)?.1,
+        Some(b'M') => {
+            let (_, at) = posix_number(spec, start + 1, 1, 12)?;
+            (spec.get(at) == Some(&b'.')).then_some(())?;
+            let (_, at) = posix_number(spec, at + 1, 1, 5)?;
+            (spec.get(at) == Some(&b'.')).then_some(())?;
+            posix_number(spec, at + 1, 0, 6)?.1
+        }
+        Some(byte) if byte.is_ascii_digit() => posix_number(spec, start, 0, 365)?.1,
+        _ => return None,
+    };
+    if spec.get(at) == Some(&b'/') {
+        at = posix_offset(spec, at + 1)?;
+    }
+    Some(at)
+}
+
+/// `check_timezone_abbreviations` → `load_tzoffsets` in tzparser.c: a file name made of
+/// letters under `share/timezonesets`; the servers ship `Default`, `Australia` and `India`.
+fn check_timezone_abbreviations(value: &[u8], name: &str) -> Result<Vec<u8>, ValueError> {
+    const FILES: &[&[u8]] = &[b"Default", b"Australia", b"India"];
+    if value.is_empty() {
+        return Err(ValueError::new(
+            "could not read time zone file \"\": Is a directory".to_string(),
+        ));
+    }
+    if FILES.contains(&value) {
+        Ok(value.to_vec())
+    } else {
+        Err(ValueError::invalid_value(name, value))
+    }
+}
+
+/// Locales `setlocale()` accepts on the oracle's machine (`locale -a`: C, C.utf8, POSIX; glibc
+/// also normalises the codeset spelling).
+fn is_known_locale(value: &[u8]) -> bool {
+    matches!(value, b"C" | b"POSIX" | b"C.utf8" | b"C.UTF-8")
+}
+
+/// `pg_char_to_encoding` (encnames.c): names are compared after dropping every byte that is
+/// not a letter or digit and lowercasing; returns the canonical name (`pg_encoding_to_char`).
+pub fn canonical_client_encoding(value: &[u8]) -> Option<&'static str> {
+    if value.len() >= 64 {
+        return None;
+    }
+    let cleaned: Vec<u8> = value
+        .iter()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    ENCODING_NAMES
+        .iter()
+        .find(|(alias, _)| alias.as_bytes() == cleaned.as_slice())
+        .map(|(_, canonical)| *canonical)
+}
+
+/// `pg_encname_tbl` in encnames.c (12–18).
+const ENCODING_NAMES: &[(&str, &str)] = &[
+    ("abc", "WIN1258"),
+    ("alt", "WIN866"),
+    ("big5", "BIG5"),
+    ("euccn", "EUC_CN"),
+    ("eucjis2004", "EUC_JIS_2004"),
+    ("eucjp", "EUC_JP"),
+    ("euckr", "EUC_KR"),
+    ("euctw", "EUC_TW"),
+    ("gb18030", "GB18030"),
+    ("gbk", "GBK"),
+    ("iso88591", "LATIN1"),
+    ("iso885910", "LATIN6"),
+    ("iso885913", "LATIN7"),
+    ("iso885914", "LATIN8"),
+    ("iso885915", "LATIN9"),
+    ("iso885916", "LATIN10"),
+    ("iso88592", "LATIN2"),
+    ("iso88593", "LATIN3"),
+    ("iso88594", "LATIN4"),
+    ("iso88595", "ISO_8859_5"),
+    ("iso88596", "ISO_8859_6"),
+    ("iso88597", "ISO_8859_7"),
+    ("iso88598", "ISO_8859_8"),
+    ("iso88599", "LATIN5"),
+    ("johab", "JOHAB"),
+    ("koi8", "KOI8R"),
+    ("koi8r", "KOI8R"),
+    ("koi8u", "KOI8U"),
+    ("latin1", "LATIN1"),
+    ("latin10", "LATIN10"),
+    ("latin2", "LATIN2"),
+    ("latin3", "LATIN3"),
+    ("latin4", "LATIN4"),
+    ("latin5", "LATIN5"),
+    ("latin6", "LATIN6"),
+    ("latin7", "LATIN7"),
+    ("latin8", "LATIN8"),
+    ("latin9", "LATIN9"),
+    ("mskanji", "SJIS"),
+    ("muleinternal", "MULE_INTERNAL"),
+    ("shiftjis", "SJIS"),
+    ("shiftjis2004", "SHIFT_JIS_2004"),
+    ("sjis", "SJIS"),
+    ("sqlascii", "SQL_ASCII"),
+    ("tcvn", "WIN1258"),
+    ("tcvn5712", "WIN1258"),
+    ("uhc", "UHC"),
+    ("unicode", "UTF8"),
+    ("utf8", "UTF8"),
+    ("vscii", "WIN1258"),
+    ("win", "WIN1251"),
+    ("win1250", "WIN1250"),
+    ("win1251", "WIN1251"),
+    ("win1252", "WIN1252"),
+    ("win1253", "WIN1253"),
+    ("win1254", "WIN1254"),
+    ("win1255", "WIN1255"),
+    ("win1256", "WIN1256"),
+    ("win1257", "WIN1257"),
+    ("win1258", "WIN1258"),
+    ("win866", "WIN866"),
+    ("win874", "WIN874"),
+    ("win932", "SJIS"),
+    ("win936", "GBK"),
+    ("win949", "UHC"),
+    ("win950", "BIG5"),
+    ("windows1250", "WIN1250"),
+    ("windows1251", "WIN1251"),
+    ("windows1252", "WIN1252"),
+    ("windows1253", "WIN1253"),
+    ("windows1254", "WIN1254"),
+    ("windows1255", "WIN1255"),
+    ("windows1256", "WIN1256"),
+    ("windows1257", "WIN1257"),
+    ("windows1258", "WIN1258"),
+    ("windows866", "WIN866"),
+    ("windows874", "WIN874"),
+    ("windows932", "SJIS"),
+    ("windows936", "GBK"),
+    ("windows949", "UHC"),
+    ("windows950", "BIG5"),
+];
+
+/// `ReplicationSlotValidateName` (slot.c) as the `primary_slot_name` hook calls it: at most
+/// 63 bytes of `[a-z0-9_]`. 12 logs the reason as a WARNING and then the plain
+/// `invalid value` line; 13+ put the reason in the DETAIL.
+fn check_replication_slot_name(
+    value: &[u8],
+    name: &str,
+    version: PgVersion,
+) -> Result<(), ValueError> {
+    let shown = String::from_utf8_lossy(value);
+    let (reason, hint) = if value.len() > MAX_IDENTIFIER_BYTES {
+        (
+            format!("replication slot name \"{shown}\" is too long"),
+            None,
+        )
+    } else if value
+        .iter()
+        .any(|b| !(b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_'))
+    {
+        (
+            format!("replication slot name \"{shown}\" contains invalid character"),
+            Some(
+                "Replication slot names may only contain lower case letters, numbers, and the \
+                 underscore character.",
+            ),
+        )
+    } else {
+        return Ok(());
+    };
+    let error = ValueError::invalid_value(name, value);
+    if !version.at_least(13) {
+        return Err(error);
+    }
+    let error = error.with_detail(reason);
+    Err(match hint {
+        Some(hint) => error.with_hint(hint),
+        None => error,
+    })
+}
+
+/// `SplitGUCList` in varlena.c: like [`split_identifier_string`] but names keep their case and
+/// are not truncated.
+fn split_guc_list(value: &[u8], separator: u8) -> Option<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    let skip = |mut at: usize| {
+        while value.get(at).copied().is_some_and(is_scanner_space) {
+            at += 1;
+        }
+        at
+    };
+    let mut at = skip(0);
+    if at >= value.len() {
+        return Some(names);
+    }
+    loop {
+        let mut name = Vec::new();
+        if value.get(at) == Some(&b'"') {
+            at += 1;
+            loop {
+                match value.get(at) {
+                    None => return None,
+                    Some(b'"') if value.get(at + 1) == Some(&b'"') => {
+                        name.push(b'"');
+                        at += 2;
+                    }
+                    Some(b'"') => {
+                        at += 1;
+                        break;
+                    }
+                    Some(byte) => {
+                        name.push(*byte);
+                        at += 1;
+                    }
+                }
+            }
+        } else {
+            let start = at;
+            while let Some(byte) = value.get(at) {
+                if *byte == separator || is_scanner_space(*byte) {
+                    break;
+                }
+                at += 1;
+            }
+            if at == start {
+                return None;
+            }
+            name.extend_from_slice(value.get(start..at)?);
+        }
+        at = skip(at);
+        match value.get(at) {
+            Some(byte) if *byte == separator => at = skip(at + 1),
+            None => {
+                names.push(name);
+                return Some(names);
+            }
+            Some(_) => return None,
+        }
+        names.push(name);
+    }
+}
+
+/// `check_debug_io_direct` (16+): a list of `data`, `wal`, `wal_init`.
+fn check_debug_io_direct(value: &[u8], version: PgVersion) -> Result<(), String> {
+    let Some(items) = split_guc_list(value, b',') else {
+        return Err("Invalid list syntax in parameter \"debug_io_direct\"".to_string());
+    };
+    for item in items {
+        let known = [b"data".as_slice(), b"wal", b"wal_init"];
+        if !known.iter().any(|k| k.eq_ignore_ascii_case(&item)) {
+            let item = String::from_utf8_lossy(&item);
+            return Err(match version.major() {
+                16 => format!("invalid option \"{item}\""),
+                17 => format!("Invalid option \"{item}\""),
+                _ => format!("Invalid option \"{item}\"."),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `check_log_connections` (18, where `log_connections` became a list): a Boolean spelling or
+/// a list of `receipt`, `authentication`, `authorization`, `setup_durations`, `all`.
+fn check_log_connections(value: &[u8]) -> Result<(), String> {
+    const BOOLEANS: &[&[u8]] = &[b"on", b"off", b"true", b"false", b"yes", b"no", b"1", b"0"];
+    if BOOLEANS.iter().any(|word| word.eq_ignore_ascii_case(value)) {
+        return Ok(());
+    }
+    let items = split_identifier_string(value, b',')
+        .ok_or_else(|| "Invalid list syntax in parameter \"log_connections\".".to_string())?;
+    const OPTIONS: &[&[u8]] = &[
+        b"receipt",
+        b"authentication",
+        b"authorization",
+        b"setup_durations",
+        b"all",
+    ];
+    for item in items {
+        if !OPTIONS.contains(&item.as_slice()) {
+            return Err(format!(
+                "Invalid option \"{}\".",
+                String::from_utf8_lossy(&item)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `check_synchronized_standby_slots` (17+): `*` is refused, else a list of valid slot names
+/// (existence is not checked before shared memory exists).
+fn check_synchronized_standby_slots(
+    value: &[u8],
+    name: &str,
+    version: PgVersion,
+) -> Result<(), ValueError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    let invalid = || ValueError::invalid_value(name, value);
+    if value == b"*" {
+        return Err(
+            invalid().with_detail("\"*\" is not accepted for \"synchronized_standby_slots\".")
+        );
+    }
+    let slots = split_identifier_string(value, b',')
+        .ok_or_else(|| invalid().with_detail("List syntax is invalid."))?;
+    for slot in slots {
+        if let Err(reason) = check_replication_slot_name(&slot, name, version) {
+            let mut error = invalid();
+            error.detail = reason.detail;
+            error.hint = reason.hint;
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// `pg_lsn_in_internal`: 1–8 hex digits, `/`, 1–8 hex digits, nothing else.
+fn is_lsn(value: &[u8]) -> bool {
+    let Some(slash) = value.iter().position(|b| *b == b'/') else {
+        return false;
+    };
+    let (high, low) = (&value[..slash], &value[slash + 1..]);
+    let hex_part =
+        |part: &[u8]| (1..=8).contains(&part.len()) && part.iter().all(u8::is_ascii_hexdigit);
+    hex_part(high) && hex_part(low)
+}
+
+/// An approximation of `check_recovery_target_time` (which runs the full `ParseDateTime` /
+/// `DecodeDateTime` parser): refuses the special words and wants a date made of numbers
+/// (`2024-01-31`, `01/31/2024`, `20240131`), optionally followed by a time and zone. See the
+/// known gaps.
+fn looks_like_timestamp(value: &[u8]) -> bool {
+    let special: &[&[u8]] = &[b"now", b"today", b"tomorrow", b"yesterday"];
+    if special.contains(&value) {
+        return false;
+    }
+    let text = String::from_utf8_lossy(value);
+    let Some(date) = text.split([' ', 'T', 't']).find(|part| !part.is_empty()) else {
+        return false;
+    };
+    let fields: Vec<&str> = date.split(['-', '/', '.']).collect();
+    let numeric = |field: &&str| !field.is_empty() && field.bytes().all(|b| b.is_ascii_digit());
+    match fields.as_slice() {
+        [compact] => numeric(compact) && matches!(compact.len(), 6 | 8),
+        [_, _, _] => fields.iter().all(numeric),
+        _ => false,
+    }
+}
