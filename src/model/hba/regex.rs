@@ -10,15 +10,38 @@ pub fn check(re: &[u8]) -> Result<(), &'static str> {
     const EESCAPE: &str = "invalid escape \\ sequence";
     const BADRPT: &str = "quantifier operand invalid";
     const BADBR: &str = "invalid repetition count(s)";
+    const ESUBREG: &str = "invalid backreference number";
+    const ERANGE: &str = "invalid character range";
+    const ECTYPE: &str = "invalid character class";
     let mut depth = 0usize;
+    let mut groups = 0usize;
     let mut i = 0usize;
+    if re.starts_with(b"***=") {
+        return Ok(());
+    }
+    if re.starts_with(b"***:") {
+        i = 4;
+    }
+    // Embedded options `(?flags)` at the start.
+    if re[i..].starts_with(b"(?")
+        && let Some(close) = re[i..].iter().position(|&b| b == b')')
+        && re[i + 2..i + close].iter().all(u8::is_ascii_alphabetic)
+    {
+        i += close + 1;
+    }
     // Whether the previous item can take a quantifier.
     let mut atom = false;
     while i < re.len() {
         let c = re[i];
         match c {
             b'\\' => {
-                if i + 1 >= re.len() {
+                let Some(&e) = re.get(i + 1) else {
+                    return Err(EESCAPE);
+                };
+                if e.is_ascii_digit() && e != b'0' && usize::from(e - b'0') > groups {
+                    return Err(ESUBREG);
+                }
+                if e.is_ascii_alphabetic() && !b"aAbBcdDefmMnrsStuUvwWxyYZ".contains(&e) {
                     return Err(EESCAPE);
                 }
                 i += 2;
@@ -37,6 +60,16 @@ pub fn check(re: &[u8]) -> Result<(), &'static str> {
                     match re.get(j) {
                         None => return Err(EBRACK),
                         Some(b']') => break,
+                        Some(&lo)
+                            if re.get(j + 1) == Some(&b'-')
+                                && re.get(j + 2).is_some_and(|&h| h != b']' && h != b'[')
+                                && lo != b'[' =>
+                        {
+                            if re[j + 2] < lo {
+                                return Err(ERANGE);
+                            }
+                            j += 3;
+                        }
                         Some(b'[') if matches!(re.get(j + 1), Some(b':' | b'.' | b'=')) => {
                             let delim = re[j + 1];
                             let mut k = j + 2;
@@ -44,6 +77,14 @@ pub fn check(re: &[u8]) -> Result<(), &'static str> {
                                 match re.get(k) {
                                     None => return Err(EBRACK),
                                     Some(&d) if d == delim && re.get(k + 1) == Some(&b']') => {
+                                        const CLASSES: [&[u8]; 14] = [
+                                            b"alnum", b"alpha", b"ascii", b"blank", b"cntrl",
+                                            b"digit", b"graph", b"lower", b"print", b"punct",
+                                            b"space", b"upper", b"xdigit", b"word",
+                                        ];
+                                        if delim == b':' && !CLASSES.contains(&&re[j + 2..k]) {
+                                            return Err(ECTYPE);
+                                        }
                                         break;
                                     }
                                     _ => k += 1,
@@ -59,10 +100,22 @@ pub fn check(re: &[u8]) -> Result<(), &'static str> {
                 continue;
             }
             b'(' => {
+                if re.get(i + 1) == Some(&b'?') && re.get(i + 2) == Some(&b'#') {
+                    // A comment: skipped up to its `)`.
+                    match re[i..].iter().position(|&b| b == b')') {
+                        Some(close) => {
+                            i += close + 1;
+                            continue;
+                        }
+                        None => return Err(EPAREN),
+                    }
+                }
                 depth += 1;
                 if re.get(i + 1) == Some(&b'?') && matches!(re.get(i + 2), Some(b':' | b'=' | b'!'))
                 {
                     i += 1;
+                } else {
+                    groups += 1;
                 }
                 atom = false;
             }
@@ -84,7 +137,7 @@ pub fn check(re: &[u8]) -> Result<(), &'static str> {
                 }
                 atom = false;
             }
-            b'{' => {
+            b'{' if re.get(i + 1).is_some_and(u8::is_ascii_digit) => {
                 if !atom {
                     return Err(BADRPT);
                 }
