@@ -1,1 +1,168 @@
-//! (in progress)
+//! `pg_ident.conf` as `parse_ident_line` (hba.c) reads it, and the rows of
+//! `pg_ident_file_mappings` (15+; `map_number` and `file_name` 16+). The file shares the
+//! line reader, tokenizer, `@file` and (16+) include directives with pg_hba.conf.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::model::fs::FileSystem;
+use crate::model::hba::load::{AuthLoadError, AuthSources, Loader, TokLine, TokRef};
+use crate::model::version::PgVersion;
+
+/// One usable mapping.
+#[derive(Debug, Clone)]
+pub struct IdentMapping {
+    pub file: u32,
+    pub line_number: u32,
+    pub map_name: TokRef,
+    pub system_user: TokRef,
+    pub pg_user: TokRef,
+}
+
+/// One row of `pg_ident_file_mappings`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IdentMappingRow {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub map_number: Option<Option<u32>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_name: Option<String>,
+    pub line_number: u32,
+    pub map_name: Option<String>,
+    pub sys_name: Option<String>,
+    pub pg_username: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct IdentFile {
+    pub version: PgVersion,
+    pub sources: AuthSources,
+    pub lines: Vec<TokLine>,
+    mappings: Vec<IdentMapping>,
+    rows: Vec<IdentMappingRow>,
+}
+
+impl IdentFile {
+    pub fn view_rows(&self) -> &[IdentMappingRow] {
+        &self.rows
+    }
+
+    pub fn mappings(&self) -> &[IdentMapping] {
+        &self.mappings
+    }
+
+    /// Whether a reload would take the file (any error rejects it all).
+    pub fn load_ok(&self) -> bool {
+        self.rows.iter().all(|r| r.error.is_none())
+    }
+}
+
+/// Reads `path` as a server of `version` does. `Err` only when the main file cannot be read.
+pub fn load_ident(
+    fs: &dyn FileSystem,
+    path: &Path,
+    version: PgVersion,
+) -> Result<IdentFile, AuthLoadError> {
+    let (mut loader, main) = Loader::start(fs, path, version)?;
+    let mut lines = Vec::new();
+    loader.tokenize_file(main, 0, &mut lines);
+    let sources = loader.sources;
+    let new_cols = version.at_least(16);
+    let mut rows = Vec::with_capacity(lines.len());
+    let mut mappings = Vec::new();
+    let mut number = 0u32;
+    for line in &lines {
+        let parsed = match &line.err {
+            Some(e) => Err(e.clone()),
+            None => parse_ident_line(&sources, line, version),
+        };
+        let mut row = IdentMappingRow {
+            map_number: None,
+            file_name: new_cols.then(|| sources.files[line.file as usize].display.clone()),
+            line_number: line.line_number,
+            map_name: None,
+            sys_name: None,
+            pg_username: None,
+            error: None,
+        };
+        match parsed {
+            Ok(m) => {
+                number += 1;
+                if new_cols {
+                    row.map_number = Some(Some(number));
+                }
+                let t = |r| String::from_utf8_lossy(sources.text(r)).into_owned();
+                row.map_name = Some(t(m.map_name));
+                row.sys_name = Some(t(m.system_user));
+                row.pg_username = Some(t(m.pg_user));
+                mappings.push(m);
+            }
+            Err(e) => {
+                if new_cols {
+                    row.map_number = Some(None);
+                }
+                row.error = Some(e);
+            }
+        }
+        rows.push(row);
+    }
+    Ok(IdentFile {
+        version,
+        sources,
+        lines,
+        mappings,
+        rows,
+    })
+}
+
+/// `parse_ident_line`: three single-token fields (more are ignored); regexes compiled for
+/// the system user (all versions) and, 16+, the PostgreSQL user.
+fn parse_ident_line(
+    src: &AuthSources,
+    line: &TokLine,
+    version: PgVersion,
+) -> Result<IdentMapping, String> {
+    let mut fields = line.fields.iter();
+    let one = |fields: &mut std::slice::Iter<'_, Vec<TokRef>>| -> Result<TokRef, String> {
+        let f = fields
+            .next()
+            .ok_or_else(|| "missing entry at end of line".to_string())?;
+        if f.len() > 1 {
+            return Err("multiple values in ident field".to_string());
+        }
+        f.first()
+            .copied()
+            .ok_or_else(|| "missing entry at end of line".to_string())
+    };
+    let map_name = one(&mut fields)?;
+    let system_user = one(&mut fields)?;
+    let pg_user = one(&mut fields)?;
+    let check = |r: TokRef| -> Result<(), String> {
+        let text = src.text(r);
+        if text.first() == Some(&b'/')
+            && let Err(e) = crate::model::hba::regex_check(&text[1..])
+        {
+            return Err(format!(
+                "invalid regular expression \"{}\": {}",
+                String::from_utf8_lossy(&text[1..]),
+                e
+            ));
+        }
+        Ok(())
+    };
+    check(system_user)?;
+    if version.at_least(16) {
+        check(pg_user)?;
+    }
+    Ok(IdentMapping {
+        file: line.file,
+        line_number: line.line_number,
+        map_name,
+        system_user,
+        pg_user,
+    })
+}
+
+#[cfg(test)]
+mod tests;

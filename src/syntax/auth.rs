@@ -1,1 +1,548 @@
-//! (in progress)
+//! Lossless syntax of `pg_hba.conf` and `pg_ident.conf` (PostgreSQL's `hba.c`).
+//!
+//! Two layers:
+//! * [`AuthFile`]: the physical layout, the same in every version. Each physical line is one
+//!   content leaf plus one line-ending leaf (`\n`, `\r\n` or nothing on a last line without a
+//!   newline), so [`AuthFile::print`] gives the input back byte for byte: BOM, NUL, lone CR and
+//!   bytes that are not UTF-8 included.
+//! * [`AuthLines`]: the logical records a server of one major version builds from those bytes
+//!   (`tokenize_auth_file` 14+ / `tokenize_file` 12–13 in hba.c): backslash continuation
+//!   (14+), the 12–13 line-length limit, the 12–15 token-length limit, and the tokens of
+//!   `next_token`, each with its span in the file. `@file` expansion and `include` directives
+//!   need the file system and live in `crate::model::hba`.
+
+use crate::model::version::PgVersion;
+use crate::source::Span;
+
+/// One physical line: `content` excludes the line ending; `ending` is `\n`, `\r\n` or empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhysLine {
+    pub content: Span,
+    pub ending: Span,
+}
+
+/// The physical layout of an auth file: every byte belongs to exactly one leaf.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthFile {
+    pub lines: Vec<PhysLine>,
+}
+
+impl AuthFile {
+    /// Splits `bytes` at LF (the only line break PostgreSQL knows); a CR before the LF belongs
+    /// to the ending. Never fails.
+    pub fn parse(bytes: &[u8]) -> AuthFile {
+        let mut lines = Vec::with_capacity(bytes.len() / 40 + 1);
+        let mut start = 0usize;
+        while start < bytes.len() {
+            match memchr(b'\n', &bytes[start..]) {
+                Some(i) => {
+                    let lf = start + i;
+                    let content_end = if lf > start && bytes[lf - 1] == b'\r' {
+                        lf - 1
+                    } else {
+                        lf
+                    };
+                    lines.push(PhysLine {
+                        content: span(start, content_end),
+                        ending: span(content_end, lf + 1),
+                    });
+                    start = lf + 1;
+                }
+                None => {
+                    lines.push(PhysLine {
+                        content: span(start, bytes.len()),
+                        ending: span(bytes.len(), bytes.len()),
+                    });
+                    start = bytes.len();
+                }
+            }
+        }
+        AuthFile { lines }
+    }
+
+    /// The file's bytes again, leaf by leaf.
+    pub fn print(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        for line in &self.lines {
+            out.extend_from_slice(&bytes[line.content.range()]);
+            out.extend_from_slice(&bytes[line.ending.range()]);
+        }
+        out
+    }
+}
+
+/// The version-dependent reading rules of the line reader and `next_token`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenizeRules {
+    /// A `\` at the end of a line joins the next one (14+).
+    pub continuation: bool,
+    /// `fgets` buffer size `MAX_LINE` (12–13: 20480; a chunk of `MAX_LINE - 1` bytes is an
+    /// error and the rest of the physical line is read as further lines).
+    pub max_line: Option<usize>,
+    /// `MAX_TOKEN` (12–15: 10240, so at most 10239 bytes after de-quoting).
+    pub max_token: Option<usize>,
+}
+
+impl TokenizeRules {
+    pub fn for_version(version: PgVersion) -> Self {
+        TokenizeRules {
+            continuation: version.at_least(14),
+            max_line: (!version.at_least(14)).then_some(20480),
+            max_token: (!version.at_least(16)).then_some(10240),
+        }
+    }
+}
+
+/// Errors of the line reader and tokenizer: the line becomes an error row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenizeError {
+    /// "authentication file line too long" (12–13).
+    LineTooLong,
+    /// "authentication file token too long" (12–15).
+    TokenTooLong,
+}
+
+impl TokenizeError {
+    pub fn message(self) -> &'static str {
+        match self {
+            TokenizeError::LineTooLong => "authentication file line too long",
+            TokenizeError::TokenTooLong => "authentication file token too long",
+        }
+    }
+}
+
+/// One token of `next_token`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// Raw bytes in the file, quotes (and any continuation joints) included.
+    pub span: Span,
+    /// `initial_quote`: the token starts with `"`, which turns off keywords and `@file`.
+    pub quoted: bool,
+    /// The de-quoted text: either equal to `span` (`text_in_arena == false`) or a range of
+    /// [`AuthLines::arena`].
+    text: Span,
+    text_in_arena: bool,
+}
+
+/// A field: comma-separated tokens (`db1,db2`); `tokens` indexes [`AuthLines::tokens`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub tokens: (u32, u32),
+}
+
+/// One logical line: a record candidate. Blank lines and comment-only lines are kept too
+/// (with no fields), so a lint rule can see every physical line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthLine {
+    /// 1-based number of the physical line it starts on (the server's `line_num`).
+    pub line_number: u32,
+    /// Indices of the physical lines it covers (several with continuations).
+    pub phys: (u32, u32),
+    /// From the start of the first physical line to the end of the last one's content.
+    pub span: Span,
+    /// Range of [`AuthLines::fields`].
+    pub fields: (u32, u32),
+    /// `#` to the end of the logical line, when outside quotes.
+    pub comment: Option<Span>,
+    pub error: Option<TokenizeError>,
+}
+
+/// The logical lines of one file for one version.
+#[derive(Debug, Clone, Default)]
+pub struct AuthLines {
+    pub lines: Vec<AuthLine>,
+    pub fields: Vec<Field>,
+    pub tokens: Vec<Token>,
+    /// Each `\` + line ending that joined two physical lines (14+).
+    pub joints: Vec<Span>,
+    arena: Vec<u8>,
+}
+
+impl AuthLines {
+    pub fn fields_of(&self, line: &AuthLine) -> &[Field] {
+        &self.fields[line.fields.0 as usize..line.fields.1 as usize]
+    }
+
+    pub fn tokens_of(&self, field: &Field) -> &[Token] {
+        &self.tokens[field.tokens.0 as usize..field.tokens.1 as usize]
+    }
+
+    /// The de-quoted text of a token (continuation joints removed).
+    pub fn text<'a>(&'a self, token: &Token, source: &'a [u8]) -> &'a [u8] {
+        if token.text_in_arena {
+            &self.arena[token.text.range()]
+        } else {
+            &source[token.text.range()]
+        }
+    }
+
+    /// Reads `file` (whose bytes are `source`) as a server with `rules` does.
+    pub fn build(file: &AuthFile, source: &[u8], rules: TokenizeRules) -> AuthLines {
+        let mut out = AuthLines {
+            lines: Vec::with_capacity(file.lines.len()),
+            fields: Vec::with_capacity(file.lines.len() * 4),
+            tokens: Vec::with_capacity(file.lines.len() * 4),
+            joints: Vec::new(),
+            arena: Vec::new(),
+        };
+        let mut scratch = LogicalBuf::default();
+        match rules.max_line {
+            Some(max_line) => build_fgets(&mut out, file, source, rules, max_line, &mut scratch),
+            None => build_unlimited(&mut out, file, source, rules, &mut scratch),
+        }
+        out
+    }
+}
+
+/// The bytes of one logical line, with the file offset of each piece.
+#[derive(Default)]
+struct LogicalBuf {
+    bytes: Vec<u8>,
+    /// (logical offset, file offset) of each piece's start.
+    pieces: Vec<(u32, u32)>,
+}
+
+impl LogicalBuf {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.pieces.clear();
+    }
+
+    fn push(&mut self, source: &[u8], piece: Span) {
+        self.pieces.push((self.bytes.len() as u32, piece.start));
+        self.bytes.extend_from_slice(&source[piece.range()]);
+    }
+
+    /// File offset of logical offset `at`; `end` picks the piece a boundary offset ends.
+    fn file_offset(&self, at: u32, end: bool) -> u32 {
+        let idx = match self.pieces.binary_search_by(|p| p.0.cmp(&at)) {
+            Ok(i) if end && i > 0 => i - 1,
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let (l, f) = self.pieces.get(idx).copied().unwrap_or((0, 0));
+        f + (at - l)
+    }
+}
+
+/// Trailing `\n`/`\r` are stripped before the continuation check (`pg_strip_crlf`); returns
+/// the length of `content` without trailing CRs.
+fn strip_cr(source: &[u8], content: Span) -> u32 {
+    let mut end = content.end;
+    while end > content.start && source[end as usize - 1] == b'\r' {
+        end -= 1;
+    }
+    end
+}
+
+/// 14+: `pg_get_line_append` + continuation handling of `tokenize_auth_file`. A NUL ends what
+/// the tokenizer sees of a physical line and (as `fgets` + `strlen` do) the next physical line
+/// is appended to it without counting a line.
+fn build_unlimited(
+    out: &mut AuthLines,
+    file: &AuthFile,
+    source: &[u8],
+    rules: TokenizeRules,
+    scratch: &mut LogicalBuf,
+) {
+    let n = file.lines.len();
+    let mut i = 0usize;
+    let mut line_number = 1u32;
+    while i < n {
+        let first = i;
+        let mut continuations = 0u32;
+        let mut single: Option<Span> = None;
+        scratch.clear();
+        let mut pieces: u32 = 0;
+        let mut last_backslash_len: usize = 0;
+        let mut logical_len: usize = 0;
+        loop {
+            let line = file.lines[i];
+            let mut piece_end = strip_cr(source, line.content);
+            let nul = memchr(0, &source[line.content.range()]);
+            if let Some(z) = nul {
+                piece_end = line.content.start + z as u32;
+            }
+            let mut piece = Span::new(line.content.start, piece_end);
+            i += 1;
+            if nul.is_some() && i < n {
+                push_piece(&mut single, scratch, source, &mut pieces, piece);
+                logical_len += piece.len() as usize;
+                continue;
+            }
+            let len_after = logical_len + piece.len() as usize;
+            if rules.continuation
+                && nul.is_none()
+                && len_after > last_backslash_len
+                && !piece.is_empty()
+                && source[piece.end as usize - 1] == b'\\'
+            {
+                out.joints.push(Span::new(
+                    piece.end - 1,
+                    line.ending.end.max(line.content.end),
+                ));
+                piece.end -= 1;
+                push_piece(&mut single, scratch, source, &mut pieces, piece);
+                logical_len += piece.len() as usize;
+                last_backslash_len = logical_len;
+                continuations += 1;
+                if i < n {
+                    continue;
+                }
+            } else {
+                push_piece(&mut single, scratch, source, &mut pieces, piece);
+            }
+            break;
+        }
+        let phys = (first as u32, i as u32);
+        let span = Span::new(
+            file.lines[first].content.start,
+            file.lines[i - 1].content.end,
+        );
+        let logical: Logical = match single {
+            Some(s) if pieces == 1 => Logical::Direct(s),
+            _ => Logical::Joined,
+        };
+        tokenize_line(
+            out,
+            source,
+            scratch,
+            logical,
+            rules,
+            line_number,
+            phys,
+            span,
+            None,
+        );
+        line_number += continuations + 1;
+    }
+}
+
+fn push_piece(
+    single: &mut Option<Span>,
+    scratch: &mut LogicalBuf,
+    source: &[u8],
+    pieces: &mut u32,
+    piece: Span,
+) {
+    if *pieces == 0 {
+        *single = Some(piece);
+    } else {
+        if *pieces == 1
+            && let Some(s) = single.take()
+        {
+            scratch.push(source, s);
+        }
+        scratch.push(source, piece);
+    }
+    *pieces += 1;
+}
+
+/// 12–13: `fgets(rawline, MAX_LINE)`: each read takes up to `MAX_LINE - 1` bytes; a full
+/// buffer is "line too long" and the rest of the physical line comes as further lines; `strlen`
+/// stops at a NUL.
+fn build_fgets(
+    out: &mut AuthLines,
+    file: &AuthFile,
+    source: &[u8],
+    rules: TokenizeRules,
+    max_line: usize,
+    scratch: &mut LogicalBuf,
+) {
+    let chunk = max_line - 1;
+    let mut line_number = 1u32;
+    for (idx, line) in file.lines.iter().enumerate() {
+        let whole = Span::new(line.content.start, line.ending.end);
+        let mut pos = whole.start as usize;
+        loop {
+            let end = (pos + chunk).min(whole.end as usize);
+            let piece_bytes = &source[pos..end];
+            let (mut text_end, error) = match memchr(0, piece_bytes) {
+                Some(z) => (pos + z, None),
+                None if end - pos == chunk => (end, Some(TokenizeError::LineTooLong)),
+                None => (end, None),
+            };
+            while text_end > pos && matches!(source[text_end - 1], b'\n' | b'\r') {
+                text_end -= 1;
+            }
+            let span_end = end.min(line.content.end as usize).max(pos);
+            tokenize_line(
+                out,
+                source,
+                scratch,
+                Logical::Direct(Span::new(pos as u32, text_end as u32)),
+                rules,
+                line_number,
+                (idx as u32, idx as u32 + 1),
+                Span::new(pos as u32, span_end as u32),
+                error,
+            );
+            line_number += 1;
+            pos = end;
+            if pos >= whole.end as usize {
+                break;
+            }
+        }
+    }
+}
+
+enum Logical {
+    /// The logical line is one slice of the file.
+    Direct(Span),
+    /// The logical line is in the scratch buffer.
+    Joined,
+}
+
+/// `next_token` / `next_field_expand` without `@` expansion, over one logical line.
+#[allow(clippy::too_many_arguments)]
+fn tokenize_line(
+    out: &mut AuthLines,
+    source: &[u8],
+    scratch: &LogicalBuf,
+    logical: Logical,
+    rules: TokenizeRules,
+    line_number: u32,
+    phys: (u32, u32),
+    span: Span,
+    error: Option<TokenizeError>,
+) {
+    let (bytes, base): (&[u8], Option<u32>) = match logical {
+        Logical::Direct(s) => (&source[s.range()], Some(s.start)),
+        Logical::Joined => (&scratch.bytes[..], None),
+    };
+    let to_file = |at: usize, end: bool| -> u32 {
+        match base {
+            Some(b) => b + at as u32,
+            None => scratch.file_offset(at as u32, end),
+        }
+    };
+    let fields_start = out.fields.len() as u32;
+    let mut comment = None;
+    let mut error = error;
+    let mut p = 0usize;
+    let n = bytes.len();
+    if error.is_none() {
+        // One field per iteration: tokens joined by terminating commas.
+        'fields: while p < n {
+            let tokens_start = out.tokens.len() as u32;
+            loop {
+                // Skip blanks and commas before the token.
+                while p < n && (is_blank(bytes[p]) || bytes[p] == b',') {
+                    p += 1;
+                }
+                let tok_start = p;
+                let mut in_quote = false;
+                let mut was_quote = false;
+                let mut saw_quote = false;
+                let mut initial_quote = false;
+                let mut terminating_comma = false;
+                let mut decoded_len = 0usize;
+                let mut needs_arena = base.is_none();
+                let arena_start = out.arena.len();
+                let mut tok_end: Option<usize> = None;
+                while p < n && (!is_blank(bytes[p]) || in_quote) {
+                    let c = bytes[p];
+                    if c == b'#' && !in_quote {
+                        comment = Some(Span::new(to_file(p, false), to_file(n, true)));
+                        tok_end = Some(p);
+                        p = n;
+                        break;
+                    }
+                    if let Some(max) = rules.max_token
+                        && decoded_len >= max - 1
+                    {
+                        error = Some(TokenizeError::TokenTooLong);
+                        out.arena.truncate(arena_start);
+                        out.tokens.truncate(tokens_start as usize);
+                        break 'fields;
+                    }
+                    if c == b',' && !in_quote {
+                        terminating_comma = true;
+                        break;
+                    }
+                    if c != b'"' || was_quote {
+                        if needs_arena {
+                            out.arena.push(c);
+                        }
+                        decoded_len += 1;
+                    } else if !needs_arena {
+                        // First dropped quote: from here on the text differs from the raw bytes.
+                        needs_arena = true;
+                        out.arena.extend_from_slice(&bytes[tok_start..p]);
+                    }
+                    if in_quote && c == b'"' {
+                        was_quote = !was_quote;
+                    } else {
+                        was_quote = false;
+                    }
+                    if c == b'"' {
+                        in_quote = !in_quote;
+                        saw_quote = true;
+                        if decoded_len == 0 {
+                            initial_quote = true;
+                        }
+                    }
+                    p += 1;
+                }
+                if !(saw_quote || decoded_len > 0) {
+                    out.arena.truncate(arena_start);
+                    break;
+                }
+                let raw = Span::new(
+                    to_file(tok_start, false),
+                    to_file(tok_end.unwrap_or(p), true),
+                );
+                let (text, text_in_arena) = if needs_arena {
+                    (Span::new(arena_start as u32, out.arena.len() as u32), true)
+                } else {
+                    (raw, false)
+                };
+                out.tokens.push(Token {
+                    span: raw,
+                    quoted: initial_quote,
+                    text,
+                    text_in_arena,
+                });
+                if !terminating_comma {
+                    break;
+                }
+            }
+            let tokens_end = out.tokens.len() as u32;
+            if tokens_end > tokens_start {
+                out.fields.push(Field {
+                    tokens: (tokens_start, tokens_end),
+                });
+            }
+        }
+    }
+    if error.is_some() {
+        out.fields.truncate(fields_start as usize);
+    }
+    out.lines.push(AuthLine {
+        line_number,
+        phys,
+        span,
+        fields: (fields_start, out.fields.len() as u32),
+        comment,
+        error,
+    });
+}
+
+/// `pg_isblank`: space, TAB, CR.
+#[inline]
+fn is_blank(c: u8) -> bool {
+    c == b' ' || c == b'\t' || c == b'\r'
+}
+
+#[inline]
+fn span(start: usize, end: usize) -> Span {
+    Span::new(start as u32, end as u32)
+}
+
+#[inline]
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+#[cfg(test)]
+mod tests;

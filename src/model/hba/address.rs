@@ -1,0 +1,412 @@
+//! Addresses as `parse_hba_line` reads them: `getaddrinfo(AI_NUMERICHOST)` with glibc's rules
+//! (`__inet_aton_exact`, `inet_pton6`, `__inet6_scopeid_pton`), `pg_sockaddr_cidr_mask`
+//! (`strtol` base 10), and `getnameinfo(NI_NUMERICHOST)` + `clean_ipv6_addr` for the view.
+//! The same in 12–18.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// What `getaddrinfo(AI_NUMERICHOST)` makes of a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Numeric {
+    Ip(IpAddr),
+    /// `EAI_NONAME`: the server takes the text as a host name.
+    NoName,
+}
+
+/// `getaddrinfo(text, AI_NUMERICHOST, AF_UNSPEC)` on glibc: IPv4 by `inet_aton` rules (so
+/// `10`, `127.1`, `0x7f.1`, `017.0.0.1`), else IPv6 by `inet_pton` with an optional `%zone`.
+pub fn parse_numeric_host(text: &[u8]) -> Numeric {
+    if let Some(v4) = inet_aton_exact(text) {
+        return Numeric::Ip(IpAddr::V4(v4));
+    }
+    let (addr, zone) = match text.iter().position(|&c| c == b'%') {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    match inet_pton6(addr) {
+        Some(v6) => match zone {
+            Some(z) if !scope_id_ok(&v6, z) => Numeric::NoName,
+            _ => Numeric::Ip(IpAddr::V6(v6)),
+        },
+        None => Numeric::NoName,
+    }
+}
+
+/// `__inet6_scopeid_pton`: an interface name (link-local addresses only) or a decimal number
+/// up to `u32::MAX`. Interface names depend on the server host; `lo` and `eth0` are assumed.
+fn scope_id_ok(addr: &Ipv6Addr, zone: &[u8]) -> bool {
+    let seg = addr.segments();
+    let link_local =
+        (seg[0] & 0xffc0) == 0xfe80 || (seg[0] & 0xff0f) == 0xff01 || (seg[0] & 0xff0f) == 0xff02;
+    if link_local && matches!(zone, b"lo" | b"eth0") {
+        return true;
+    }
+    if zone.first().is_some_and(u8::is_ascii_digit) && zone.iter().all(u8::is_ascii_digit) {
+        let mut v: u64 = 0;
+        for &c in zone {
+            v = v.saturating_mul(10).saturating_add(u64::from(c - b'0'));
+        }
+        return v <= u64::from(u32::MAX);
+    }
+    false
+}
+
+/// glibc `inet_aton_end` + the "whole string" check of `__inet_aton_exact`: up to four parts,
+/// each `strtoul(.., 0)` starting with a digit (`0x` hex, leading `0` octal).
+pub fn inet_aton_exact(text: &[u8]) -> Option<Ipv4Addr> {
+    const MAX: [u64; 4] = [0xffff_ffff, 0xff_ffff, 0xffff, 0xff];
+    let mut parts = [0u8; 4];
+    let mut np = 0usize;
+    let mut p = 0usize;
+    let val;
+    loop {
+        if !text.get(p).is_some_and(u8::is_ascii_digit) {
+            return None;
+        }
+        let (v, used) = strtoul0(&text[p..])?;
+        p += used;
+        if text.get(p) == Some(&b'.') {
+            if np > 2 || v > 0xff {
+                return None;
+            }
+            parts[np] = v as u8;
+            np += 1;
+            p += 1;
+        } else {
+            val = v;
+            break;
+        }
+    }
+    if p != text.len() || val > MAX[np] {
+        return None;
+    }
+    let word = u32::from_be_bytes(parts) | (val as u32);
+    Some(Ipv4Addr::from(word))
+}
+
+/// `strtoul(s, &end, 0)` for a string starting with a digit: value and bytes used; `None` on
+/// overflow beyond 32 bits (glibc rejects `> 0xffffffff`).
+fn strtoul0(s: &[u8]) -> Option<(u64, usize)> {
+    let (base, mut i) = if s.first() == Some(&b'0') {
+        if matches!(s.get(1), Some(b'x' | b'X')) && s.get(2).is_some_and(u8::is_ascii_hexdigit) {
+            (16u64, 2usize)
+        } else {
+            (8, 1)
+        }
+    } else {
+        (10, 0)
+    };
+    let mut v: u64 = 0;
+    while let Some(&c) = s.get(i) {
+        let d = match c {
+            b'0'..=b'9' => u64::from(c - b'0'),
+            b'a'..=b'f' => u64::from(c - b'a' + 10),
+            b'A'..=b'F' => u64::from(c - b'A' + 10),
+            _ => break,
+        };
+        if d >= base {
+            break;
+        }
+        v = v.saturating_mul(base).saturating_add(d);
+        i += 1;
+    }
+    if v > 0xffff_ffff {
+        return None;
+    }
+    Some((v, i))
+}
+
+/// glibc `inet_pton6`: hex groups of up to 4 digits, one `::`, an optional trailing dotted
+/// quad (strict `inet_pton4`: no leading zeros, each octet ≤ 255).
+pub fn inet_pton6(src: &[u8]) -> Option<Ipv6Addr> {
+    let mut out = [0u8; 16];
+    let mut tp = 0usize;
+    let mut colonp: Option<usize> = None;
+    let mut i = 0usize;
+    if src.first() == Some(&b':') {
+        if src.get(1) != Some(&b':') {
+            return None;
+        }
+        i = 1;
+    }
+    let mut curtok = i;
+    let mut saw_xdigit = false;
+    let mut val: u32 = 0;
+    let mut ndigits = 0;
+    while i < src.len() {
+        let ch = src[i];
+        i += 1;
+        if let Some(d) = (ch as char).to_digit(16) {
+            if ndigits >= 4 {
+                return None;
+            }
+            val = (val << 4) | d;
+            ndigits += 1;
+            saw_xdigit = true;
+            continue;
+        }
+        if ch == b':' {
+            curtok = i;
+            if !saw_xdigit {
+                if colonp.is_some() {
+                    return None;
+                }
+                colonp = Some(tp);
+                continue;
+            } else if i >= src.len() {
+                return None;
+            }
+            if tp + 2 > 16 {
+                return None;
+            }
+            out[tp] = (val >> 8) as u8;
+            out[tp + 1] = val as u8;
+            tp += 2;
+            saw_xdigit = false;
+            ndigits = 0;
+            val = 0;
+            continue;
+        }
+        if ch == b'.' && tp + 4 <= 16 {
+            let v4 = inet_pton4(&src[curtok..])?;
+            out[tp..tp + 4].copy_from_slice(&v4);
+            tp += 4;
+            saw_xdigit = false;
+            break;
+        }
+        return None;
+    }
+    if saw_xdigit {
+        if tp + 2 > 16 {
+            return None;
+        }
+        out[tp] = (val >> 8) as u8;
+        out[tp + 1] = val as u8;
+        tp += 2;
+    }
+    if let Some(cp) = colonp {
+        if tp == 16 {
+            return None;
+        }
+        let n = tp - cp;
+        for k in 1..=n {
+            out[16 - k] = out[cp + n - k];
+            out[cp + n - k] = 0;
+        }
+        tp = 16;
+    }
+    if tp != 16 {
+        return None;
+    }
+    Some(Ipv6Addr::from(out))
+}
+
+/// glibc `inet_pton4`: exactly four decimal octets, no leading zeros.
+fn inet_pton4(src: &[u8]) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let mut octets = 0;
+    let mut saw_digit = false;
+    let mut cur: u32 = 0;
+    for &ch in src {
+        if ch.is_ascii_digit() {
+            if saw_digit && cur == 0 {
+                return None;
+            }
+            cur = cur * 10 + u32::from(ch - b'0');
+            if cur > 255 {
+                return None;
+            }
+            if !saw_digit {
+                octets += 1;
+                if octets > 4 {
+                    return None;
+                }
+                saw_digit = true;
+            }
+            out[octets - 1] = cur as u8;
+        } else if ch == b'.' && saw_digit {
+            if octets == 4 {
+                return None;
+            }
+            cur = 0;
+            saw_digit = false;
+        } else {
+            return None;
+        }
+    }
+    (octets == 4).then_some(out)
+}
+
+/// `pg_sockaddr_cidr_mask`: `strtol(bits, &end, 10)` must consume the whole non-empty string
+/// (leading white space and a sign are allowed), 0–32 or 0–128.
+pub fn cidr_mask(bits: &[u8], v6: bool) -> Option<IpAddr> {
+    if bits.is_empty() {
+        return None;
+    }
+    let mut i = 0;
+    while i < bits.len() && matches!(bits[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        i += 1;
+    }
+    let neg = match bits.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let digits_start = i;
+    let mut v: i64 = 0;
+    while let Some(c) = bits.get(i).filter(|c| c.is_ascii_digit()) {
+        v = v.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+        i += 1;
+    }
+    if i == digits_start || i != bits.len() {
+        return None;
+    }
+    let v = if neg { -v } else { v };
+    let max = if v6 { 128 } else { 32 };
+    if !(0..=max).contains(&v) {
+        return None;
+    }
+    Some(mask_from_len(v as u32, v6))
+}
+
+pub fn mask_from_len(len: u32, v6: bool) -> IpAddr {
+    if v6 {
+        let m = if len == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len)
+        };
+        IpAddr::V6(Ipv6Addr::from(m))
+    } else {
+        let m = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+        IpAddr::V4(Ipv4Addr::from(m))
+    }
+}
+
+/// `getnameinfo(NI_NUMERICHOST)` text as the view shows it (glibc `inet_ntop`; the zone is
+/// removed by `clean_ipv6_addr`).
+pub fn format_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => ntop6(&v6),
+    }
+}
+
+/// glibc `inet_ntop6`: the first longest run of two or more zero groups becomes `::`; an
+/// IPv4-compatible (`::a.b.c.d`) or mapped (`::ffff:a.b.c.d`) address ends in a dotted quad.
+fn ntop6(addr: &Ipv6Addr) -> String {
+    let w = addr.segments();
+    let (mut best_base, mut best_len) = (None::<usize>, 0usize);
+    let (mut cur_base, mut cur_len) = (None::<usize>, 0usize);
+    for (i, &g) in w.iter().enumerate() {
+        if g == 0 {
+            if cur_base.is_none() {
+                cur_base = Some(i);
+                cur_len = 1;
+            } else {
+                cur_len += 1;
+            }
+        } else if let Some(b) = cur_base.take() {
+            if best_base.is_none() || cur_len > best_len {
+                best_base = Some(b);
+                best_len = cur_len;
+            }
+        }
+    }
+    if let Some(b) = cur_base
+        && (best_base.is_none() || cur_len > best_len)
+    {
+        best_base = Some(b);
+        best_len = cur_len;
+    }
+    if best_len < 2 {
+        best_base = None;
+    }
+    let mut s = String::with_capacity(40);
+    let mut i = 0;
+    while i < 8 {
+        if let Some(b) = best_base
+            && i >= b
+            && i < b + best_len
+        {
+            if i == b {
+                s.push(':');
+            }
+            i += 1;
+            continue;
+        }
+        if i != 0 {
+            s.push(':');
+        }
+        if i == 6 && best_base == Some(0) && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            let o = addr.octets();
+            s.push_str(&format!("{}.{}.{}.{}", o[12], o[13], o[14], o[15]));
+            return s;
+        }
+        s.push_str(&format!("{:x}", w[i]));
+        i += 1;
+    }
+    if let Some(b) = best_base
+        && b + best_len == 8
+    {
+        s.push(':');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(s: &str) -> Option<String> {
+        inet_aton_exact(s.as_bytes()).map(|a| a.to_string())
+    }
+
+    /// Oracle facts (12, 14, 16): `host all all X/32 md5` accepted or taken as a host name.
+    #[test]
+    fn inet_aton_rules() {
+        assert_eq!(v4("0x7f.1").as_deref(), Some("127.0.0.1"));
+        assert_eq!(v4("01.02.03.04").as_deref(), Some("1.2.3.4"));
+        assert_eq!(v4("4294967295").as_deref(), Some("255.255.255.255"));
+        assert_eq!(v4("10").as_deref(), Some("0.0.0.10"));
+        assert_eq!(v4("4294967296"), None);
+        assert_eq!(v4("1.16777216"), None);
+        assert_eq!(v4("0x"), None);
+        assert_eq!(v4("1.2.3.4.5"), None);
+        assert_eq!(v4("08"), None);
+    }
+
+    #[test]
+    fn ipv6_rules_and_glibc_text() {
+        let f = |s: &str| match parse_numeric_host(s.as_bytes()) {
+            Numeric::Ip(ip) => Some(format_ip(ip)),
+            Numeric::NoName => None,
+        };
+        assert_eq!(f("1:2:3:4:5:6:7::").as_deref(), Some("1:2:3:4:5:6:7:0"));
+        assert_eq!(f("1:0:0:2:0:0:0:3").as_deref(), Some("1:0:0:2::3"));
+        assert_eq!(f("::ffff:1.2.3.4").as_deref(), Some("::ffff:1.2.3.4"));
+        assert_eq!(f("::1.2.3.4").as_deref(), Some("::1.2.3.4"));
+        assert_eq!(f("fe80::1%2").as_deref(), Some("fe80::1"));
+        assert_eq!(f("1::2:3:4:5:6:7:8"), None);
+        assert_eq!(f("::1.2.3.04"), None);
+        assert_eq!(f("fe80::1%bogus"), None);
+        assert_eq!(f("1.2.3.4%1"), None);
+        assert_eq!(format_ip(mask_from_len(64, true)), "ffff:ffff:ffff:ffff::");
+    }
+
+    #[test]
+    fn cidr_mask_uses_strtol() {
+        assert!(cidr_mask(b"+8", false).is_some());
+        assert!(cidr_mask(b"\x0b8", false).is_some());
+        assert!(cidr_mask(b"08", false).is_some());
+        assert!(cidr_mask(b"", false).is_none());
+        assert!(cidr_mask(b"33", false).is_none());
+        assert!(cidr_mask(b"8 ", false).is_none());
+    }
+}

@@ -1,0 +1,429 @@
+//! Reading auth files with `@file` expansion and (16+) `include` directives: the part of
+//! `tokenize_auth_file`, `next_field_expand`, `tokenize_expand_file` (16+; `tokenize_inc_file`
+//! in 12–15), `tokenize_include_file` and `open_auth_file` (hba.c) that needs the file system.
+//! Shared by pg_hba and pg_ident.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use crate::model::fs::{FileSystem, os_message};
+use crate::model::version::PgVersion;
+use crate::source::SourceFile;
+use crate::syntax::auth::{AuthFile, AuthLines, Token, TokenizeRules};
+
+/// `CONF_FILE_MAX_DEPTH` (16+). 12–15 have no limit for `@file`; a self-reference crashes
+/// the server, so pgconf stops at [`UNLIMITED_DEPTH_CAP`] with a message of its own.
+const CONF_FILE_MAX_DEPTH: u32 = 10;
+const UNLIMITED_DEPTH_CAP: u32 = 64;
+
+/// One file read while loading: main file, `@file`s and included files.
+#[derive(Debug)]
+pub struct LoadedSource {
+    pub source: SourceFile,
+    pub syntax: AuthFile,
+    pub lines: AuthLines,
+    /// The path as the view shows it: relative to the main file's folder when below it.
+    pub display: String,
+}
+
+/// A token of a record, in whichever file it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokRef {
+    pub file: u32,
+    pub token: u32,
+}
+
+/// `TokenizedAuthLine`: the fields of one logical line after `@file` expansion.
+#[derive(Debug, Clone)]
+pub struct TokLine {
+    pub file: u32,
+    /// Index into that file's [`AuthLines::lines`].
+    pub line: u32,
+    pub line_number: u32,
+    pub fields: Vec<Vec<TokRef>>,
+    pub err: Option<String>,
+}
+
+/// All files of one load, plus the tokenized lines in server order.
+#[derive(Debug, Default)]
+pub struct AuthSources {
+    pub files: Vec<LoadedSource>,
+}
+
+impl AuthSources {
+    pub fn token(&self, r: TokRef) -> &Token {
+        &self.files[r.file as usize].lines.tokens[r.token as usize]
+    }
+
+    pub fn text(&self, r: TokRef) -> &[u8] {
+        let f = &self.files[r.file as usize];
+        f.lines
+            .text(&f.lines.tokens[r.token as usize], f.source.bytes())
+    }
+
+    pub fn quoted(&self, r: TokRef) -> bool {
+        self.token(r).quoted
+    }
+}
+
+/// Why the main file could not be read (the CLI reports it; the server would not start).
+#[derive(Debug)]
+pub struct AuthLoadError {
+    pub path: PathBuf,
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for AuthLoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "could not open file \"{}\": {}",
+            self.path.display(),
+            os_message(&self.error)
+        )
+    }
+}
+
+impl std::error::Error for AuthLoadError {}
+
+pub(crate) struct Loader<'a> {
+    fs: &'a dyn FileSystem,
+    version: PgVersion,
+    rules: TokenizeRules,
+    root: PathBuf,
+    pub sources: AuthSources,
+    cache: HashMap<PathBuf, u32>,
+}
+
+impl<'a> Loader<'a> {
+    /// Reads the main file; `Err` when it cannot be read.
+    pub fn start(
+        fs: &'a dyn FileSystem,
+        path: &Path,
+        version: PgVersion,
+    ) -> Result<(Loader<'a>, u32), AuthLoadError> {
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut loader = Loader {
+            fs,
+            version,
+            rules: TokenizeRules::for_version(version),
+            root,
+            sources: AuthSources::default(),
+            cache: HashMap::new(),
+        };
+        let bytes = fs.read(path).map_err(|error| AuthLoadError {
+            path: path.to_path_buf(),
+            error,
+        })?;
+        let display = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let id = loader.add(path.to_path_buf(), bytes, display);
+        Ok((loader, id))
+    }
+
+    fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
+        let source = SourceFile::new(path.clone(), bytes);
+        let syntax = AuthFile::parse(source.bytes());
+        let lines = AuthLines::build(&syntax, source.bytes(), self.rules);
+        let id = self.sources.files.len() as u32;
+        self.sources.files.push(LoadedSource {
+            source,
+            syntax,
+            lines,
+            display,
+        });
+        self.cache.insert(path, id);
+        id
+    }
+
+    /// How a path appears in messages and `file_name`: relative to the main file's folder.
+    pub fn display(&self, path: &Path) -> String {
+        match path.strip_prefix(&self.root) {
+            Ok(rel) if !self.root.as_os_str().is_empty() => rel.display().to_string(),
+            _ => path.display().to_string(),
+        }
+    }
+
+    /// `AbsoluteConfigLocation` + `canonicalize_path`: relative to the referring file's folder,
+    /// `.` and `x/..` removed lexically.
+    fn resolve(&self, name: &[u8], outer: u32) -> PathBuf {
+        let name = Path::new(bytes_to_os(name));
+        let joined = if name.is_absolute() {
+            name.to_path_buf()
+        } else {
+            let outer_path = self.sources.files[outer as usize].source.path();
+            outer_path
+                .parent()
+                .map(|p| p.join(name))
+                .unwrap_or_else(|| name.to_path_buf())
+        };
+        canonicalize(&joined)
+    }
+
+    /// `open_auth_file`: the file id, or the error message and whether it was ENOENT.
+    fn open(&mut self, path: &Path, depth: u32) -> Result<u32, (String, bool)> {
+        let shown = self.display(path);
+        if self.version.at_least(16) && depth > CONF_FILE_MAX_DEPTH {
+            return Err((
+                format!("could not open file \"{shown}\": maximum nesting depth exceeded"),
+                false,
+            ));
+        }
+        if depth > UNLIMITED_DEPTH_CAP {
+            return Err((
+                format!(
+                    "could not open file \"{shown}\": pgconf stopped a self-referencing @file (the server runs out of stack)"
+                ),
+                false,
+            ));
+        }
+        if let Some(&id) = self.cache.get(path) {
+            return Ok(id);
+        }
+        match self.fs.read(path) {
+            Ok(bytes) => Ok(self.add(path.to_path_buf(), bytes, shown)),
+            // fopen() of a directory succeeds and reading it fails: 14+ read no lines.
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory && self.version.at_least(14) => {
+                Ok(self.add(path.to_path_buf(), Vec::new(), shown))
+            }
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory => Err((
+                format!("could not read file \"{shown}\": Is a directory"),
+                false,
+            )),
+            Err(e) => Err((
+                format!("could not open file \"{shown}\": {}", os_message(&e)),
+                e.kind() == io::ErrorKind::NotFound,
+            )),
+        }
+    }
+
+    /// `tokenize_auth_file` for file `file` at include depth `depth`, appending to `out`.
+    pub fn tokenize_file(&mut self, file: u32, depth: u32, out: &mut Vec<TokLine>) {
+        let nlines = self.sources.files[file as usize].lines.lines.len();
+        for li in 0..nlines {
+            let (line_number, error, fields_range) = {
+                let l = &self.sources.files[file as usize].lines.lines[li];
+                (l.line_number, l.error, l.fields)
+            };
+            let mut err = error.map(|e| e.message().to_string());
+            let mut fields: Vec<Vec<TokRef>> = Vec::new();
+            if err.is_none() {
+                for fi in fields_range.0..fields_range.1 {
+                    let (t0, t1) =
+                        self.sources.files[file as usize].lines.fields[fi as usize].tokens;
+                    let mut toks = Vec::with_capacity((t1 - t0) as usize);
+                    for ti in t0..t1 {
+                        let r = TokRef { file, token: ti };
+                        let is_at = {
+                            let text = self.sources.text(r);
+                            !self.sources.quoted(r) && text.len() > 1 && text[0] == b'@'
+                        };
+                        if is_at {
+                            let name = self.sources.text(r)[1..].to_vec();
+                            self.expand_file(&name, file, depth + 1, &mut toks, &mut err);
+                            if err.is_some() {
+                                break;
+                            }
+                        } else {
+                            toks.push(r);
+                        }
+                    }
+                    if !toks.is_empty() {
+                        fields.push(toks);
+                    }
+                    if err.is_some() {
+                        break;
+                    }
+                }
+            }
+            if fields.is_empty() && err.is_none() {
+                continue;
+            }
+            if self.version.at_least(16) && err.is_none() && fields.len() == 2 {
+                let first = self.sources.text(fields[0][0]).to_vec();
+                let second = self.sources.text(fields[1][0]).to_vec();
+                match first.as_slice() {
+                    b"include" | b"include_if_exists" => {
+                        let missing_ok = first == b"include_if_exists";
+                        let path = self.resolve(&second, file);
+                        match self.include_file(&path, depth + 1, missing_ok, out) {
+                            None => continue,
+                            Some(e) => err = Some(e),
+                        }
+                    }
+                    b"include_dir" => match self.include_dir(&second, file, depth, out) {
+                        None => continue,
+                        Some(e) => err = Some(e),
+                    },
+                    _ => {}
+                }
+            }
+            out.push(TokLine {
+                file,
+                line: li as u32,
+                line_number,
+                fields,
+                err,
+            });
+        }
+    }
+
+    /// `tokenize_include_file`: `None` when the file was read (or skipped as missing).
+    fn include_file(
+        &mut self,
+        path: &Path,
+        depth: u32,
+        missing_ok: bool,
+        out: &mut Vec<TokLine>,
+    ) -> Option<String> {
+        match self.open(path, depth) {
+            Ok(id) => {
+                self.tokenize_file(id, depth, out);
+                None
+            }
+            Err((_, true)) if missing_ok => None,
+            Err((msg, _)) => Some(msg),
+        }
+    }
+
+    /// `include_dir` via `GetConfFilesInDir` (conffiles.c): non-hidden `*.conf` entries that
+    /// are not directories, sorted byte-wise. Errors of several files are joined by `\n`; as in
+    /// the server, once one file failed its message is repeated for each later file.
+    fn include_dir(
+        &mut self,
+        name: &[u8],
+        outer: u32,
+        depth: u32,
+        out: &mut Vec<TokLine>,
+    ) -> Option<String> {
+        if name.is_empty() {
+            return Some("empty configuration directory name".to_string());
+        }
+        let dir = self.resolve(name, outer);
+        let entries = match self.fs.read_dir(&dir) {
+            Ok(e) => e,
+            Err(_) => {
+                return Some(format!(
+                    "could not open directory \"{}\"",
+                    self.display(&dir)
+                ));
+            }
+        };
+        let mut names: Vec<Vec<u8>> = entries
+            .into_iter()
+            .filter(|e| !e.is_dir)
+            .map(|e| os_to_bytes(&e.name))
+            .filter(|n| !n.starts_with(b".") && n.len() >= 6 && n.ends_with(b".conf"))
+            .collect();
+        names.sort();
+        let mut err: Option<String> = None;
+        let mut acc = String::new();
+        for n in names {
+            let path = dir.join(bytes_to_os(&n));
+            if let Some(e) = self.include_file(&path, depth + 1, false, out) {
+                err = Some(e);
+            }
+            if let Some(e) = &err {
+                if !acc.is_empty() {
+                    acc.push('\n');
+                }
+                acc.push_str(e);
+            }
+        }
+        (!acc.is_empty()).then_some(acc)
+    }
+
+    /// `tokenize_expand_file` (16+) / `tokenize_inc_file` (12–15): all tokens of all lines of
+    /// the file, flattened into the current field; the first error line's message wins.
+    fn expand_file(
+        &mut self,
+        name: &[u8],
+        outer: u32,
+        depth: u32,
+        toks: &mut Vec<TokRef>,
+        err: &mut Option<String>,
+    ) {
+        let path = self.resolve(name, outer);
+        let id = match self.open(&path, depth) {
+            Ok(id) => id,
+            Err((msg, _)) => {
+                *err = Some(if self.version.at_least(16) {
+                    msg
+                } else {
+                    old_secondary_message(&msg, name, &self.display(&path))
+                });
+                return;
+            }
+        };
+        let mut lines = Vec::new();
+        self.tokenize_file(id, depth, &mut lines);
+        for l in lines {
+            if let Some(e) = l.err {
+                *err = Some(e);
+                return;
+            }
+            for f in l.fields {
+                toks.extend(f);
+            }
+        }
+    }
+}
+
+/// 12–15 word the open failure of an `@file` differently.
+fn old_secondary_message(msg: &str, name: &[u8], shown: &str) -> String {
+    if let Some(rest) = msg.strip_prefix("could not open file \"")
+        && let Some(i) = rest.find("\": ")
+    {
+        return format!(
+            "could not open secondary authentication file \"@{}\" as \"{}\": {}",
+            String::from_utf8_lossy(name),
+            shown,
+            &rest[i + 3..]
+        );
+    }
+    msg.to_string()
+}
+
+/// `canonicalize_path`, lexically: drop `.` components, fold `x/..`.
+pub(crate) fn canonicalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    out.iter().collect()
+}
+
+#[cfg(unix)]
+fn bytes_to_os(b: &[u8]) -> &std::ffi::OsStr {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(b)
+}
+
+#[cfg(unix)]
+fn os_to_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    s.as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn bytes_to_os(b: &[u8]) -> &std::ffi::OsStr {
+    std::ffi::OsStr::new(std::str::from_utf8(b).unwrap_or(""))
+}
+
+#[cfg(not(unix))]
+fn os_to_bytes(s: &std::ffi::OsStr) -> Vec<u8> {
+    s.to_string_lossy().as_bytes().to_vec()
+}

@@ -1,0 +1,207 @@
+use super::*;
+
+/// Per line, per field, the (text, quoted) of each token.
+type Fields = Vec<Vec<Vec<(Vec<u8>, bool)>>>;
+
+fn lines_of(input: &[u8], major: u8) -> (AuthLines, Fields) {
+    let file = AuthFile::parse(input);
+    let v = PgVersion::new(major).expect("test versions are 12..=18");
+    let lines = AuthLines::build(&file, input, TokenizeRules::for_version(v));
+    let fields = lines
+        .lines
+        .iter()
+        .map(|l| {
+            lines
+                .fields_of(l)
+                .iter()
+                .map(|f| {
+                    lines
+                        .tokens_of(f)
+                        .iter()
+                        .map(|t| (lines.text(t, input).to_vec(), t.quoted))
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    (lines, fields)
+}
+
+fn texts(input: &[u8], major: u8) -> Vec<Vec<Vec<String>>> {
+    lines_of(input, major)
+        .1
+        .into_iter()
+        .map(|l| {
+            l.into_iter()
+                .map(|f| {
+                    f.into_iter()
+                        .map(|(t, _)| String::from_utf8_lossy(&t).into_owned())
+                        .collect()
+                })
+                .collect()
+        })
+        .filter(|l: &Vec<Vec<String>>| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn printing_gives_the_input_back() {
+    let inputs: [&[u8]; 8] = [
+        b"",
+        b"local all all trust",
+        b"\xef\xbb\xbflocal all all trust\r\n\r\n",
+        b"a\rb\n\n\r\n\xff\xfe\x00 x\\\n",
+        b"\n\n\n",
+        b"local \"a\\\nb\" all trust\n",
+        b"\r",
+        b"x\r\r\n",
+    ];
+    for input in inputs {
+        let file = AuthFile::parse(input);
+        assert_eq!(file.print(input), input);
+        for major in [12, 14, 16] {
+            // Logical lines never panic and their spans stay inside the file.
+            let (lines, _) = lines_of(input, major);
+            for t in &lines.tokens {
+                assert!(t.span.end as usize <= input.len() && t.span.start <= t.span.end);
+            }
+        }
+    }
+}
+
+/// Oracle (12–18): `db1, db2` is one field; `db1 ,db2` is two; `,db1` and `db1,,db2` skip
+/// the empty items.
+#[test]
+fn commas_and_blanks_make_fields() {
+    assert_eq!(
+        texts(b"local db1, db2 all trust\n", 16),
+        vec![vec![
+            vec!["local"],
+            vec!["db1", "db2"],
+            vec!["all"],
+            vec!["trust"]
+        ]]
+    );
+    assert_eq!(
+        texts(b"local db1 ,db2 all trust\n", 16),
+        vec![vec![
+            vec!["local"],
+            vec!["db1"],
+            vec!["db2"],
+            vec!["all"],
+            vec!["trust"]
+        ]]
+    );
+    assert_eq!(
+        texts(b"local db1,,db2 all trust,\n", 12)[0][1],
+        vec!["db1", "db2"]
+    );
+}
+
+/// Oracle: `a"b c"d` gives `ab cd`; only a token that starts with `"` is quoted; `""` is an
+/// empty quoted token; an unterminated quote eats the rest of the line.
+#[test]
+fn quotes() {
+    let (_, f) = lines_of(b"local a\"b c\"d \"all\" al\"l\" \"\" \"x y\n", 16);
+    let toks: Vec<(String, bool)> = f[0]
+        .iter()
+        .map(|f| (String::from_utf8_lossy(&f[0].0).into_owned(), f[0].1))
+        .collect();
+    assert_eq!(
+        toks,
+        vec![
+            ("local".into(), false),
+            ("ab cd".into(), false),
+            ("all".into(), true),
+            ("all".into(), false),
+            ("".into(), true),
+            ("x y".into(), true),
+        ]
+    );
+    assert_eq!(texts(b"local \"a\"\"b\" x\n", 16)[0][1], vec!["a\"b"]);
+}
+
+/// Oracle: `#` ends the line even mid-token; VT is a token character, CR a blank.
+#[test]
+fn comments_and_odd_blanks() {
+    let (lines, f) = lines_of(b"local a#b all trust\n", 16);
+    assert_eq!(f[0].len(), 2);
+    assert_eq!(lines.lines[0].comment, Some(Span::new(7, 19)));
+    assert_eq!(lines.tokens[1].span, Span::new(6, 7));
+    assert_eq!(
+        texts(b"local\x0ball all\rtrust\n", 16)[0],
+        vec![vec!["local\x0ball"], vec!["all"], vec!["trust"]]
+    );
+}
+
+/// Oracle: continuation joins lines in 14+ (inside quotes too, and `\\` keeps one
+/// backslash); 12–13 read the backslash as a token character.
+#[test]
+fn continuation_is_14_plus() {
+    let input = b"local all all \\\n  trust\nlocal all \\\\\nall trust\n";
+    let (lines, _) = lines_of(input, 14);
+    assert_eq!(
+        texts(input, 14)[0],
+        vec![vec!["local"], vec!["all"], vec!["all"], vec!["trust"]]
+    );
+    assert_eq!(texts(input, 14)[1][2], vec!["\\all"]);
+    assert_eq!(
+        lines
+            .lines
+            .iter()
+            .map(|l| l.line_number)
+            .collect::<Vec<_>>(),
+        vec![1, 3]
+    );
+    assert_eq!(lines.joints, vec![Span::new(14, 16), Span::new(35, 37)]);
+    assert_eq!(texts(input, 13)[0][3], vec!["\\"]);
+    assert_eq!(texts(b"local \"a\\\nb\" all trust\n", 14)[0][1], vec!["ab"]);
+    // A token across a joint keeps the raw span of both pieces.
+    let (l2, _) = lines_of(b"local \"a\\\nb\" all trust\n", 14);
+    assert_eq!(l2.tokens[1].span, Span::new(6, 12));
+}
+
+/// Oracle (12.22, 13.23): 20478 bytes with the LF are fine, 20479 are "line too long" and the
+/// rest is read as a further line.
+#[test]
+fn line_limit_12_13() {
+    let mut ok = b"local all all trust".to_vec();
+    ok.resize(20477, b' ');
+    ok.push(b'\n');
+    let (l, _) = lines_of(&ok, 12);
+    assert_eq!(l.lines[0].error, None);
+    let mut long = ok.clone();
+    long.insert(0, b' ');
+    let (l, _) = lines_of(&long, 13);
+    assert_eq!(l.lines[0].error, Some(TokenizeError::LineTooLong));
+    assert_eq!(l.lines.len(), 1, "the LF was the 20479th byte");
+    long.extend_from_slice(b"x\n");
+    long.insert(0, b' ');
+    let (l, _) = lines_of(&long, 13);
+    assert_eq!(
+        l.lines.len(),
+        3,
+        "the rest of the physical line is a further line"
+    );
+    assert_eq!(l.lines[1].line_number, 2);
+    let (l, _) = lines_of(&long, 14);
+    assert_eq!(l.lines[0].error, None);
+}
+
+/// Oracle (12.22–15.18): a 10239-byte token is fine, 10240 bytes is "token too long"; 16+
+/// have no limit.
+#[test]
+fn token_limit_12_15() {
+    let mk = |n: usize| {
+        let mut v = b"local ".to_vec();
+        v.extend(std::iter::repeat_n(b'a', n));
+        v.extend_from_slice(b" all trust\n");
+        v
+    };
+    assert_eq!(lines_of(&mk(10239), 15).0.lines[0].error, None);
+    assert_eq!(
+        lines_of(&mk(10240), 15).0.lines[0].error,
+        Some(TokenizeError::TokenTooLong)
+    );
+    assert_eq!(lines_of(&mk(10240), 16).0.lines[0].error, None);
+}
