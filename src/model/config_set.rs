@@ -294,19 +294,20 @@ impl ConfigSet {
             item.ignored = ignored;
         }
         for &i in &unknown {
-            let item = &mut self.items[i];
-            item.error = Some("unrecognized configuration parameter".into());
+            self.items[i].error = Some("unrecognized configuration parameter".into());
+            let item = &self.items[i];
             if let ItemKind::Setting { name, setting, .. } = &item.kind {
+                let message = format!(
+                    "unrecognized configuration parameter \"{}\" in file \"{}\" line {}",
+                    String::from_utf8_lossy(name),
+                    self.display_path(item.file),
+                    item.line
+                );
                 self.startup.errors.push(LoadMessage {
                     file: item.file,
                     line: item.line,
                     span: Some(setting.name.span),
-                    message: format!(
-                        "unrecognized configuration parameter \"{}\" in file \"{}\" line {}",
-                        String::from_utf8_lossy(name),
-                        paths::display_relative(&self.files[item.file].path, self.main_dir()),
-                        item.line
-                    ),
+                    message,
                     detail: None,
                     hint: None,
                 });
