@@ -186,9 +186,18 @@ impl AuthLines {
             arena: Vec::new(),
         };
         let mut scratch = LogicalBuf::default();
+        let has_nul = memchr(0, source).is_some();
         match rules.max_line {
-            Some(max_line) => build_fgets(&mut out, file, source, rules, max_line, &mut scratch),
-            None => build_unlimited(&mut out, file, source, rules, &mut scratch),
+            Some(max_line) => build_fgets(
+                &mut out,
+                file,
+                source,
+                rules,
+                max_line,
+                has_nul,
+                &mut scratch,
+            ),
+            None => build_unlimited(&mut out, file, source, rules, has_nul, &mut scratch),
         }
         out
     }
@@ -243,6 +252,7 @@ fn build_unlimited(
     file: &AuthFile,
     source: &[u8],
     rules: TokenizeRules,
+    has_nul: bool,
     scratch: &mut LogicalBuf,
 ) {
     let n = file.lines.len();
@@ -259,7 +269,11 @@ fn build_unlimited(
         loop {
             let line = file.lines[i];
             let mut piece_end = strip_cr(source, line.content);
-            let nul = memchr(0, &source[line.content.range()]);
+            let nul = if has_nul {
+                memchr(0, &source[line.content.range()])
+            } else {
+                None
+            };
             if let Some(z) = nul {
                 piece_end = line.content.start + z as u32;
             }
@@ -347,6 +361,7 @@ fn build_fgets(
     source: &[u8],
     rules: TokenizeRules,
     max_line: usize,
+    has_nul: bool,
     scratch: &mut LogicalBuf,
 ) {
     let chunk = max_line - 1;
@@ -357,7 +372,12 @@ fn build_fgets(
         loop {
             let end = (pos + chunk).min(whole.end as usize);
             let piece_bytes = &source[pos..end];
-            let (mut text_end, error) = match memchr(0, piece_bytes) {
+            let nul = if has_nul {
+                memchr(0, piece_bytes)
+            } else {
+                None
+            };
+            let (mut text_end, error) = match nul {
                 Some(z) => (pos + z, None),
                 None if end - pos == chunk => (end, Some(TokenizeError::LineTooLong)),
                 None => (end, None),
@@ -441,6 +461,20 @@ fn tokenize_line(
                 let arena_start = out.arena.len();
                 let mut tok_end: Option<usize> = None;
                 while p < n && (!is_blank(bytes[p]) || in_quote) {
+                    // Fast path: a run of ordinary bytes outside quotes is copied as is.
+                    if !in_quote && !needs_arena {
+                        let run = bytes[p..]
+                            .iter()
+                            .position(|&c| SPECIAL[c as usize])
+                            .unwrap_or(n - p);
+                        let room = rules.max_token.map_or(usize::MAX, |m| m - 1 - decoded_len);
+                        if run > 0 && run < room {
+                            decoded_len += run;
+                            was_quote = false;
+                            p += run;
+                            continue;
+                        }
+                    }
                     let c = bytes[p];
                     if c == b'#' && !in_quote {
                         comment = Some(Span::new(to_file(p, false), to_file(n, true)));
@@ -528,6 +562,18 @@ fn tokenize_line(
     });
 }
 
+/// Bytes that end or change a token: blanks, `,`, `#`, `"`.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'\r' as usize] = true;
+    t[b',' as usize] = true;
+    t[b'#' as usize] = true;
+    t[b'"' as usize] = true;
+    t
+};
+
 /// `pg_isblank`: space, TAB, CR.
 #[inline]
 fn is_blank(c: u8) -> bool {
@@ -539,9 +585,29 @@ fn span(start: usize, end: usize) -> Span {
     Span::new(start as u32, end as u32)
 }
 
+/// Position of the first `needle`, eight bytes at a time (the "has zero byte" bit trick).
 #[inline]
 fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle)
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pattern = LO.wrapping_mul(u64::from(needle));
+    let mut chunks = haystack.chunks_exact(8);
+    let mut base = 0usize;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ pattern;
+        let found = x.wrapping_sub(LO) & !x & HI;
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|i| base + i)
 }
 
 #[cfg(test)]
