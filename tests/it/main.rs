@@ -1,4 +1,5 @@
 //! The one integration-test binary.
 
+mod grammar;
 mod roundtrip;
 mod support;
