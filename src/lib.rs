@@ -9,6 +9,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod diagnostic;
 pub mod model;
 pub mod source;
 pub mod syntax;

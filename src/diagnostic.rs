@@ -1,0 +1,100 @@
+//! Findings about a user's files, independent of how they are shown. Renderers (`render`)
+//! turn them into text, JSON, SARIF or workflow annotations; the fixer applies their edits.
+
+use std::path::{Path, PathBuf};
+
+use crate::source::{SourceFile, Span};
+
+/// How serious a finding is. Ordered: `Info < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A place in a file, with what to say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub file: PathBuf,
+    pub span: Span,
+    pub message: String,
+}
+
+impl Label {
+    pub fn new(file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            span,
+            message: message.into(),
+        }
+    }
+}
+
+/// How safe it is to apply a fix without a person looking (ruff's model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Applicability {
+    /// Shown only; never applied (e.g. "did you mean …").
+    DisplayOnly,
+    /// Changes behaviour in ways a person should approve (exposure, certificates): applied
+    /// with `--unsafe-fixes`.
+    Unsafe,
+    /// Applied by `pgconf fix`.
+    Safe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        }
+    }
+}
+
+/// Replace the bytes of `span` in `file` with `replacement` (empty span: insert).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub file: PathBuf,
+    pub span: Span,
+    pub replacement: Vec<u8>,
+}
+
+/// A set of edits that together fix one finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+}
+
+/// One finding of one rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable rule code, `PG` + four digits.
+    pub code: &'static str,
+    /// The rule's kebab-case name.
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub notes: Vec<String>,
+    pub fix: Option<Fix>,
+}
+
+/// Where renderers find the text of the files that diagnostics point into.
+pub trait Sources {
+    fn source(&self, path: &Path) -> Option<&SourceFile>;
+}
