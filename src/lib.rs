@@ -11,5 +11,6 @@
 pub mod cli;
 pub mod diagnostic;
 pub mod model;
+pub mod rules;
 pub mod source;
 pub mod syntax;
