@@ -12,5 +12,6 @@ pub mod cli;
 pub mod diagnostic;
 pub mod model;
 pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod syntax;
