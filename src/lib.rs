@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod lint;
 pub mod model;
 pub mod rules;
 pub mod settings;
