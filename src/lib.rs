@@ -12,6 +12,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod lint;
 pub mod model;
+pub mod render;
 pub mod rules;
 pub mod settings;
 pub mod source;
