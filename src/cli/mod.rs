@@ -1,8 +1,92 @@
 //! The command line: raw arguments are parsed once, resolved, and handed to one subcommand.
+//! Each subcommand keeps its clap `Args` and its `run` in its own file.
 
+mod explain;
+mod regions;
+mod rules;
+
+use std::io::{self, Write};
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Lint and edit PostgreSQL configuration files exactly as servers 12–18 read them.
+#[derive(Debug, Parser)]
+#[command(name = "pgconf", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule: code, name, default severity, fix availability.
+    Rules(rules::Args),
+    /// Show a rule's page: what it checks, why, an example, the fix, references.
+    Explain(explain::Args),
+    /// List ClickPipes regions and the addresses their pipes connect from.
+    Regions(regions::Args),
+}
+
+/// How a run ended; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above the fail level.
+    Success,
+    /// Findings at or above the fail level.
+    Findings,
+    /// The tool could not do its job: bad arguments, unreadable settings.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Findings => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+/// Runs a parsed command line, writing results to `out` and problems to `err`.
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
+    match &cli.command {
+        Command::Rules(args) => rules::run(args, out),
+        Command::Explain(args) => explain::run(args, out, err),
+        Command::Regions(args) => regions::run(args, out, err),
+    }
+}
 
 /// Entry point of the `pgconf` binary.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout and succeed; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::Error.into()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = run(&cli, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
+    match result {
+        Ok(status) => status.into(),
+        // `pgconf rules | head`: the reader left; that is not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitStatus::Error.into()
+        }
+    }
 }
+
+#[cfg(test)]
+mod tests;
