@@ -3,12 +3,19 @@
 //!
 //! Layers follow the data and never point back up (see `ARCHITECTURE.md`):
 //! [`source`] (bytes, spans) → [`syntax`] (lossless trees) → [`model`] (includes, effective
-//! values, the parameter catalog, typed hba records) → [`cli`].
+//! values, the parameter catalog, typed hba records) → [`rules`] (registry, selection) and
+//! [`lint`] (reporter, inline suppression) → [`render`] (human, concise, json, sarif, github)
+//! → [`cli`]. [`settings`] resolves `pgconf.toml` and the command line into one value.
 //! The library never prints; the command line hands it writers.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod diagnostic;
+pub mod lint;
 pub mod model;
+pub mod render;
+pub mod rules;
+pub mod settings;
 pub mod source;
 pub mod syntax;

@@ -1,57 +1,107 @@
-//! The command line: raw arguments are parsed once (clap), resolved, and handed to one
-//! subcommand that writes to the writers it is given.
+//! The command line: raw arguments are parsed once, resolved, and handed to one subcommand.
+//! Each subcommand keeps its clap `Args` and its `run` in its own file.
 
-mod args;
+mod explain;
+mod regions;
+mod rules;
 mod show;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-pub use args::{Cli, Command};
-
-/// Exit status of a run: 0 success, 1 findings, 2 the tool could not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Success,
-    Findings,
-    Failure,
+/// Lint and edit PostgreSQL configuration files exactly as servers 12–18 read them.
+///
+/// pgconf reads postgresql.conf (with its includes and postgresql.auto.conf), pg_hba.conf
+/// and pg_ident.conf exactly as a PostgreSQL server of a given major version (12 to 18)
+/// does, without a running server.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pgconf",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
 }
 
-impl From<Status> for ExitCode {
-    fn from(s: Status) -> ExitCode {
-        match s {
-            Status::Success => ExitCode::SUCCESS,
-            Status::Findings => ExitCode::from(1),
-            Status::Failure => ExitCode::from(2),
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what a server reads from a config file: the offline twin of pg_file_settings,
+    /// pg_hba_file_rules and pg_ident_file_mappings.
+    #[command(after_help = show::EXAMPLES)]
+    Show(show::Args),
+    /// List every rule: code, name, default severity, fix availability.
+    Rules(rules::Args),
+    /// Show a rule's page: what it checks, why, an example, the fix, references.
+    Explain(explain::Args),
+    /// List ClickPipes regions and the addresses their pipes connect from.
+    Regions(regions::Args),
+}
+
+/// How a run ended; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above the fail level.
+    Success,
+    /// Findings at or above the fail level.
+    Findings,
+    /// The tool could not do its job: bad arguments, unreadable settings.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Findings => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
         }
+    }
+}
+
+/// Runs a parsed command line, writing results to `out` and problems to `err`.
+pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
+    match &cli.command {
+        Command::Show(args) => show::run(args, out, err),
+        Command::Rules(args) => rules::run(args, out),
+        Command::Explain(args) => explain::run(args, out, err),
+        Command::Regions(args) => regions::run(args, out, err),
     }
 }
 
 /// Entry point of the `pgconf` binary.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let stdout = anstream::stdout();
-    let mut out = stdout.lock();
-    let stderr = anstream::stderr();
-    let mut err = stderr.lock();
-    let status = match run(cli, &mut out, &mut err) {
-        Ok(status) => status,
-        // A closed pipe (`pgconf show … | head`) is not a failure.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Status::Success,
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
         Err(e) => {
-            let _ = writeln!(err, "pgconf: {e}");
-            Status::Failure
+            // Help and version go to stdout and succeed; usage errors exit 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitStatus::Error.into()
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    status.into()
-}
-
-/// Runs one parsed command line. Problems in the user's files are output; `Err` is only for
-/// failing to write that output.
-pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Status> {
-    match cli.command {
-        Command::Show(args) => show::run(&args, out, err),
+    let stdout = io::stdout();
+    let stderr = io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    let result = run(&cli, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));
+    match result {
+        Ok(status) => status.into(),
+        // `pgconf rules | head`: the reader left; that is not a failure.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            ExitStatus::Error.into()
+        }
     }
 }
+
+#[cfg(test)]
+mod tests;

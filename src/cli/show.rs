@@ -2,20 +2,74 @@
 //! its own views (`pg_file_settings`, `pg_hba_file_rules`, `pg_ident_file_mappings`).
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
+use clap::ValueEnum;
 use serde::Serialize;
 
-use super::Status;
-use super::args::{FileKind, ShowArgs, ShowFormat};
+use super::ExitStatus;
 use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
 use crate::model::fs::{FileSystem, RealFs, os_message};
 use crate::model::hba::{HbaOptions, load_hba};
 use crate::model::ident::load_ident;
 use crate::model::version::PgVersion;
 
-pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Status> {
+pub const EXAMPLES: &str = "\
+Examples:
+  pgconf show /etc/postgresql/16/main/postgresql.conf
+      every setting with its file, line and whether it takes effect
+  pgconf show --pg-version 13 --format json postgresql.conf
+      the pg_file_settings rows of PostgreSQL 13 and whether it would start, as JSON
+  pgconf show pg_hba.conf
+      the records as pg_hba_file_rules lists them, with the error of each bad line
+  pgconf show --kind ident --pg-version 16 conf/ident.conf
+
+The version comes from --pg-version, else a PG_VERSION file beside the config file, else
+the /etc/postgresql/N/ folder it lives in, else 18.";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The config file to read.
+    pub file: PathBuf,
+
+    /// What kind of file it is; guessed from its name when absent (a name containing
+    /// "hba" is pg_hba.conf, "ident" is pg_ident.conf, anything else postgresql.conf).
+    #[arg(long, value_enum)]
+    pub kind: Option<FileKind>,
+
+    /// The PostgreSQL major version whose rules apply (12 to 18).
+    #[arg(long, value_name = "N")]
+    pub pg_version: Option<PgVersion>,
+
+    /// The postgresql.auto.conf to read after the main file (default: the one in the data
+    /// directory, if any).
+    #[arg(long, value_name = "FILE")]
+    pub auto: Option<PathBuf>,
+
+    /// Output format: aligned columns for people, or one JSON object for programs.
+    #[arg(long, value_enum, default_value_t = ShowFormat::Table)]
+    pub format: ShowFormat,
+}
+
+/// The kinds of configuration file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FileKind {
+    /// postgresql.conf, an included file, or postgresql.auto.conf
+    Conf,
+    /// pg_hba.conf
+    Hba,
+    /// pg_ident.conf
+    Ident,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Table,
+    Json,
+}
+
+pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     let fs = RealFs;
     let kind = args.kind.unwrap_or_else(|| guess_kind(&args.file));
     let version = args
@@ -28,7 +82,7 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Res
             "pgconf: could not read {}: No such file or directory",
             args.file.display()
         )?;
-        return Ok(Status::Failure);
+        return Ok(ExitStatus::Error);
     }
     match kind {
         FileKind::Conf => show_conf(&fs, args, version, out, err),
@@ -38,14 +92,21 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Res
                 Ok(hba) => {
                     let rows = hba.view_rows();
                     match args.format {
-                        ShowFormat::Json => write_json(out, &ViewJson { kind: "hba", pg_version: version.major(), rows })?,
+                        ShowFormat::Json => write_json(
+                            out,
+                            &ViewJson {
+                                kind: "hba",
+                                pg_version: version.major(),
+                                rows,
+                            },
+                        )?,
                         ShowFormat::Table => write_table(out, rows)?,
                     }
-                    Ok(Status::Success)
+                    Ok(ExitStatus::Success)
                 }
                 Err(e) => {
                     writeln!(err, "pgconf: {e}")?;
-                    Ok(Status::Failure)
+                    Ok(ExitStatus::Error)
                 }
             }
         }
@@ -53,14 +114,21 @@ pub fn run(args: &ShowArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Res
             Ok(ident) => {
                 let rows = ident.view_rows();
                 match args.format {
-                    ShowFormat::Json => write_json(out, &ViewJson { kind: "ident", pg_version: version.major(), rows })?,
+                    ShowFormat::Json => write_json(
+                        out,
+                        &ViewJson {
+                            kind: "ident",
+                            pg_version: version.major(),
+                            rows,
+                        },
+                    )?,
                     ShowFormat::Table => write_table(out, rows)?,
                 }
-                Ok(Status::Success)
+                Ok(ExitStatus::Success)
             }
             Err(e) => {
                 writeln!(err, "pgconf: {e}")?;
-                Ok(Status::Failure)
+                Ok(ExitStatus::Error)
             }
         },
     }
@@ -170,11 +238,11 @@ fn conf_rows(set: &ConfigSet) -> Vec<ConfRow<'_>> {
 
 fn show_conf(
     fs: &dyn FileSystem,
-    args: &ShowArgs,
+    args: &Args,
     version: PgVersion,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<Status> {
+) -> io::Result<ExitStatus> {
     let options = LoadOptions {
         version,
         auto: match &args.auto {
@@ -191,7 +259,7 @@ fn show_conf(
                 e.path.display(),
                 os_message(&e.error)
             )?;
-            return Ok(Status::Failure);
+            return Ok(ExitStatus::Error);
         }
     };
     let rows = conf_rows(&set);
@@ -225,10 +293,7 @@ fn show_conf(
             write_table(out, &rows)?;
             writeln!(out)?;
             if startup.ok {
-                writeln!(
-                    out,
-                    "PostgreSQL {version} would start with these files."
-                )?;
+                writeln!(out, "PostgreSQL {version} would start with these files.")?;
             } else {
                 let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
                 writeln!(
@@ -244,7 +309,7 @@ fn show_conf(
             }
         }
     }
-    Ok(Status::Success)
+    Ok(ExitStatus::Success)
 }
 
 fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
@@ -271,7 +336,11 @@ fn write_table<R: Serialize>(out: &mut dyn Write, rows: &[R]) -> io::Result<()> 
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Array(items)) => items
             .iter()
-            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
             .collect::<Vec<_>>()
             .join(","),
         Some(serde_json::Value::Bool(b)) => if *b { "yes" } else { "" }.to_string(),

@@ -455,13 +455,12 @@ impl Loader<'_> {
                     // "near end of line" is reported on the line before the lexer's line
                     // counter, which has already moved on; at end of file without a final
                     // newline it has not, so the server names the line before.
-                    let reported_line = if invalid.error.near == Near::EndOfLine
-                        && line.newline.is_empty()
-                    {
-                        line_no.saturating_sub(1)
-                    } else {
-                        line_no
-                    };
+                    let reported_line =
+                        if invalid.error.near == Near::EndOfLine && line.newline.is_empty() {
+                            line_no.saturating_sub(1)
+                        } else {
+                            line_no
+                        };
                     let message = match invalid.error.near {
                         Near::EndOfLine => format!(
                             "syntax error in file \"{}\" line {}, near end of line",
@@ -510,9 +509,25 @@ impl Loader<'_> {
                     if name.eq_ignore_ascii_case(b"include_dir") {
                         self.include_dir(file, line_no, &setting, &value, depth + 1, in_view);
                     } else if name.eq_ignore_ascii_case(b"include_if_exists") {
-                        self.include_file(file, line_no, &setting, &value, false, depth + 1, in_view);
+                        self.include_file(
+                            file,
+                            line_no,
+                            &setting,
+                            &value,
+                            false,
+                            depth + 1,
+                            in_view,
+                        );
                     } else if name.eq_ignore_ascii_case(b"include") {
-                        self.include_file(file, line_no, &setting, &value, true, depth + 1, in_view);
+                        self.include_file(
+                            file,
+                            line_no,
+                            &setting,
+                            &value,
+                            true,
+                            depth + 1,
+                            in_view,
+                        );
                     } else {
                         self.items.push(Item {
                             file,
@@ -579,7 +594,14 @@ impl Loader<'_> {
                 "empty configuration file name: \"{}\"",
                 String::from_utf8_lossy(target)
             );
-            self.push_error(calling, line, span, "empty configuration file name", message, in_view);
+            self.push_error(
+                calling,
+                line,
+                span,
+                "empty configuration file name",
+                message,
+                in_view,
+            );
             return;
         }
         if depth > MAX_INCLUDE_DEPTH {
@@ -587,7 +609,14 @@ impl Loader<'_> {
                 "could not open configuration file \"{}\": maximum nesting depth exceeded",
                 String::from_utf8_lossy(target)
             );
-            self.push_error(calling, line, span, "nesting depth exceeded", message, in_view);
+            self.push_error(
+                calling,
+                line,
+                span,
+                "nesting depth exceeded",
+                message,
+                in_view,
+            );
             return;
         }
         let calling_path = self.files[calling].path.clone();
@@ -598,7 +627,14 @@ impl Loader<'_> {
                 "configuration file recursion in \"{}\"",
                 self.display(&calling_path)
             );
-            self.push_error(calling, line, span, "configuration file recursion", message, in_view);
+            self.push_error(
+                calling,
+                line,
+                span,
+                "configuration file recursion",
+                message,
+                in_view,
+            );
             return;
         }
         self.open_and_parse(calling, line, span, path, strict, depth, in_view);
@@ -629,7 +665,14 @@ impl Loader<'_> {
                     "input in flex scanner failed at file \"{}\" line 1",
                     self.display(&path)
                 );
-                self.push_error(calling, line, span, "input in flex scanner failed", message, in_view);
+                self.push_error(
+                    calling,
+                    line,
+                    span,
+                    "input in flex scanner failed",
+                    message,
+                    in_view,
+                );
                 false
             }
             Err(_) if !strict => true,
@@ -663,7 +706,14 @@ impl Loader<'_> {
                 "empty configuration directory name: \"{}\"",
                 String::from_utf8_lossy(target)
             );
-            self.push_error(calling, line, span, "empty configuration directory name", message, in_view);
+            self.push_error(
+                calling,
+                line,
+                span,
+                "empty configuration directory name",
+                message,
+                in_view,
+            );
             return;
         }
         let calling_path = self.files[calling].path.clone();
@@ -694,7 +744,14 @@ impl Loader<'_> {
                     "could not open configuration file \"{}\": maximum nesting depth exceeded",
                     self.display(&path)
                 );
-                self.push_error(calling, line, span, "nesting depth exceeded", message, in_view);
+                self.push_error(
+                    calling,
+                    line,
+                    span,
+                    "nesting depth exceeded",
+                    message,
+                    in_view,
+                );
                 return;
             }
             if path == calling_path {
@@ -702,7 +759,14 @@ impl Loader<'_> {
                     "configuration file recursion in \"{}\"",
                     self.display(&calling_path)
                 );
-                self.push_error(calling, line, span, "configuration file recursion", message, in_view);
+                self.push_error(
+                    calling,
+                    line,
+                    span,
+                    "configuration file recursion",
+                    message,
+                    in_view,
+                );
                 return;
             }
             // The first file that fails ends the directory.
@@ -725,7 +789,8 @@ fn is_all_blank(name: &[u8]) -> bool {
         Some(nul) => &name[..nul],
         None => name,
     };
-    name.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    name.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// Bytes as the server prints a C string: up to the first NUL, lossy UTF-8.

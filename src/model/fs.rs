@@ -40,7 +40,10 @@ impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         let meta = std::fs::metadata(path)?;
         if meta.is_dir() {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         if !meta.is_file() {
             return Err(io::Error::new(
@@ -110,8 +113,7 @@ impl MemFs {
     }
 
     pub fn insert(&mut self, path: impl Into<PathBuf>, contents: impl AsRef<[u8]>) {
-        self.files
-            .insert(path.into(), contents.as_ref().to_vec());
+        self.files.insert(path.into(), contents.as_ref().to_vec());
     }
 }
 
@@ -121,7 +123,10 @@ impl FileSystem for MemFs {
             return Ok(bytes.clone());
         }
         if self.is_dir(path) {
-            return Err(io::Error::new(io::ErrorKind::IsADirectory, "is a directory"));
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
         }
         Err(io::Error::new(
             io::ErrorKind::NotFound,
@@ -153,9 +158,7 @@ impl FileSystem for MemFs {
     }
 
     fn is_dir(&self, path: &Path) -> bool {
-        self.files
-            .keys()
-            .any(|f| f != path && f.starts_with(path))
+        self.files.keys().any(|f| f != path && f.starts_with(path))
     }
 
     fn exists(&self, path: &Path) -> bool {

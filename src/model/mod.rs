@@ -2,6 +2,7 @@
 //! each major version, values as the server normalises them, typed pg_hba / pg_ident records.
 
 pub mod catalog;
+pub mod clickpipes;
 pub mod config_set;
 pub mod fs;
 pub mod hba;

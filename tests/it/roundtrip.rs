@@ -31,7 +31,10 @@ fn corpus_conf_files_round_trip() {
             count += 1;
         }
     }
-    assert!(count >= 200, "expected the corpus' conf files, found {count}");
+    assert!(
+        count >= 200,
+        "expected the corpus' conf files, found {count}"
+    );
 }
 
 #[test]

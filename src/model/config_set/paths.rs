@@ -192,6 +192,9 @@ mod tests {
             display_relative(Path::new("/d/conf.d/a.conf"), Path::new("/d")),
             "conf.d/a.conf"
         );
-        assert_eq!(display_relative(Path::new("/e/x.conf"), Path::new("/d")), "/e/x.conf");
+        assert_eq!(
+            display_relative(Path::new("/e/x.conf"), Path::new("/d")),
+            "/e/x.conf"
+        );
     }
 }

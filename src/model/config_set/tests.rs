@@ -41,8 +41,14 @@ fn includes_are_spliced_where_they_stand_and_auto_conf_comes_last() {
             "/d/postgresql.conf",
             "work_mem = 1MB\ninclude 'sub/a.conf'\nwork_mem = 3MB\n",
         )
-        .with("/d/sub/a.conf", "work_mem = 2MB\ninclude_if_exists 'nope.conf'\n")
-        .with("/d/postgresql.auto.conf", "# Do not edit\nwork_mem = '4MB'\n");
+        .with(
+            "/d/sub/a.conf",
+            "work_mem = 2MB\ninclude_if_exists 'nope.conf'\n",
+        )
+        .with(
+            "/d/postgresql.auto.conf",
+            "# Do not edit\nwork_mem = '4MB'\n",
+        );
     let set = load(&fs, 16);
     assert_eq!(
         rows(&set),
@@ -78,7 +84,10 @@ fn include_dir_keeps_conf_files_in_byte_order() {
 
 #[test]
 fn missing_include_is_an_error_row_on_the_directive_line() {
-    let fs = MemFs::new().with("/d/postgresql.conf", "a.b = 1\ninclude 'missing.conf'\nc.d = 2\n");
+    let fs = MemFs::new().with(
+        "/d/postgresql.conf",
+        "a.b = 1\ninclude 'missing.conf'\nc.d = 2\n",
+    );
     let set = load(&fs, 16);
     assert_eq!(
         rows(&set),
@@ -128,9 +137,17 @@ fn the_view_stops_a_file_at_its_first_syntax_error_but_startup_reports_all() {
     let set = load(&fs, 17);
     assert_eq!(
         rows(&set),
-        vec![row("postgresql.conf", 1, Some("a.b")), row("postgresql.conf", 2, None)]
+        vec![
+            row("postgresql.conf", 1, Some("a.b")),
+            row("postgresql.conf", 2, None)
+        ]
     );
-    let messages: Vec<&str> = set.startup.errors.iter().map(|m| m.message.as_str()).collect();
+    let messages: Vec<&str> = set
+        .startup
+        .errors
+        .iter()
+        .map(|m| m.message.as_str())
+        .collect();
     assert_eq!(
         messages,
         vec![
@@ -149,7 +166,10 @@ fn an_earlier_duplicate_with_the_same_spelling_is_never_validated() {
     assert_eq!(set.startup.values["work_mem"], "2048");
 
     let fs = MemFs::new().with("/d/postgresql.conf", "WORK_MEM = bad\nwork_mem = 2MB\n");
-    assert!(!load(&fs, 16).startup.ok, "a different spelling is validated");
+    assert!(
+        !load(&fs, 16).startup.ok,
+        "a different spelling is validated"
+    );
 
     let fs = MemFs::new().with("/d/postgresql.conf", "sort_mem = bad\nwork_mem = 2MB\n");
     assert!(!load(&fs, 16).startup.ok, "an alias is validated");

@@ -48,8 +48,14 @@ fn kinds(s: &[u8]) -> Vec<(TokenKind, &[u8])> {
 fn flex_tie_breaks_and_longest_match() {
     use TokenKind::*;
     assert_eq!(kinds(b"foo.bar"), vec![(QualifiedId, &b"foo.bar"[..])]);
-    assert_eq!(kinds(b"foo.bar.baz"), vec![(UnquotedString, &b"foo.bar.baz"[..])]);
-    assert_eq!(kinds(b"en_US.UTF-8"), vec![(UnquotedString, &b"en_US.UTF-8"[..])]);
+    assert_eq!(
+        kinds(b"foo.bar.baz"),
+        vec![(UnquotedString, &b"foo.bar.baz"[..])]
+    );
+    assert_eq!(
+        kinds(b"en_US.UTF-8"),
+        vec![(UnquotedString, &b"en_US.UTF-8"[..])]
+    );
     assert_eq!(kinds(b"foo.1"), vec![(UnquotedString, &b"foo.1"[..])]);
     assert_eq!(kinds(b"work_mem"), vec![(Id, &b"work_mem"[..])]);
     assert_eq!(kinds(b"10min"), vec![(Integer, &b"10min"[..])]);
@@ -58,18 +64,27 @@ fn flex_tie_breaks_and_longest_match() {
         kinds(b"0X1F"),
         vec![(Integer, &b"0X"[..]), (Integer, &b"1F"[..])]
     );
-    assert_eq!(kinds(b"1e5"), vec![(Integer, &b"1e"[..]), (Integer, &b"5"[..])]);
+    assert_eq!(
+        kinds(b"1e5"),
+        vec![(Integer, &b"1e"[..]), (Integer, &b"5"[..])]
+    );
     assert_eq!(kinds(b"1.5GB"), vec![(Real, &b"1.5"[..]), (Id, &b"GB"[..])]);
     assert_eq!(kinds(b"1.0e5"), vec![(Real, &b"1.0e5"[..])]);
     assert_eq!(kinds(b"1.5e"), vec![(Real, &b"1.5"[..]), (Id, &b"e"[..])]);
     assert_eq!(kinds(b"."), vec![(Real, &b"."[..])]);
     assert_eq!(kinds(b"-.5"), vec![(Real, &b"-.5"[..])]);
-    assert_eq!(kinds(b"5.5.5"), vec![(Real, &b"5.5"[..]), (Real, &b".5"[..])]);
+    assert_eq!(
+        kinds(b"5.5.5"),
+        vec![(Real, &b"5.5"[..]), (Real, &b".5"[..])]
+    );
     assert_eq!(kinds(b"-"), vec![(Error, &b"-"[..])]);
     assert_eq!(kinds(b"*"), vec![(Error, &b"*"[..])]);
     assert_eq!(kinds(b"'it''s'"), vec![(String, &b"'it''s'"[..])]);
     assert_eq!(kinds(b"'a'''"), vec![(String, &b"'a'''"[..])]);
-    assert_eq!(kinds(b"'a''"), vec![(String, &b"'a'"[..]), (Error, &b"'"[..])]);
+    assert_eq!(
+        kinds(b"'a''"),
+        vec![(String, &b"'a'"[..]), (Error, &b"'"[..])]
+    );
     assert_eq!(
         kinds("héllo".as_bytes()),
         vec![(Id, "héllo".as_bytes())],
@@ -103,11 +118,18 @@ fn syntax_errors_name_the_token_the_server_names() {
     assert_eq!(error_near(b"work-mem = 1"), Some(b"work-mem".to_vec()));
     assert_eq!(error_near(b"a.b.c = 1"), Some(b"a.b.c".to_vec()));
     assert_eq!(error_near(b"1abc = 1"), Some(b"1abc".to_vec()));
-    assert_eq!(error_near(b"search_path = foo.bar"), Some(b"foo.bar".to_vec()));
+    assert_eq!(
+        error_near(b"search_path = foo.bar"),
+        Some(b"foo.bar".to_vec())
+    );
     assert_eq!(error_near(b"listen_addresses = *"), Some(b"*".to_vec()));
     assert_eq!(error_near(b"x = 'unterminated"), Some(b"'".to_vec()));
     assert_eq!(error_near(b"x = \x0c"), Some(b"\x0c".to_vec()));
-    assert_eq!(error_near(b"x = 1\rb = 2"), Some(b"b".to_vec()), "a lone CR is a blank");
+    assert_eq!(
+        error_near(b"x = 1\rb = 2"),
+        Some(b"b".to_vec()),
+        "a lone CR is a blank"
+    );
 }
 
 #[test]
@@ -128,12 +150,16 @@ fn quoted_strings_decode_like_the_server() {
 #[test]
 fn quoting_for_alter_system_doubles_quotes_and_backslashes() {
     assert_eq!(quote_value(br"it's \ x"), br"'it''s \\ x'".to_vec());
-    assert_eq!(deescape_quoted_string(&quote_value(br"it's \ x")), br"it's \ x");
+    assert_eq!(
+        deescape_quoted_string(&quote_value(br"it's \ x")),
+        br"it's \ x"
+    );
 }
 
 #[test]
 fn lines_split_on_lf_only_and_keep_every_byte() {
-    let input: &[u8] = b"\xef\xbb\xbfwork_mem = 1MB\r\n# comment\n\n  bad line here  # c\r\nx = 'a\rb'\nlast = 1";
+    let input: &[u8] =
+        b"\xef\xbb\xbfwork_mem = 1MB\r\n# comment\n\n  bad line here  # c\r\nx = 'a\rb'\nlast = 1";
     let file = parse(input);
     assert_eq!(file.lines.len(), 6);
     assert_eq!(file.print(input), input);

@@ -1,0 +1,200 @@
+//! The default output: codespan-reporting snippets with labels, notes, the fix as `help:`, a
+//! pointer to the rule's page, and a one-line summary.
+//!
+//! Files are shown as lossy UTF-8 with control characters replaced by their visible symbols,
+//! so odd bytes never break a terminal or split a character; an offset map turns our byte
+//! spans into offsets of that display text.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use codespan_reporting::diagnostic::{
+    Diagnostic as CsDiagnostic, Label as CsLabel, Severity as CsSeverity,
+};
+use codespan_reporting::files::SimpleFiles;
+use codespan_reporting::term::termcolor::Ansi;
+use codespan_reporting::term::{self, Config};
+
+use super::{counts, display_path};
+use crate::diagnostic::{Applicability, Diagnostic, Label, Severity, Sources};
+use crate::source::{SourceFile, Span};
+
+/// How the human format looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// Write ANSI colours (the CLI passes its stream through `anstream`, which strips them when
+    /// the output is not a terminal or `NO_COLOR` is set).
+    pub color: bool,
+    /// End with `N errors, M warnings in K files`.
+    pub summary: bool,
+}
+
+/// The display text of one file and where each original byte landed in it.
+struct DisplayText {
+    text: String,
+    /// `offsets[i]` = display offset of original byte `i`; one extra entry for the end.
+    offsets: Vec<usize>,
+}
+
+impl DisplayText {
+    fn new(bytes: &[u8]) -> Self {
+        let mut text = String::with_capacity(bytes.len());
+        let mut offsets = Vec::with_capacity(bytes.len() + 1);
+        let push = |len: usize, shown: &str, text: &mut String, offsets: &mut Vec<usize>| {
+            offsets.extend(std::iter::repeat_n(text.len(), len));
+            text.push_str(shown);
+        };
+        for chunk in bytes.utf8_chunks() {
+            let valid = chunk.valid();
+            let mut chars = valid.char_indices().peekable();
+            while let Some((_, c)) = chars.next() {
+                let next_is_lf = chars.peek().is_some_and(|&(_, n)| n == '\n');
+                let mut buf = [0u8; 4];
+                let shown: &str = match c {
+                    '\n' | '\t' => c.encode_utf8(&mut buf),
+                    '\r' if next_is_lf => "",
+                    // Control pictures keep the terminal intact and count as one character, as
+                    // in `SourceFile::line_col`.
+                    '\0'..='\x1f' => char::from_u32(0x2400 + c as u32)
+                        .unwrap_or('\u{fffd}')
+                        .encode_utf8(&mut buf),
+                    '\x7f' => "\u{2421}",
+                    _ => c.encode_utf8(&mut buf),
+                };
+                let shown = shown.to_string();
+                push(c.len_utf8(), &shown, &mut text, &mut offsets);
+            }
+            if !chunk.invalid().is_empty() {
+                push(chunk.invalid().len(), "\u{fffd}", &mut text, &mut offsets);
+            }
+        }
+        offsets.push(text.len());
+        Self { text, offsets }
+    }
+
+    fn range(&self, span: Span) -> std::ops::Range<usize> {
+        let at = |o: u32| {
+            self.offsets
+                .get(o as usize)
+                .copied()
+                .unwrap_or(self.text.len())
+        };
+        let start = at(span.start);
+        start..at(span.end).max(start)
+    }
+}
+
+/// Codespan's view of the files the diagnostics point into.
+struct Files {
+    db: SimpleFiles<String, String>,
+    files: Vec<(PathBuf, usize, DisplayText)>,
+}
+
+impl Files {
+    fn id(&mut self, sources: &dyn Sources, path: &Path) -> Option<usize> {
+        if let Some((_, id, _)) = self.files.iter().find(|(p, _, _)| p == path) {
+            return Some(*id);
+        }
+        let source: &SourceFile = sources.source(path)?;
+        let display = DisplayText::new(source.bytes());
+        let id = self.db.add(display_path(path), display.text.clone());
+        self.files.push((path.to_path_buf(), id, display));
+        Some(id)
+    }
+
+    fn label(
+        &mut self,
+        sources: &dyn Sources,
+        label: &Label,
+        primary: bool,
+    ) -> Option<CsLabel<usize>> {
+        let id = self.id(sources, &label.file)?;
+        let (_, _, display) = self.files.iter().find(|(_, i, _)| *i == id)?;
+        let range = display.range(label.span);
+        let l = if primary {
+            CsLabel::primary(id, range)
+        } else {
+            CsLabel::secondary(id, range)
+        };
+        Some(l.with_message(label.message.clone()))
+    }
+}
+
+pub(crate) fn render(
+    diagnostics: &[Diagnostic],
+    sources: &dyn Sources,
+    out: &mut dyn Write,
+    options: &HumanOptions,
+) -> io::Result<()> {
+    let mut files = Files {
+        db: SimpleFiles::new(),
+        files: Vec::new(),
+    };
+    let config = config();
+    for d in diagnostics {
+        let mut cs = CsDiagnostic::new(match d.severity {
+            Severity::Error => CsSeverity::Error,
+            Severity::Warning => CsSeverity::Warning,
+            Severity::Info => CsSeverity::Note,
+        })
+        .with_code(d.code)
+        .with_message(&d.message);
+        let mut labels = Vec::new();
+        let mut notes = Vec::new();
+        match files.label(sources, &d.primary, true) {
+            Some(l) => labels.push(l),
+            None => notes.push(format!("in {}", display_path(&d.primary.file))),
+        }
+        for s in &d.secondary {
+            match files.label(sources, s, false) {
+                Some(l) => labels.push(l),
+                None => notes.push(format!("{}: {}", display_path(&s.file), s.message)),
+            }
+        }
+        notes.extend(d.notes.iter().cloned());
+        if let Some(fix) = &d.fix {
+            notes.push(match fix.applicability {
+                Applicability::DisplayOnly => format!("help: {}", fix.title),
+                other => format!("help: {} ({} fix)", fix.title, other.as_str()),
+            });
+        }
+        notes.push(format!("see: pgconf explain {}", d.code));
+        cs = cs.with_labels(labels).with_notes(notes);
+        let result = if options.color {
+            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &files.db, &cs)
+        } else {
+            term::emit_to_io_write(&mut *out, &config, &files.db, &cs)
+        };
+        result.map_err(|e| match e {
+            codespan_reporting::files::Error::Io(e) => e,
+            other => io::Error::other(other.to_string()),
+        })?;
+    }
+    if options.summary {
+        writeln!(out, "{}", summary(diagnostics))?;
+    }
+    Ok(())
+}
+
+/// `2 errors, 1 warning in 2 files`, or `No problems found`.
+pub(crate) fn summary(diagnostics: &[Diagnostic]) -> String {
+    let (errors, warnings, infos, files) = counts(diagnostics);
+    if diagnostics.is_empty() {
+        return "No problems found".into();
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut s = format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
+    if infos > 0 {
+        s.push_str(&format!(", {}", plural(infos, "info")));
+    }
+    format!("{s} in {}", plural(files, "file"))
+}
+
+/// The one codespan configuration, shared by the CLI and the snapshots.
+fn config() -> Config {
+    Config::default()
+}

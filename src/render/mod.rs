@@ -1,0 +1,131 @@
+//! Diagnostics as text for people and machines, one file per format. Every renderer takes the
+//! diagnostics, the [`Sources`] they point into and a writer; byte offsets become lines and
+//! columns only here (1-based, columns in characters of the lossy UTF-8 text).
+
+mod concise;
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+pub use human::HumanOptions;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, Label, Severity, Sources};
+use crate::source::SourceFile;
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Source snippets with labels (codespan-reporting).
+    #[default]
+    Human,
+    /// One line per finding: `file:line:col: CODE message`.
+    Concise,
+    /// `{"diagnostics": [...]}`.
+    Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// Writes `diagnostics` in `format`. `color` only affects `human`.
+pub fn render(
+    format: OutputFormat,
+    diagnostics: &[Diagnostic],
+    sources: &dyn Sources,
+    out: &mut dyn Write,
+    color: bool,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Human => human::render(
+            diagnostics,
+            sources,
+            out,
+            &HumanOptions {
+                color,
+                summary: true,
+            },
+        ),
+        OutputFormat::Concise => concise::render(diagnostics, sources, out),
+        OutputFormat::Json => json::render(diagnostics, sources, out),
+        OutputFormat::Sarif => sarif::render(diagnostics, sources, out),
+        OutputFormat::Github => github::render(diagnostics, sources, out),
+    }
+}
+
+/// Orders findings by file, position, then code: the order every format prints.
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (
+            &a.primary.file,
+            a.primary.span.start,
+            a.code,
+            a.primary.span.end,
+        )
+            .cmp(&(
+                &b.primary.file,
+                b.primary.span.start,
+                b.code,
+                b.primary.span.end,
+            ))
+    });
+}
+
+/// Source files held in memory; the simplest [`Sources`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceList(pub Vec<SourceFile>);
+
+impl Sources for SourceList {
+    fn source(&self, path: &Path) -> Option<&SourceFile> {
+        self.0.iter().find(|s| s.path() == path)
+    }
+}
+
+/// 1-based start and end of a label (end column exclusive, as SARIF and GitHub expect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Region {
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub(crate) fn region(sources: &dyn Sources, label: &Label) -> Option<Region> {
+    let source = sources.source(&label.file)?;
+    let start = label.span.start.min(source.len());
+    let end = label.span.end.clamp(start, source.len());
+    let (line, column) = source.line_col(start);
+    let (end_line, end_column) = source.line_col(end);
+    Some(Region {
+        line,
+        column,
+        end_line,
+        end_column,
+    })
+}
+
+/// How a path is shown: as given (relative stays relative).
+pub(crate) fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Severity counts and the number of files with findings, for summaries.
+pub(crate) fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize, usize) {
+    let of = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let mut files: Vec<&PathBuf> = diagnostics.iter().map(|d| &d.primary.file).collect();
+    files.sort();
+    files.dedup();
+    (
+        of(Severity::Error),
+        of(Severity::Warning),
+        of(Severity::Info),
+        files.len(),
+    )
+}
+
+#[cfg(test)]
+mod tests;
