@@ -367,3 +367,104 @@ fn quantities_convert_between_units() {
     assert_eq!(smaller.compare(&quantity), Some(Ordering::Less));
     assert_eq!(quantity.in_milliseconds(), None);
 }
+
+/// Oracle answers of 16 for a sweep of string hook cases (`pg-oracle 16 conf-batch`).
+#[test]
+fn string_hooks_match_the_oracle_sweep() {
+    let accepted = [
+        ("TimeZone", "america/new_york", "america/new_york"),
+        (
+            "TimeZone",
+            "XYZ5ABC,M3.2.0/2,M11.1.0/2",
+            "XYZ5ABC,M3.2.0/2,M11.1.0/2",
+        ),
+        ("TimeZone", "<+03>-3", "<+03>-3"),
+        ("TimeZone", "-167.5", "-167.5"),
+        ("TimeZone", ":UTC", ":UTC"),
+        ("TimeZone", "interval '1 hour'", "interval '1 hour'"),
+        ("TimeZone", "XYZ 5", "XYZ 5"),
+        ("client_encoding", "Windows-1252", "WIN1252"),
+        ("client_encoding", "u.t.f.8", "UTF8"),
+        ("client_encoding", "UNICODE", "UNICODE"),
+        ("client_encoding", "unicode", "UTF8"),
+        ("lc_messages", "C.UTF8", "C.UTF8"),
+        ("DateStyle", "german", "German, DMY"),
+        ("DateStyle", "sql, default", "SQL, MDY"),
+        ("DateStyle", "postgres_x", "Postgres, MDY"),
+        ("DateStyle", "\"iso\"", "ISO, MDY"),
+        (
+            "recovery_target_time",
+            "2024-01-31 12:00:00+02",
+            "2024-01-31 12:00:00+02",
+        ),
+        ("recovery_target_time", "Jan 31 2024", "Jan 31 2024"),
+        (
+            "recovery_target_lsn",
+            "FFFFFFFF/FFFFFFFF",
+            "FFFFFFFF/FFFFFFFF",
+        ),
+        ("recovery_target_timeline", "1x", "1x"),
+        ("timezone_abbreviations", "India", "India"),
+    ];
+    for (name, value, shown) in accepted {
+        assert_eq!(
+            check(16, name, value).as_deref(),
+            Ok(shown),
+            "{name} = {value:?}"
+        );
+    }
+    let refused = [
+        (
+            "TimeZone",
+            "168",
+            Some("UTC timezone offset is out of range."),
+        ),
+        ("TimeZone", "posixrules", None),
+        ("TimeZone", "Europe/Berlin ", None),
+        ("TimeZone", "XYZ5:60", None),
+        ("TimeZone", "right/UTC", None),
+        ("client_encoding", "utf16", None),
+        ("lc_messages", "en_US.UTF-8", None),
+        (
+            "DateStyle",
+            "ymd,dmy",
+            Some("Conflicting \"datestyle\" specifications."),
+        ),
+        ("DateStyle", "ISO MDY", Some("List syntax is invalid.")),
+        ("recovery_target_time", "2024-01-31T12:00:00Z", None),
+        ("recovery_target_time", "2024-02-30", None),
+        ("recovery_target_time", "31.01.2024", None),
+        ("recovery_target_lsn", "1FFFFFFFF/0", None),
+        ("recovery_target_xid", "99999999999999999999999", None),
+        ("timezone_abbreviations", "default", None),
+    ];
+    for (name, value, detail) in refused {
+        let Err(error) = check(16, name, value) else {
+            panic!("{name} = {value:?} accepted")
+        };
+        assert_eq!(
+            error.message,
+            format!("invalid value for parameter \"{name}\": \"{value}\"")
+        );
+        assert_eq!(error.detail.as_deref(), detail, "{name} = {value:?}");
+    }
+    assert_eq!(
+        check(12, "TimeZone", "posixrules").as_deref(),
+        Ok("posixrules")
+    );
+    assert!(check(12, "TimeZone", "America/Coyhaique").is_err());
+    assert_eq!(
+        check(18, "DateStyle", "iso,sql")
+            .err()
+            .and_then(|e| e.detail)
+            .as_deref(),
+        Some("Conflicting \"DateStyle\" specifications.")
+    );
+    assert_eq!(
+        check(18, "log_connections", "on,receipt")
+            .err()
+            .and_then(|e| e.detail)
+            .as_deref(),
+        Some("Cannot specify log_connections option \"on\" in a list with other options.")
+    );
+}
