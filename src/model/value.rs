@@ -333,6 +333,10 @@ fn parse_integer_value(
         }
     }
     integer_check_hook(param, number, version)?;
+    // check_wal_buffers: anything but -1 (automatic) is raised to at least 4 pages.
+    if param.name() == "wal_buffers" && number != -1 && number < 4 {
+        return Ok(TypedValue::Integer(4));
+    }
     // check_autovacuum_work_mem: anything but -1 is raised to a floor, 1 MB in 12–16 and
     // 64 kB from 17.
     let autovacuum_work_mem_floor = if version.at_least(17) { 64 } else { 1024 };

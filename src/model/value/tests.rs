@@ -225,6 +225,11 @@ fn integers_follow_parse_int() {
     assert_eq!(ok("1").as_deref(), Ok("64"));
     assert_eq!(check(12, "autovacuum_work_mem", "1").as_deref(), Ok("1024"));
     assert_eq!(ok("-1").as_deref(), Ok("-1"));
+    // check_wal_buffers raises 0..3 to 4 pages and keeps -1 (automatic); oracle, 13.
+    assert_eq!(check(13, "wal_buffers", "0").as_deref(), Ok("4"));
+    assert_eq!(check(13, "wal_buffers", "1").as_deref(), Ok("4"));
+    assert_eq!(check(13, "wal_buffers", "-1").as_deref(), Ok("-1"));
+    assert_eq!(check(13, "wal_buffers", "64").as_deref(), Ok("64"));
     // pg-grammar.md §9 vectors, verified on 12–18.
     assert_eq!(check(16, "work_mem", "0x1000").as_deref(), Ok("4096"));
     assert_eq!(check(16, "work_mem", "010000").as_deref(), Ok("4096"));
