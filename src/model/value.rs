@@ -370,6 +370,23 @@ fn integer_check_hook(param: &Param, number: i32, version: PgVersion) -> Result<
                 }),
         );
     }
+    // check_vacuum_buffer_usage_limit (16+): 0 disables the ring, else 128 kB .. 16 GB.
+    if name == "vacuum_buffer_usage_limit" && number != 0 && !(128..=16_777_216).contains(&number) {
+        return Err(
+            ValueError::new(format!("invalid value for parameter \"{name}\": {number}"))
+                .with_detail(format!(
+                    "\"{name}\" must be 0 or between 128 kB and 16777216 kB{}",
+                    if version.at_least(18) { "." } else { "" }
+                )),
+        );
+    }
+    // check_io_max_concurrency (18): -1 (automatic) or at least 1.
+    if name == "io_max_concurrency" && number == 0 {
+        return Err(
+            ValueError::new(format!("invalid value for parameter \"{name}\": {number}"))
+                .with_detail("Only -1 or values bigger than 0 are valid."),
+        );
+    }
     // check_maxconnections, check_autovacuum_max_workers, check_max_worker_processes,
     // check_max_wal_senders (12–17): max_connections + autovacuum_max_workers + 1 +
     // max_worker_processes + max_wal_senders must stay within MAX_BACKENDS. Modelled with the

@@ -314,6 +314,24 @@ fn integer_check_hooks() {
         check(18, "max_worker_processes", "262143").as_deref(),
         Ok("262143")
     );
+    let Err(error) = check(16, "vacuum_buffer_usage_limit", "64") else {
+        panic!("accepted")
+    };
+    assert_eq!(
+        error.detail.as_deref(),
+        Some("\"vacuum_buffer_usage_limit\" must be 0 or between 128 kB and 16777216 kB")
+    );
+    assert_eq!(
+        check(16, "vacuum_buffer_usage_limit", "0").as_deref(),
+        Ok("0")
+    );
+    assert_eq!(
+        check(18, "io_max_concurrency", "0.5")
+            .err()
+            .and_then(|e| e.detail)
+            .as_deref(),
+        Some("Only -1 or values bigger than 0 are valid.")
+    );
     let Err(error) = check(17, "commit_timestamp_buffers", "010") else {
         panic!("accepted")
     };
