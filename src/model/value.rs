@@ -216,9 +216,18 @@ fn parse_by_type(
     version: PgVersion,
 ) -> Result<TypedValue, ValueError> {
     match param.vartype() {
-        VarType::Bool => parse_bool(value).map(TypedValue::Bool).ok_or_else(|| {
-            ValueError::new(format!("parameter \"{name}\" requires a Boolean value"))
-        }),
+        VarType::Bool => {
+            let flag = parse_bool(value).ok_or_else(|| {
+                ValueError::new(format!("parameter \"{name}\" requires a Boolean value"))
+            })?;
+            // check_bonjour: the npm builds (and Debian's) have no Bonjour support.
+            if flag && param.name() == "bonjour" {
+                return Err(ValueError::new(
+                    "Bonjour is not supported by this build".to_string(),
+                ));
+            }
+            Ok(TypedValue::Bool(flag))
+        }
         VarType::Integer => parse_integer_value(param, name, value, version),
         VarType::Real => parse_real_value(param, name, value, version),
         VarType::Enum => parse_enum_value(param, name, value),
@@ -323,27 +332,75 @@ fn parse_integer_value(
             ));
         }
     }
-    integer_check_hook(param, name, number, version)?;
+    integer_check_hook(param, number, version)?;
+    // check_wal_buffers: anything but -1 (automatic) is raised to at least 4 pages.
+    if param.name() == "wal_buffers" && number != -1 && number < 4 {
+        return Ok(TypedValue::Integer(4));
+    }
+    // check_autovacuum_work_mem: anything but -1 is raised to a floor, 1 MB in 12–16 and
+    // 64 kB from 17.
+    let autovacuum_work_mem_floor = if version.at_least(17) { 64 } else { 1024 };
+    if param.name() == "autovacuum_work_mem" && number != -1 && number < autovacuum_work_mem_floor {
+        return Ok(TypedValue::Integer(autovacuum_work_mem_floor));
+    }
     Ok(TypedValue::Integer(number))
 }
 
 /// Integer check hooks that can refuse a file value on their own.
-fn integer_check_hook(
-    param: &Param,
-    name: &str,
-    number: i32,
-    version: PgVersion,
-) -> Result<(), ValueError> {
-    // check_max_wal_senders / check_max_worker_processes (12–17): with the other settings at
-    // their defaults, the sum max_connections (100) + autovacuum_max_workers (3) + 1 +
-    // max_worker_processes + max_wal_senders must stay within MAX_BACKENDS (262143). The real
-    // check uses the other values as already set; the config model checks combinations.
+/// Their messages name the parameter canonically (`call_int_check_hook` uses `conf->gen.name`).
+fn integer_check_hook(param: &Param, number: i32, version: PgVersion) -> Result<(), ValueError> {
+    let name = param.name();
+    // check_slru_buffers (17+): SLRU buffer counts are whole banks of 16 (0 means automatic).
+    const SLRU_BUFFERS: &[&str] = &[
+        "commit_timestamp_buffers",
+        "multixact_member_buffers",
+        "multixact_offset_buffers",
+        "notify_buffers",
+        "serializable_buffers",
+        "subtransaction_buffers",
+        "transaction_buffers",
+    ];
+    if version.at_least(17) && SLRU_BUFFERS.contains(&name) && number % 16 != 0 {
+        return Err(
+            ValueError::new(format!("invalid value for parameter \"{name}\": {number}"))
+                .with_detail(if version.at_least(18) {
+                    format!("\"{name}\" must be a multiple of 16.")
+                } else {
+                    format!("\"{name}\" must be a multiple of 16")
+                }),
+        );
+    }
+    // check_vacuum_buffer_usage_limit (16+): 0 disables the ring, else 128 kB .. 16 GB.
+    if name == "vacuum_buffer_usage_limit" && number != 0 && !(128..=16_777_216).contains(&number) {
+        return Err(
+            ValueError::new(format!("invalid value for parameter \"{name}\": {number}"))
+                .with_detail(format!(
+                    "\"{name}\" must be 0 or between 128 kB and 16777216 kB{}",
+                    if version.at_least(18) { "." } else { "" }
+                )),
+        );
+    }
+    // check_io_max_concurrency (18): -1 (automatic) or at least 1.
+    if name == "io_max_concurrency" && number == 0 {
+        return Err(
+            ValueError::new(format!("invalid value for parameter \"{name}\": {number}"))
+                .with_detail("Only -1 or values bigger than 0 are valid."),
+        );
+    }
+    // check_maxconnections, check_autovacuum_max_workers, check_max_worker_processes,
+    // check_max_wal_senders (12–17): max_connections + autovacuum_max_workers + 1 +
+    // max_worker_processes + max_wal_senders must stay within MAX_BACKENDS. Modelled with the
+    // other three at their defaults (100, 3, 8, 10); the real hook sees the values set so far.
     if !version.at_least(18) {
-        let others = match param.name() {
-            "max_wal_senders" => 100 + 3 + 1 + 8,
-            "max_worker_processes" => 100 + 3 + 1 + 10,
+        let total_of_defaults: i64 = 100 + 3 + 1 + 8 + 10;
+        let default_of_this = match name {
+            "max_connections" => 100,
+            "autovacuum_max_workers" => 3,
+            "max_worker_processes" => 8,
+            "max_wal_senders" => 10,
             _ => return Ok(()),
         };
+        let others = total_of_defaults - default_of_this;
         if i64::from(number) + others > MAX_BACKENDS {
             return Err(ValueError::new(format!(
                 "invalid value for parameter \"{name}\": {number}"

@@ -453,19 +453,15 @@ fn convert_to_base_unit(value: f64, unit_text: &[u8], base_unit: Unit) -> Option
     }
 }
 
-/// C's `printf("%g", value)`: 6 significant digits, trailing zeros removed, exponent form when
-/// the exponent is below -4 or at least 6.
+/// `%g` as PostgreSQL's own `snprintf` (src/port/snprintf.c) prints it: 6 significant digits,
+/// trailing zeros removed, exponent form when the exponent is below -4 or at least 6; and
+/// `NaN`, `Infinity`, `-Infinity` where C would print `nan`/`inf`.
 pub fn format_g(value: f64) -> String {
     if value.is_nan() {
-        return if value.is_sign_negative() {
-            "-nan"
-        } else {
-            "nan"
-        }
-        .to_string();
+        return "NaN".to_string();
     }
     if value.is_infinite() {
-        return if value < 0.0 { "-inf" } else { "inf" }.to_string();
+        return if value < 0.0 { "-Infinity" } else { "Infinity" }.to_string();
     }
     if value == 0.0 {
         return if value.is_sign_negative() { "-0" } else { "0" }.to_string();
