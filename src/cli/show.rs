@@ -87,7 +87,12 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     match kind {
         FileKind::Conf => show_conf(&fs, args, version, out, err),
         FileKind::Hba => {
-            let opts = HbaOptions::default();
+            // Without a postgresql.conf to say otherwise, hostssl lines are judged as on a
+            // server with ssl = on, which is what they are written for.
+            let opts = HbaOptions {
+                ssl_enabled: true,
+                ..HbaOptions::default()
+            };
             match load_hba(&fs, &args.file, version, &opts) {
                 Ok(hba) => {
                     let rows = hba.view_rows();

@@ -9,7 +9,7 @@
 
 mod paths;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::catalog::Catalog;
@@ -266,31 +266,31 @@ impl ConfigSet {
 
         // Names. A known parameter seen again makes every earlier entry with a
         // byte-identical name "ignored" (guc.c compares with strcmp, not case-folded).
-        let mut seen = vec![false; self.items.len()];
-        let mut seen_params: HashMap<&str, ()> = HashMap::new();
+        // `earlier` holds, per exact spelling, the entries not yet ignored: linear, where the
+        // server's own loop is quadratic.
+        let mut ignored = vec![false; self.items.len()];
+        let mut seen_params: HashSet<&str> = HashSet::new();
+        let mut earlier: HashMap<&[u8], Vec<usize>> = HashMap::new();
         let mut unknown = Vec::new();
-        for i in 0..self.items.len() {
-            let ItemKind::Setting { name, .. } = &self.items[i].kind else {
+        for (i, item) in self.items.iter().enumerate() {
+            let ItemKind::Setting { name, .. } = &item.kind else {
                 continue;
             };
             match catalog.lookup(name) {
                 Some(param) => {
-                    if seen_params.insert(param.name(), ()).is_some() {
-                        let name = name.clone();
-                        for j in 0..i {
-                            if let ItemKind::Setting { name: earlier, .. } = &self.items[j].kind
-                                && *earlier == name
-                            {
-                                seen[j] = true;
-                            }
+                    let same_spelling = earlier.entry(name.as_slice()).or_default();
+                    if !seen_params.insert(param.name()) {
+                        for j in same_spelling.drain(..) {
+                            ignored[j] = true;
                         }
                     }
+                    same_spelling.push(i);
                 }
                 None if name.contains(&b'.') => {}
                 None => unknown.push(i),
             }
         }
-        for (item, ignored) in self.items.iter_mut().zip(seen) {
+        for (item, ignored) in self.items.iter_mut().zip(ignored) {
             item.ignored = ignored;
         }
         for &i in &unknown {
@@ -660,19 +660,14 @@ impl Loader<'_> {
                 self.errors.len() == errors_before
             }
             Err(err) if err.kind() == std::io::ErrorKind::IsADirectory => {
-                // fopen() succeeds on a directory and the lexer then fails on the read.
+                // fopen() succeeds on a directory and the lexer then fails on its first read,
+                // so the server reports line 1 of the "file" it opened.
                 let message = format!(
                     "input in flex scanner failed at file \"{}\" line 1",
                     self.display(&path)
                 );
-                self.push_error(
-                    calling,
-                    line,
-                    span,
-                    "input in flex scanner failed",
-                    message,
-                    in_view,
-                );
+                let dir = self.add_file(path, Vec::new(), depth, Some((calling, line)));
+                self.push_error(dir, 1, None, "input in flex scanner failed", message, in_view);
                 false
             }
             Err(_) if !strict => true,
