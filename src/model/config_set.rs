@@ -7,19 +7,16 @@
 //! as items of their own. [`ConfigSet::startup`] says whether a server would start with
 //! these files and, if so, what `postgres -C` prints for every parameter named in them.
 
-mod paths;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::catalog::Catalog;
 use crate::model::fs::{FileSystem, os_message};
+use crate::model::paths;
 use crate::model::value::check_value;
 use crate::model::version::PgVersion;
 use crate::source::{SourceFile, Span};
 use crate::syntax::conf::{ConfFile, LineItem, Near, Setting};
-
-pub use paths::canonicalize_path;
 
 /// Index of a file in [`ConfigSet::files`].
 pub type FileId = usize;
@@ -336,8 +333,20 @@ impl ConfigSet {
                 continue;
             }
             let result = match catalog.lookup(name) {
-                Some(param) => check_value(param, value, self.version)
-                    .map(|v| (param.name().to_ascii_lowercase().into_bytes(), v)),
+                Some(param) => check_value(param, value, self.version).map(|v| {
+                    let shown = match param.name() {
+                        // SelectConfigFiles makes these absolute once the file is read.
+                        "data_directory" | "hba_file" | "ident_file" | "config_file" => {
+                            String::from_utf8_lossy(&paths::make_absolute_from_root(
+                                v.as_bytes(),
+                                self.version,
+                            ))
+                            .into_owned()
+                        }
+                        _ => v,
+                    };
+                    (param.name().to_ascii_lowercase().into_bytes(), shown)
+                }),
                 // Custom placeholders (`ext.name`) take any value.
                 None => Ok((
                     name.to_ascii_lowercase(),
@@ -667,7 +676,14 @@ impl Loader<'_> {
                     self.display(&path)
                 );
                 let dir = self.add_file(path, Vec::new(), depth, Some((calling, line)));
-                self.push_error(dir, 1, None, "input in flex scanner failed", message, in_view);
+                self.push_error(
+                    dir,
+                    1,
+                    None,
+                    "input in flex scanner failed",
+                    message,
+                    in_view,
+                );
                 false
             }
             Err(_) if !strict => true,

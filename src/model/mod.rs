@@ -7,5 +7,6 @@ pub mod config_set;
 pub mod fs;
 pub mod hba;
 pub mod ident;
+pub mod paths;
 pub mod value;
 pub mod version;

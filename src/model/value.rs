@@ -6,6 +6,7 @@
 
 mod number;
 mod string_hooks;
+mod syncrep;
 
 use std::cmp::Ordering;
 use std::fmt;

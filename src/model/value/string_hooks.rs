@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use super::ValueError;
 use super::number::strtod;
+use super::syncrep::{self, SyncRepError};
 use crate::model::catalog::Param;
 use crate::model::version::PgVersion;
 
@@ -102,6 +103,17 @@ pub(super) fn check_string(
                 .map_err(|detail| invalid().with_detail(detail))?;
             Ok(value.clone())
         }
+        // check_canonical_path
+        "log_directory" | "external_pid_file" | "stats_temp_directory" => Ok(
+            crate::model::paths::canonicalize_path_bytes(&value, version),
+        ),
+        "synchronous_standby_names" if !value.is_empty() => match syncrep::check(&value) {
+            Ok(()) => Ok(value.clone()),
+            Err(SyncRepError::Syntax(detail)) => Err(invalid().with_detail(detail)),
+            Err(SyncRepError::NumSync(n)) => Err(ValueError::new(format!(
+                "number of synchronous standbys ({n}) must be greater than zero"
+            ))),
+        },
         "synchronized_standby_slots" => {
             check_synchronized_standby_slots(&value, name, version)?;
             Ok(value.clone())

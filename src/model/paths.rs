@@ -69,7 +69,14 @@ pub fn resolve(dir: &Path, target: &[u8], version: PgVersion) -> PathBuf {
 /// 15 and later resolve `.` and `..` everywhere; 12–14 resolve them only at the end of the
 /// path, so `a/b/../../top.conf` stays as written there.
 pub fn canonicalize_path(path: &Path, version: PgVersion) -> PathBuf {
-    let bytes = os_bytes(path.as_os_str());
+    from_bytes(&canonicalize_path_bytes(
+        &os_bytes(path.as_os_str()),
+        version,
+    ))
+}
+
+/// [`canonicalize_path`] on a byte string (a parameter value).
+pub fn canonicalize_path_bytes(bytes: &[u8], version: PgVersion) -> Vec<u8> {
     let absolute = bytes.first() == Some(&b'/');
     let parts: Vec<&[u8]> = bytes
         .split(|&b| b == b'/')
@@ -90,10 +97,23 @@ pub fn canonicalize_path(path: &Path, version: PgVersion) -> PathBuf {
         }
         out.extend_from_slice(part);
     }
-    if out.is_empty() {
+    // `foo/..` becomes `.`; an empty value stays empty.
+    if out.is_empty() && !bytes.is_empty() {
         out.push(b'.');
     }
-    from_bytes(&out)
+    out
+}
+
+/// `make_absolute_path` as a server started from `/` does it (a service manager's working
+/// directory): what `postgres -C` prints for `data_directory`, `hba_file`, `ident_file` and
+/// `config_file`.
+pub fn make_absolute_from_root(value: &[u8], version: PgVersion) -> Vec<u8> {
+    let mut joined = Vec::with_capacity(value.len() + 2);
+    if value.first() != Some(&b'/') {
+        joined.extend_from_slice(b"//");
+    }
+    joined.extend_from_slice(value);
+    canonicalize_path_bytes(&joined, version)
 }
 
 fn resolve_dots_everywhere<'a>(parts: &[&'a [u8]], absolute: bool) -> Vec<&'a [u8]> {
@@ -163,6 +183,11 @@ mod tests {
         assert_eq!(canon("/s/a/b/../../top.conf", 15), "/s/top.conf");
         assert_eq!(canon("/s/./x//y/", 16), "/s/x/y");
         assert_eq!(canon("/../x", 18), "/x");
+        assert_eq!(canon("a/..", 18), ".");
+        assert_eq!(
+            canonicalize_path_bytes(b"", PgVersion::new(16).unwrap()),
+            b""
+        );
     }
 
     #[test]
@@ -184,6 +209,23 @@ mod tests {
             resolve(Path::new("/etc/pg"), b"conf.d/../a.conf", v),
             PathBuf::from("/etc/pg/a.conf")
         );
+    }
+
+    #[test]
+    fn absolute_paths_are_made_from_the_root_as_the_server_prints_them() {
+        let abs = |p: &str, v: u8| {
+            String::from_utf8(make_absolute_from_root(
+                p.as_bytes(),
+                PgVersion::new(v).unwrap(),
+            ))
+            .unwrap()
+        };
+        // As postgres -C prints hba_file and data_directory (oracle, 12 and 16).
+        assert_eq!(abs("./pg_hba.conf", 12), "/./pg_hba.conf");
+        assert_eq!(abs("./pg_hba.conf", 16), "/pg_hba.conf");
+        assert_eq!(abs("conf/pg_hba.conf", 13), "/conf/pg_hba.conf");
+        assert_eq!(abs("a/../b/", 12), "/a/../b");
+        assert_eq!(abs("a/../b/", 16), "/b");
     }
 
     #[test]
