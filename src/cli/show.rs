@@ -14,6 +14,7 @@ use crate::model::fs::{FileSystem, RealFs, os_message};
 use crate::model::hba::{HbaOptions, load_hba};
 use crate::model::ident::load_ident;
 use crate::model::version::PgVersion;
+use crate::source::text::for_display;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -223,8 +224,8 @@ fn conf_rows(set: &ConfigSet) -> Vec<ConfRow<'_>> {
         .map(|(i, item)| {
             let (name, setting) = match &item.kind {
                 ItemKind::Setting { name, value, .. } => (
-                    Some(String::from_utf8_lossy(name).into_owned()),
-                    Some(String::from_utf8_lossy(value).into_owned()),
+                    Some(crate::source::text::escape_bytes(name)),
+                    Some(crate::source::text::escape_bytes(value)),
                 ),
                 ItemKind::FileError { .. } => (None, None),
             };
@@ -318,8 +319,7 @@ fn show_conf(
 }
 
 fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
-    writeln!(out)
+    crate::render::json_text::write_pretty(out, value)
 }
 
 /// Aligned columns from any serialisable rows: the keys of the first row are the header;
@@ -338,7 +338,7 @@ fn write_table<R: Serialize>(out: &mut dyn Write, rows: &[R]) -> io::Result<()> 
     let columns: Vec<&String> = first.keys().collect();
     let cell = |v: Option<&serde_json::Value>| match v {
         None | Some(serde_json::Value::Null) => String::new(),
-        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::String(s)) => for_display(s).into_owned(),
         Some(serde_json::Value::Array(items)) => items
             .iter()
             .map(|i| {

@@ -15,6 +15,7 @@ use crate::model::fs::{FileSystem, os_message};
 use crate::model::paths;
 use crate::model::value::check_value;
 use crate::model::version::PgVersion;
+use crate::source::text::escape_bytes;
 use crate::source::{SourceFile, Span};
 use crate::syntax::conf::{ConfFile, LineItem, Near, Setting};
 
@@ -296,7 +297,7 @@ impl ConfigSet {
             if let ItemKind::Setting { name, setting, .. } = &item.kind {
                 let message = format!(
                     "unrecognized configuration parameter \"{}\" in file \"{}\" line {}",
-                    String::from_utf8_lossy(name),
+                    escape_bytes(name),
                     self.display_path(item.file),
                     item.line
                 );
@@ -337,21 +338,17 @@ impl ConfigSet {
                     let shown = match param.name() {
                         // SelectConfigFiles makes these absolute once the file is read.
                         "data_directory" | "hba_file" | "ident_file" | "config_file" => {
-                            String::from_utf8_lossy(&paths::make_absolute_from_root(
+                            escape_bytes(&paths::make_absolute_from_root(
                                 v.as_bytes(),
                                 self.version,
                             ))
-                            .into_owned()
                         }
                         _ => v,
                     };
                     (param.name().to_ascii_lowercase().into_bytes(), shown)
                 }),
                 // Custom placeholders (`ext.name`) take any value.
-                None => Ok((
-                    name.to_ascii_lowercase(),
-                    String::from_utf8_lossy(value).into_owned(),
-                )),
+                None => Ok((name.to_ascii_lowercase(), escape_bytes(value))),
             };
             match result {
                 Ok((key, shown_value)) => {
@@ -386,7 +383,7 @@ impl ConfigSet {
                     None => name.to_ascii_lowercase(),
                 };
                 if let Some(v) = shown.get(&key) {
-                    values.insert(String::from_utf8_lossy(name).into_owned(), v.clone());
+                    values.insert(escape_bytes(name), v.clone());
                 }
             }
         }
@@ -601,7 +598,7 @@ impl Loader<'_> {
         if is_all_blank(target) {
             let message = format!(
                 "empty configuration file name: \"{}\"",
-                String::from_utf8_lossy(target)
+                escape_bytes(target)
             );
             self.push_error(
                 calling,
@@ -616,7 +613,7 @@ impl Loader<'_> {
         if depth > MAX_INCLUDE_DEPTH {
             let message = format!(
                 "could not open configuration file \"{}\": maximum nesting depth exceeded",
-                String::from_utf8_lossy(target)
+                escape_bytes(target)
             );
             self.push_error(
                 calling,
@@ -715,7 +712,7 @@ impl Loader<'_> {
         if is_all_blank(target) {
             let message = format!(
                 "empty configuration directory name: \"{}\"",
-                String::from_utf8_lossy(target)
+                escape_bytes(target)
             );
             self.push_error(
                 calling,
@@ -810,7 +807,7 @@ fn c_string_lossy(bytes: &[u8]) -> String {
         Some(nul) => &bytes[..nul],
         None => bytes,
     };
-    String::from_utf8_lossy(bytes).into_owned()
+    escape_bytes(bytes)
 }
 
 #[cfg(test)]

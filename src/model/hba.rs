@@ -366,7 +366,7 @@ fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord, sources: &AuthSources) {
 }
 
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::source::text::escape_bytes(b)
 }
 
 /// Option values gathered by `parse_hba_auth_opt`.
@@ -1041,7 +1041,7 @@ fn pct_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::source::text::escape_bytes(&out)
 }
 
 /// The per-method checks after all options (`MANDATORY_AUTH_ARG` and friends).

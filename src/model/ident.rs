@@ -92,7 +92,7 @@ pub fn load_ident(
                 if new_cols {
                     row.map_number = Some(Some(number));
                 }
-                let t = |r| String::from_utf8_lossy(sources.text(r)).into_owned();
+                let t = |r| crate::source::text::escape_bytes(sources.text(r));
                 row.map_name = Some(t(m.map_name));
                 row.sys_name = Some(t(m.system_user));
                 row.pg_username = Some(t(m.pg_user));
@@ -145,7 +145,7 @@ fn parse_ident_line(
         {
             return Err(format!(
                 "invalid regular expression \"{}\": {}",
-                String::from_utf8_lossy(&text[1..]),
+                crate::source::text::escape_bytes(&text[1..]),
                 e
             ));
         }

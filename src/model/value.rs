@@ -49,7 +49,7 @@ impl ValueError {
     fn invalid_value(name: &str, value: &[u8]) -> Self {
         ValueError::new(format!(
             "invalid value for parameter \"{name}\": \"{}\"",
-            String::from_utf8_lossy(value)
+            crate::source::text::escape_bytes(value)
         ))
     }
 }
@@ -93,7 +93,7 @@ impl TypedValue {
             TypedValue::Bool(false) => "off".to_string(),
             TypedValue::Integer(number) => number.to_string(),
             TypedValue::Real(number) => format_g(*number),
-            TypedValue::String(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            TypedValue::String(bytes) => crate::source::text::escape_bytes(bytes),
             TypedValue::Enum(name) => (*name).to_string(),
         }
     }

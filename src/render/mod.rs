@@ -6,6 +6,7 @@ mod concise;
 mod github;
 mod human;
 mod json;
+pub mod json_text;
 mod sarif;
 
 pub use human::HumanOptions;

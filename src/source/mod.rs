@@ -2,6 +2,7 @@
 //! turns a byte offset into a line and column when (and only when) something is shown to a person.
 
 mod span;
+pub mod text;
 
 pub use span::Span;
 

@@ -379,7 +379,7 @@ fn old_secondary_message(msg: &str, name: &[u8], shown: &str) -> String {
     {
         return format!(
             "could not open secondary authentication file \"@{}\" as \"{}\": {}",
-            String::from_utf8_lossy(name),
+            crate::source::text::escape_bytes(name),
             shown,
             &rest[i + 3..]
         );
