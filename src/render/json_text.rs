@@ -27,7 +27,7 @@ impl Formatter for SurrogateEscape<'_> {
     ) -> io::Result<()> {
         let mut rest = fragment;
         while let Some((at, c)) = rest.char_indices().find(|&(_, c)| marker_byte(c).is_some()) {
-            writer.write_all(rest[..at].as_bytes())?;
+            writer.write_all(&rest.as_bytes()[..at])?;
             write!(writer, "\\udc{:02x}", marker_byte(c).unwrap_or(0xff))?;
             rest = &rest[at + c.len_utf8()..];
         }

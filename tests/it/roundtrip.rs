@@ -48,3 +48,41 @@ fn own_conf_inputs_round_trip() {
     }
     assert!(count > 0);
 }
+
+fn assert_auth_round_trip(path: &std::path::Path) {
+    let bytes = std::fs::read(path).unwrap();
+    let tree = pgconf::syntax::auth::AuthFile::parse(&bytes);
+    assert_eq!(
+        tree.print(&bytes),
+        bytes,
+        "auth round trip differs for {}",
+        path.display()
+    );
+}
+
+#[test]
+fn corpus_auth_files_round_trip() {
+    let Some(shared) = shared_dir() else {
+        return skip_without_shared("corpus_auth_files_round_trip");
+    };
+    let mut count = 0;
+    for dir in ["hba", "ident"] {
+        for path in files_below(&shared.join("corpus").join(dir)) {
+            assert_auth_round_trip(&path);
+            count += 1;
+        }
+    }
+    assert!(count >= 200, "expected the corpus' hba and ident files, found {count}");
+}
+
+#[test]
+fn own_auth_inputs_round_trip() {
+    let mut count = 0;
+    for dir in ["grammar-tests/hba", "grammar-tests/ident"] {
+        for path in files_below(&repo_dir().join(dir)) {
+            assert_auth_round_trip(&path);
+            count += 1;
+        }
+    }
+    assert!(count >= 100);
+}
