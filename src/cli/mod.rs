@@ -2,6 +2,7 @@
 //! Each subcommand keeps its clap `Args` and its `run` in its own file.
 
 mod explain;
+pub mod lint;
 mod regions;
 mod rules;
 mod show;
@@ -34,6 +35,9 @@ pub enum Command {
     /// pg_hba_file_rules and pg_ident_file_mappings.
     #[command(after_help = show::EXAMPLES)]
     Show(show::Args),
+    /// Check config files: ClickPipes CDC readiness and config hygiene, with exact locations.
+    #[command(after_help = lint::EXAMPLES)]
+    Lint(lint::Args),
     /// List every rule: code, name, default severity, fix availability.
     Rules(rules::Args),
     /// Show a rule's page: what it checks, why, an example, the fix, references.
@@ -67,6 +71,7 @@ impl From<ExitStatus> for ExitCode {
 pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     match &cli.command {
         Command::Show(args) => show::run(args, out, err),
+        Command::Lint(args) => lint::run(args, out, err),
         Command::Rules(args) => rules::run(args, out),
         Command::Explain(args) => explain::run(args, out, err),
         Command::Regions(args) => regions::run(args, out, err),

@@ -13,7 +13,7 @@ use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
 use crate::model::fs::{FileSystem, RealFs, os_message};
 use crate::model::hba::{HbaOptions, load_hba};
 use crate::model::ident::load_ident;
-use crate::model::version::PgVersion;
+use crate::model::version::{PgVersion, detect_version};
 use crate::source::text::for_display;
 
 pub const EXAMPLES: &str = "\
@@ -161,23 +161,6 @@ pub fn guess_kind(path: &Path) -> FileKind {
     } else {
         FileKind::Conf
     }
-}
-
-/// The version of the cluster a file belongs to: a `PG_VERSION` file beside it (a data
-/// directory), else a Debian-style `/etc/postgresql/N/<cluster>/` folder.
-pub fn detect_version(fs: &dyn FileSystem, file: &Path) -> Option<PgVersion> {
-    let dir = file.parent()?;
-    if let Ok(bytes) = fs.read(&dir.join("PG_VERSION"))
-        && let Ok(v) = String::from_utf8_lossy(&bytes).parse()
-    {
-        return Some(v);
-    }
-    let cluster_parent = dir.parent()?;
-    let grand = cluster_parent.parent()?;
-    if grand.file_name()? == "postgresql" {
-        return cluster_parent.file_name()?.to_str()?.parse().ok();
-    }
-    None
 }
 
 #[derive(Serialize)]

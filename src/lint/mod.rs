@@ -7,7 +7,56 @@
 //! 3. [`suppression::apply`] removes what `pgconf:` comments silence and adds PG9001/PG9002;
 //! 4. the result goes to a renderer (`crate::render`) and/or the fixer.
 
+pub mod discover;
 mod reporter;
+pub mod server;
 pub mod suppression;
 
 pub use reporter::Reporter;
+
+use crate::diagnostic::Diagnostic;
+use crate::rules::{CHECKS, Context, rule_index};
+use crate::settings::Settings;
+use server::Server;
+use suppression::FileSuppressions;
+
+/// Runs every enabled rule over one server and returns the findings, selection and inline
+/// suppressions applied, sorted by file and position.
+pub fn lint(server: &Server, settings: &Settings) -> Vec<Diagnostic> {
+    let ctx = Context { server, settings };
+    let mut found = Vec::new();
+    for (code, check) in CHECKS {
+        if rule_index(code).is_some_and(|i| settings.rules.is_enabled(i)) {
+            check(&ctx, &mut found);
+        }
+    }
+    let found = settings.rules.apply(found);
+    let mut found = if settings.inline_ignores {
+        suppression::apply(found, &suppressions(server), &settings.rules, server)
+    } else {
+        found
+    };
+    crate::render::sort_diagnostics(&mut found);
+    found
+}
+
+/// The `# pgconf:` directives of every file of the server.
+fn suppressions(server: &Server) -> Vec<FileSuppressions> {
+    let mut out = Vec::new();
+    if let Some(set) = &server.conf {
+        for file in &set.files {
+            out.push(FileSuppressions::for_conf(&file.source, &file.tree));
+        }
+    }
+    let auth = server
+        .hba
+        .iter()
+        .flat_map(|h| h.sources.files.iter())
+        .chain(server.ident.iter().flat_map(|i| i.sources.files.iter()));
+    for file in auth {
+        let comments = file.lines.lines.iter().filter_map(|l| l.comment);
+        let records: Vec<_> = file.lines.lines.iter().map(|l| l.span).collect();
+        out.push(FileSuppressions::new(&file.source, comments, &records));
+    }
+    out
+}

@@ -2,7 +2,7 @@
 //! hba `@file` expansion are pure functions that tests run over an in-memory tree ([`MemFs`]).
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
@@ -30,6 +30,9 @@ pub trait FileSystem: Sync {
     fn is_dir(&self, path: &Path) -> bool;
     /// Whether anything exists at `path` (following symlinks).
     fn exists(&self, path: &Path) -> bool;
+    /// Every regular file below `root`, sorted, not following symlinked folders, entering
+    /// only the folders whose name `enter` accepts.
+    fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf>;
 }
 
 /// The real file system.
@@ -91,6 +94,18 @@ impl FileSystem for RealFs {
 
     fn exists(&self, path: &Path) -> bool {
         path.exists()
+    }
+
+    fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf> {
+        walkdir::WalkDir::new(root)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_type().is_dir() || enter(e.file_name()))
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(walkdir::DirEntry::into_path)
+            .collect()
     }
 }
 
@@ -163,6 +178,21 @@ impl FileSystem for MemFs {
 
     fn exists(&self, path: &Path) -> bool {
         self.files.contains_key(path) || self.is_dir(path)
+    }
+
+    fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf> {
+        self.files
+            .keys()
+            .filter(|f| {
+                f.strip_prefix(root).is_ok_and(|rest| {
+                    let dirs: Vec<_> = rest.components().collect();
+                    dirs[..dirs.len().saturating_sub(1)]
+                        .iter()
+                        .all(|c| enter(c.as_os_str()))
+                })
+            })
+            .cloned()
+            .collect()
     }
 }
 

@@ -79,6 +79,26 @@ impl FromStr for PgVersion {
     }
 }
 
+/// The version of the cluster a file belongs to: a `PG_VERSION` file beside it (a data
+/// directory), else a Debian-style `/etc/postgresql/N/<cluster>/` folder.
+pub fn detect_version(
+    fs: &dyn crate::model::fs::FileSystem,
+    file: &std::path::Path,
+) -> Option<PgVersion> {
+    let dir = file.parent()?;
+    if let Ok(bytes) = fs.read(&dir.join("PG_VERSION"))
+        && let Ok(v) = String::from_utf8_lossy(&bytes).parse()
+    {
+        return Some(v);
+    }
+    let cluster_parent = dir.parent()?;
+    let grand = cluster_parent.parent()?;
+    if grand.file_name()? == "postgresql" {
+        return cluster_parent.file_name()?.to_str()?.parse().ok();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,4 +2,5 @@
 
 mod grammar;
 mod roundtrip;
+mod rules;
 mod support;

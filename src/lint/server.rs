@@ -1,0 +1,228 @@
+//! The files of one server, loaded for one PostgreSQL version: what every rule looks at.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Sources;
+use crate::model::config_set::{AutoConf, ConfigSet, FileId, Item, ItemKind, LoadOptions};
+use crate::model::fs::FileSystem;
+use crate::model::hba::{HbaFile, HbaOptions, load_hba};
+use crate::model::ident::{IdentFile, load_ident};
+use crate::model::value::parse_bool;
+use crate::model::version::PgVersion;
+use crate::source::{SourceFile, Span};
+use crate::syntax::conf::LineItem;
+
+/// Which files make up one server. Any of them may be absent: an hba file is linted alone
+/// when nothing else belongs with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerFiles {
+    /// `postgresql.conf` (or a file linted as one).
+    pub conf: Option<PathBuf>,
+    pub hba: Option<PathBuf>,
+    pub ident: Option<PathBuf>,
+}
+
+/// A file of the server that could not be read at all: a problem for the tool (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableFile {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// One server's files, parsed and evaluated.
+#[derive(Debug)]
+pub struct Server {
+    pub version: PgVersion,
+    /// Whether the version was given or detected, rather than assumed (the newest).
+    pub version_known: bool,
+    pub files: ServerFiles,
+    pub conf: Option<ConfigSet>,
+    pub hba: Option<HbaFile>,
+    pub ident: Option<IdentFile>,
+    pub unreadable: Vec<UnreadableFile>,
+}
+
+impl Server {
+    /// Reads the files of one server. Problems inside the files become the models' items and
+    /// rows; a file that cannot be read at all is recorded in `unreadable`.
+    pub fn load(
+        fs: &dyn FileSystem,
+        files: ServerFiles,
+        version: PgVersion,
+        version_known: bool,
+    ) -> Server {
+        let mut unreadable = Vec::new();
+        let conf = files.conf.as_ref().and_then(|path| {
+            let options = LoadOptions {
+                version,
+                auto: AutoConf::Discover,
+            };
+            ConfigSet::load(fs, path, &options)
+                .map_err(|e| {
+                    unreadable.push(UnreadableFile {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .ok()
+        });
+        let hba_options = conf.as_ref().map(hba_options).unwrap_or(HbaOptions {
+            // Alone, hba lines are judged as on a server with ssl = on, which is what
+            // hostssl lines are written for.
+            ssl_enabled: true,
+            ..HbaOptions::default()
+        });
+        let hba = files.hba.as_ref().and_then(|path| {
+            load_hba(fs, path, version, &hba_options)
+                .map_err(|e| {
+                    unreadable.push(UnreadableFile {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .ok()
+        });
+        let ident = files.ident.as_ref().and_then(|path| {
+            load_ident(fs, path, version)
+                .map_err(|e| {
+                    unreadable.push(UnreadableFile {
+                        path: path.clone(),
+                        message: e.to_string(),
+                    })
+                })
+                .ok()
+        });
+        Server {
+            version,
+            version_known,
+            files,
+            conf,
+            hba,
+            ident,
+            unreadable,
+        }
+    }
+
+    /// The item that sets `name` last (effective), if the conf files set it.
+    pub fn effective(&self, name: &str) -> Option<&Item> {
+        let set = self.conf.as_ref()?;
+        set.items.iter().rev().find(|item| match &item.kind {
+            ItemKind::Setting { name: n, .. } => {
+                n.eq_ignore_ascii_case(name.as_bytes())
+                    || crate::model::catalog::Catalog::get(self.version)
+                        .lookup(n)
+                        .is_some_and(|p| p.name().eq_ignore_ascii_case(name))
+            }
+            ItemKind::FileError { .. } => false,
+        })
+    }
+
+    /// The effective value of `name` (de-quoted), if set.
+    pub fn effective_value(&self, name: &str) -> Option<&[u8]> {
+        match &self.effective(name)?.kind {
+            ItemKind::Setting { value, .. } => Some(value),
+            ItemKind::FileError { .. } => None,
+        }
+    }
+
+    /// Every item setting `name` (any spelling, aliases included), in server order.
+    pub fn assignments<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
+        let catalog = crate::model::catalog::Catalog::get(self.version);
+        self.conf
+            .iter()
+            .flat_map(|set| set.items.iter())
+            .filter(move |item| match &item.kind {
+                ItemKind::Setting { name: n, .. } => catalog
+                    .lookup(n)
+                    .map_or(n.eq_ignore_ascii_case(name.as_bytes()), |p| {
+                        p.name().eq_ignore_ascii_case(name)
+                    }),
+                ItemKind::FileError { .. } => false,
+            })
+    }
+
+    /// Path and span of an item's setting (the whole `name = value`), for labels.
+    pub fn item_location(&self, item: &Item) -> Option<(&Path, Span)> {
+        let set = self.conf.as_ref()?;
+        let path = set.files[item.file].source.path();
+        match &item.kind {
+            ItemKind::Setting { setting, .. } => {
+                Some((path, setting.name.span.cover(setting.value.span)))
+            }
+            ItemKind::FileError { span } => Some((path, span.unwrap_or_default())),
+        }
+    }
+
+    /// Where a setting that no file sets would go: the commented-out default line of the main
+    /// file (`#wal_level = replica`), else the end of the main file.
+    pub fn absent_setting_location(&self, name: &str) -> Option<(&Path, Span)> {
+        let set = self.conf.as_ref()?;
+        let main = &set.files[set.main];
+        if let Some(span) = commented_default(set, set.main, name) {
+            return Some((main.source.path(), span));
+        }
+        Some((main.source.path(), Span::empty(main.source.len())))
+    }
+}
+
+/// The comment span of a line like `#name = value` (a commented-out default) in `file`.
+pub fn commented_default(set: &ConfigSet, file: FileId, name: &str) -> Option<Span> {
+    let source = &set.files[file];
+    source.tree.lines.iter().find_map(|line| {
+        if !matches!(line.item, LineItem::Blank) {
+            return None;
+        }
+        let comment = line.comment?;
+        let text = source.source.slice(comment);
+        let body = text.strip_prefix(b"#")?;
+        let body = body.trim_ascii_start();
+        let rest = body.strip_prefix(name.as_bytes())?;
+        let rest = rest.trim_ascii_start();
+        (rest.first() == Some(&b'=')).then_some(comment)
+    })
+}
+
+/// The settings of postgresql.conf that change how pg_hba.conf loads.
+fn hba_options(set: &ConfigSet) -> HbaOptions {
+    let last = |name: &str| {
+        set.items.iter().rev().find_map(|item| match &item.kind {
+            ItemKind::Setting { name: n, value, .. } if n.eq_ignore_ascii_case(name.as_bytes()) => {
+                Some(value.clone())
+            }
+            _ => None,
+        })
+    };
+    HbaOptions {
+        ssl_enabled: last("ssl").and_then(|v| parse_bool(&v)).unwrap_or(false),
+        oauth_validator_libraries: last("oauth_validator_libraries")
+            .map(|v| {
+                String::from_utf8_lossy(&v)
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        db_user_namespace: last("db_user_namespace")
+            .and_then(|v| parse_bool(&v))
+            .unwrap_or(false),
+    }
+}
+
+impl Sources for Server {
+    fn source(&self, path: &Path) -> Option<&SourceFile> {
+        let conf = self
+            .conf
+            .iter()
+            .flat_map(|set| set.files.iter().map(|f| &f.source));
+        let hba = self
+            .hba
+            .iter()
+            .flat_map(|h| h.sources.files.iter().map(|f| &f.source));
+        let ident = self
+            .ident
+            .iter()
+            .flat_map(|i| i.sources.files.iter().map(|f| &f.source));
+        conf.chain(hba).chain(ident).find(|s| s.path() == path)
+    }
+}
