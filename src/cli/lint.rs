@@ -33,13 +33,32 @@ Settings are read from the nearest pgconf.toml above each path (see `pgconf expl
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Files or folders to lint (folders are searched for postgresql.conf, pg_hba.conf,
-    /// pg_ident.conf and postgresql.auto.conf). Default: the current folder.
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub common: Common,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
     pub format: OutputFormat,
+
+    /// Apply the safe fixes (the same as `pgconf fix`).
+    #[arg(long)]
+    pub fix: bool,
+
+    /// With --fix: also apply unsafe fixes (they change exposure or need certificates).
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+
+    /// With --fix: print the changes as a unified diff and write nothing.
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
+}
+
+/// The options `lint` and `fix` share: what to read and which rules apply.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Common {
+    /// Files or folders to lint (folders are searched for postgresql.conf, pg_hba.conf,
+    /// pg_ident.conf and postgresql.auto.conf). Default: the current folder.
+    pub paths: Vec<PathBuf>,
 
     /// Run only these rules (codes, prefixes like PG6, or names); repeatable, comma-separated.
     #[arg(long, value_delimiter = ',', value_name = "RULE")]
@@ -67,7 +86,7 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub pg_version: Option<String>,
 
-    /// Exit with 1 when a finding is at or above this severity.
+    /// Exit with 1 when a finding is at or above this severity (default error).
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_level: Option<Level>,
 
@@ -106,8 +125,8 @@ impl From<Level> for Severity {
     }
 }
 
-impl Args {
-    fn overrides(&self) -> CliOverrides {
+impl Common {
+    pub fn overrides(&self) -> CliOverrides {
         CliOverrides {
             config: self.config.clone(),
             user: self.user.clone(),
@@ -130,6 +149,40 @@ pub struct LintRun {
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
+    if args.fix {
+        let fix_args = super::fix::Args {
+            common: args.common.clone(),
+            diff: args.diff,
+            check: false,
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        return super::fix::run(&fix_args, out, err);
+    }
+    let common = &args.common;
+    with_inputs(common, err, |fs, paths, err| {
+        let run = match lint_paths(fs, paths, &common.overrides()) {
+            Ok(run) => run,
+            Err(message) => {
+                writeln!(err, "pgconf: {message}")?;
+                return Ok(ExitStatus::Error);
+            }
+        };
+        if report_unreadable(&run, err)? {
+            render_run(&run, args.format, out)?;
+            return Ok(ExitStatus::Error);
+        }
+        render_run(&run, args.format, out)?;
+        Ok(exit_status(&run))
+    })
+}
+
+/// Resolves the inputs (paths, or standard input under a name) and runs `body` on them.
+pub fn with_inputs(
+    common: &Common,
+    err: &mut dyn Write,
+    body: impl FnOnce(&dyn FileSystem, &[PathBuf], &mut dyn Write) -> io::Result<ExitStatus>,
+) -> io::Result<ExitStatus> {
+    let args = common;
     let stdin_fs;
     let fs: &dyn FileSystem = if args.stdin {
         let mut bytes = Vec::new();
@@ -158,20 +211,32 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             return Ok(ExitStatus::Error);
         }
     }
-    let run = match lint_paths(fs, &paths, &args.overrides()) {
-        Ok(run) => run,
-        Err(message) => {
-            writeln!(err, "pgconf: {message}")?;
-            return Ok(ExitStatus::Error);
-        }
-    };
-    let mut unreadable = false;
+    body(fs, &paths, err)
+}
+
+/// Prints files that could not be read; true when there were any (exit 2).
+pub fn report_unreadable(run: &LintRun, err: &mut dyn Write) -> io::Result<bool> {
+    let mut any = false;
     for server in &run.servers {
         for file in &server.unreadable {
             writeln!(err, "pgconf: {}", file.message)?;
-            unreadable = true;
+            any = true;
         }
     }
+    Ok(any)
+}
+
+/// 1 when a finding is at or above the fail level, else 0.
+pub fn exit_status(run: &LintRun) -> ExitStatus {
+    if run.diagnostics.iter().any(|d| d.severity >= run.fail_level) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
+}
+
+/// Renders a run's findings with paths relative to the working folder.
+pub fn render_run(run: &LintRun, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let shown: Vec<Diagnostic> = run
         .diagnostics
@@ -184,17 +249,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         cwd: &cwd,
     };
     let color = anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
-    render(args.format, &shown, &sources, out, color)?;
-    if unreadable {
-        return Ok(ExitStatus::Error);
-    }
-    Ok(
-        if run.diagnostics.iter().any(|d| d.severity >= run.fail_level) {
-            ExitStatus::Findings
-        } else {
-            ExitStatus::Success
-        },
-    )
+    render(format, &shown, &sources, out, color)
 }
 
 /// Discovers the servers below `paths`, loads and lints each with the settings that apply to

@@ -2,6 +2,7 @@
 //! Each subcommand keeps its clap `Args` and its `run` in its own file.
 
 mod explain;
+pub mod fix;
 pub mod lint;
 mod regions;
 mod rules;
@@ -38,6 +39,9 @@ pub enum Command {
     /// Check config files: ClickPipes CDC readiness and config hygiene, with exact locations.
     #[command(after_help = lint::EXAMPLES)]
     Lint(lint::Args),
+    /// Apply the fixes: minimal edits that keep every comment, written atomically.
+    #[command(after_help = fix::EXAMPLES)]
+    Fix(fix::Args),
     /// List every rule: code, name, default severity, fix availability.
     Rules(rules::Args),
     /// Show a rule's page: what it checks, why, an example, the fix, references.
@@ -72,6 +76,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Ex
     match &cli.command {
         Command::Show(args) => show::run(args, out, err),
         Command::Lint(args) => lint::run(args, out, err),
+        Command::Fix(args) => fix::run(args, out, err),
         Command::Rules(args) => rules::run(args, out),
         Command::Explain(args) => explain::run(args, out, err),
         Command::Regions(args) => regions::run(args, out, err),

@@ -1,0 +1,152 @@
+//! Writing a fixed file so that nothing is ever half-written or lost: a temporary file in the
+//! same folder, fsynced, with the original's mode and owner, renamed over the target (through
+//! symlinks: the link's target is replaced, the link stays). The write is refused when the
+//! file changed on disk since it was read.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Why a file was not written. The file is left exactly as it was.
+#[derive(Debug)]
+pub enum WriteError {
+    /// Its bytes on disk are no longer those that were linted.
+    Changed(PathBuf),
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+}
+
+impl fmt::Display for WriteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Changed(p) => write!(
+                f,
+                "{} changed on disk while pgconf was working; nothing was written to it (run again)",
+                p.display()
+            ),
+            WriteError::Io { path, error } => write!(
+                f,
+                "could not write {}: {}; the file is unchanged",
+                path.display(),
+                crate::model::fs::os_message(error)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WriteError {}
+
+/// Replaces the contents of `path` with `new`, provided it still holds `expected`.
+pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), WriteError> {
+    let io_err = |error: io::Error| WriteError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    // Symlinks (Debian's layouts use them): edit the file the link points at.
+    let target = std::fs::canonicalize(path).map_err(io_err)?;
+    if std::fs::read(&target).map_err(io_err)? != expected {
+        return Err(WriteError::Changed(path.to_path_buf()));
+    }
+    let meta = std::fs::metadata(&target).map_err(io_err)?;
+    let dir = target.parent().unwrap_or_else(|| Path::new("/"));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pgconf-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    tmp.write_all(new).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io_err)?;
+    keep_owner(tmp.path(), &meta).map_err(io_err)?;
+    failpoint("after-temp-write");
+    // Checked again just before the rename, to narrow the window for a concurrent editor.
+    if std::fs::read(&target).map_err(io_err)? != expected {
+        return Err(WriteError::Changed(path.to_path_buf()));
+    }
+    tmp.persist(&target).map_err(|e| io_err(e.error))?;
+    // The rename is durable once the folder is synced.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn keep_owner(tmp: &Path, original: &std::fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let now = std::fs::metadata(tmp)?;
+    if now.uid() != original.uid() || now.gid() != original.gid() {
+        std::os::unix::fs::chown(tmp, Some(original.uid()), Some(original.gid()))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &Path, _: &std::fs::Metadata) -> io::Result<()> {
+    Ok(())
+}
+
+/// Test hook: with `PGCONF_FAILPOINT=<name>` the process dies at that point, as a crash or a
+/// kill would, so tests can prove the original file survives.
+fn failpoint(name: &str) {
+    if std::env::var_os("PGCONF_FAILPOINT").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_contents_and_keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("postgresql.conf");
+        std::fs::write(&path, b"a = 1\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        write_atomic(&path, b"a = 1\n", b"a = 2\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"a = 2\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o640);
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn refuses_when_the_file_changed_since_it_was_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pg_hba.conf");
+        std::fs::write(&path, b"edited by someone else\n").unwrap();
+        let err = write_atomic(&path, b"what we read\n", b"ours\n").unwrap_err();
+        assert!(matches!(err, WriteError::Changed(_)));
+        assert_eq!(std::fs::read(&path).unwrap(), b"edited by someone else\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn edits_the_target_of_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.conf");
+        let link = dir.path().join("postgresql.conf");
+        std::fs::write(&real, b"x = 1\n").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"x = 1\n", b"x = 2\n").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&real).unwrap(), b"x = 2\n");
+    }
+}
