@@ -9,7 +9,7 @@ use super::ExitStatus;
 use super::lint::{Common, exit_status, render_run, report_unreadable, with_inputs};
 use crate::diagnostic::Applicability;
 use crate::fix::diff::unified_diff;
-use crate::fix::write::write_atomic;
+use crate::fix::write::{create_file, write_atomic};
 use crate::fix::{FixRun, fix_paths};
 use crate::lint::server::Server;
 use crate::model::catalog::{Catalog, Context};
@@ -104,8 +104,17 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             });
         }
         let mut failed = false;
+        let template = run
+            .before
+            .servers
+            .iter()
+            .find_map(|s| s.files.conf.clone().or_else(|| s.files.hba.clone()));
         for (path, (old, new)) in &run.changes {
-            if let Err(e) = write_atomic(path, old, new) {
+            let written = match (&template, path.exists()) {
+                (Some(template), false) if old.is_empty() => create_file(path, new, template),
+                _ => write_atomic(path, old, new),
+            };
+            if let Err(e) = written {
                 writeln!(err, "pgconf: {e}")?;
                 failed = true;
             }

@@ -1,6 +1,7 @@
 //! The command line: raw arguments are parsed once, resolved, and handed to one subcommand.
 //! Each subcommand keeps its clap `Args` and its `run` in its own file.
 
+mod edit;
 mod explain;
 pub mod fix;
 pub mod lint;
@@ -42,6 +43,16 @@ pub enum Command {
     /// Apply the fixes: minimal edits that keep every comment, written atomically.
     #[command(after_help = fix::EXAMPLES)]
     Fix(fix::Args),
+    /// Set a parameter: on the line that takes effect, else the commented default, else a new
+    /// line (or a drop-in with --into); the value is checked for the version.
+    #[command(after_help = edit::SET_EXAMPLES)]
+    Set(edit::SetArgs),
+    /// Unset a parameter: comment out the lines that set it, so the default applies.
+    #[command(after_help = edit::UNSET_EXAMPLES)]
+    Unset(edit::UnsetArgs),
+    /// Add or remove pg_hba.conf records.
+    #[command(subcommand, after_help = edit::HBA_EXAMPLES)]
+    Hba(edit::HbaCommand),
     /// List every rule: code, name, default severity, fix availability.
     Rules(rules::Args),
     /// Show a rule's page: what it checks, why, an example, the fix, references.
@@ -77,6 +88,9 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Ex
         Command::Show(args) => show::run(args, out, err),
         Command::Lint(args) => lint::run(args, out, err),
         Command::Fix(args) => fix::run(args, out, err),
+        Command::Set(args) => edit::run_set(args, out, err),
+        Command::Unset(args) => edit::run_unset(args, out, err),
+        Command::Hba(cmd) => edit::run_hba(cmd, out, err),
         Command::Rules(args) => rules::run(args, out),
         Command::Explain(args) => explain::run(args, out, err),
         Command::Regions(args) => regions::run(args, out, err),
@@ -97,8 +111,9 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let stdout = io::stdout();
-    let stderr = io::stderr();
+    // anstream strips colour when the stream is not a terminal and honours NO_COLOR.
+    let stdout = anstream::stdout();
+    let stderr = anstream::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();
     let result = run(&cli, &mut out, &mut err).and_then(|status| out.flush().map(|()| status));

@@ -365,13 +365,14 @@ fn write_table<R: Serialize>(out: &mut dyn Write, rows: &[R]) -> io::Result<()> 
             if i > 0 {
                 line.push_str("  ");
             }
-            let padded = format!("{value:<w$}");
             let style = match columns[i].as_str() {
                 "error" if !value.is_empty() => red,
                 "applied" if !value.is_empty() => green,
                 _ => Style::new(),
             };
-            line.push_str(&format!("{style}{padded}{style:#}"));
+            // Padding stays outside the colour so trimming the line removes it.
+            let pad = w.saturating_sub(value.chars().count());
+            line.push_str(&format!("{style}{value}{style:#}{}", " ".repeat(pad)));
         }
         let _ = row;
         writeln!(out, "{}", line.trim_end())?;

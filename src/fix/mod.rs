@@ -5,6 +5,8 @@
 
 pub mod apply;
 pub mod diff;
+pub mod hba_insert;
+pub mod placement;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -88,12 +90,17 @@ pub fn fix_paths(
         }
         let contents = |path: &Path| -> Option<&[u8]> {
             let abs = absolute(path);
-            current.get(&abs).map(Vec::as_slice).or_else(|| {
-                run.servers
-                    .iter()
-                    .find_map(|s| s.source(path))
-                    .map(|s| s.bytes())
-            })
+            current
+                .get(&abs)
+                .map(Vec::as_slice)
+                .or_else(|| {
+                    run.servers
+                        .iter()
+                        .find_map(|s| s.source(path))
+                        .map(|s| s.bytes())
+                })
+                // A file a fix creates (a drop-in) starts empty.
+                .or_else(|| (!fs.exists(path)).then_some(&[][..]))
         };
         let only: Vec<&crate::diagnostic::Fix> = fixes.iter().map(|(_, f)| *f).collect();
         let pass = apply::apply_fixes(&only, &contents);

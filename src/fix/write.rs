@@ -73,6 +73,39 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), Writ
     Ok(())
 }
 
+/// Creates `path` (and its folder) with `bytes`, atomically, with the mode and owner of
+/// `template` (the file that includes it), so the server can read it as it reads that one.
+/// Refuses to replace a file that appeared meanwhile.
+pub fn create_file(path: &Path, bytes: &[u8], template: &Path) -> Result<(), WriteError> {
+    let io_err = |error: io::Error| WriteError::Io {
+        path: path.to_path_buf(),
+        error,
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("/"));
+    std::fs::create_dir_all(dir).map_err(io_err)?;
+    let meta = std::fs::metadata(template).map_err(io_err)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pgconf-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io_err)?;
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io_err)?;
+    keep_owner(tmp.path(), &meta).map_err(io_err)?;
+    tmp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
+            WriteError::Changed(path.to_path_buf())
+        } else {
+            io_err(e.error)
+        }
+    })?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 #[cfg(unix)]
 fn keep_owner(tmp: &Path, original: &std::fs::Metadata) -> io::Result<()> {
     use std::os::unix::fs::MetadataExt;

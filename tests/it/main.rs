@@ -1,5 +1,6 @@
 //! The one integration-test binary.
 
+mod edit;
 mod grammar;
 mod roundtrip;
 mod rules;
