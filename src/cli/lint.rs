@@ -51,6 +51,10 @@ pub struct Args {
     /// With --fix: print the changes as a unified diff and write nothing.
     #[arg(long, requires = "fix")]
     pub diff: bool,
+
+    /// Lint again whenever a file changes (the same as `pgconf watch`).
+    #[arg(long, conflicts_with = "fix")]
+    pub watch: bool,
 }
 
 /// The options `lint` and `fix` share: what to read and which rules apply.
@@ -146,6 +150,8 @@ pub struct LintRun {
     pub servers: Vec<Server>,
     pub diagnostics: Vec<Diagnostic>,
     pub fail_level: Severity,
+    /// The `pgconf.toml` files the run's settings came from.
+    pub settings_files: Vec<PathBuf>,
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
@@ -157,6 +163,13 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             unsafe_fixes: args.unsafe_fixes,
         };
         return super::fix::run(&fix_args, out, err);
+    }
+    if args.watch {
+        let watch_args = super::watch::Args {
+            common: args.common.clone(),
+            format: args.format,
+        };
+        return super::watch::run(&watch_args, out, err);
     }
     let common = &args.common;
     with_inputs(common, err, |fs, paths, err| {
@@ -298,11 +311,43 @@ pub fn lint_paths(
         diagnostics.extend(lint(&server, &settings));
         servers.push(server);
     }
+    let mut settings_files: Vec<PathBuf> = cache
+        .values()
+        .filter_map(|s| s.config_file.clone())
+        .collect();
+    settings_files.sort();
+    settings_files.dedup();
     Ok(LintRun {
         servers,
         diagnostics,
         fail_level,
+        settings_files,
     })
+}
+
+/// Loads and lints the files of one server again (watch mode's partial re-read).
+pub fn lint_server_files(
+    fs: &dyn FileSystem,
+    files: crate::lint::server::ServerFiles,
+    cli: &CliOverrides,
+) -> Result<(Server, Vec<Diagnostic>), String> {
+    let anchor = files
+        .conf
+        .clone()
+        .or_else(|| files.hba.clone())
+        .or_else(|| files.ident.clone())
+        .unwrap_or_default();
+    let settings = settings_for(fs, &anchor, cli).map_err(|e| e.to_string())?;
+    let (version, known) = match settings.postgres.version {
+        Some(v) => (v, true),
+        None => match detect_version(fs, &anchor) {
+            Some(v) => (v, true),
+            None => (PgVersion::NEWEST, false),
+        },
+    };
+    let server = Server::load(fs, files, version, known);
+    let diagnostics = lint(&server, &settings);
+    Ok((server, diagnostics))
 }
 
 /// Paths in output are relative to the working folder when below it.

@@ -8,6 +8,7 @@ pub mod lint;
 mod regions;
 mod rules;
 mod show;
+mod watch;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Apply the fixes: minimal edits that keep every comment, written atomically.
     #[command(after_help = fix::EXAMPLES)]
     Fix(fix::Args),
+    /// Lint again whenever a file that matters changes (for editing sessions).
+    #[command(after_help = watch::EXAMPLES)]
+    Watch(watch::Args),
     /// Set a parameter: on the line that takes effect, else the commented default, else a new
     /// line (or a drop-in with --into); the value is checked for the version.
     #[command(after_help = edit::SET_EXAMPLES)]
@@ -88,6 +92,7 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Ex
         Command::Show(args) => show::run(args, out, err),
         Command::Lint(args) => lint::run(args, out, err),
         Command::Fix(args) => fix::run(args, out, err),
+        Command::Watch(args) => watch::run(args, out, err),
         Command::Set(args) => edit::run_set(args, out, err),
         Command::Unset(args) => edit::run_unset(args, out, err),
         Command::Hba(cmd) => edit::run_hba(cmd, out, err),

@@ -5,3 +5,4 @@ mod grammar;
 mod roundtrip;
 mod rules;
 mod support;
+mod watch;
