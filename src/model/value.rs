@@ -321,17 +321,17 @@ fn parse_integer_value(
 ) -> Result<TypedValue, ValueError> {
     let number =
         number::parse_int(value, param.unit()).map_err(|error| number_error(name, value, error))?;
-    if let Some((min, max)) = param.integer_range() {
-        if number < min || number > max {
-            return Err(out_of_range(
-                param,
-                name,
-                number.to_string(),
-                min.to_string(),
-                max.to_string(),
-                version,
-            ));
-        }
+    if let Some((min, max)) = param.integer_range()
+        && (number < min || number > max)
+    {
+        return Err(out_of_range(
+            param,
+            name,
+            number.to_string(),
+            min.to_string(),
+            max.to_string(),
+            version,
+        ));
     }
     integer_check_hook(param, number, version)?;
     // check_wal_buffers: anything but -1 (automatic) is raised to at least 4 pages.
@@ -422,17 +422,17 @@ fn parse_real_value(
 ) -> Result<TypedValue, ValueError> {
     let number = number::parse_real(value, param.unit())
         .map_err(|error| number_error(name, value, error))?;
-    if let Some((min, max)) = param.real_range() {
-        if number < min || number > max {
-            return Err(out_of_range(
-                param,
-                name,
-                format_g(number),
-                format_g(min),
-                format_g(max),
-                version,
-            ));
-        }
+    if let Some((min, max)) = param.real_range()
+        && (number < min || number > max)
+    {
+        return Err(out_of_range(
+            param,
+            name,
+            format_g(number),
+            format_g(min),
+            format_g(max),
+            version,
+        ));
     }
     Ok(TypedValue::Real(number))
 }

@@ -312,11 +312,11 @@ fn ntop6(addr: &Ipv6Addr) -> String {
             } else {
                 cur_len += 1;
             }
-        } else if let Some(b) = cur_base.take() {
-            if best_base.is_none() || cur_len > best_len {
-                best_base = Some(b);
-                best_len = cur_len;
-            }
+        } else if let Some(b) = cur_base.take()
+            && (best_base.is_none() || cur_len > best_len)
+        {
+            best_base = Some(b);
+            best_len = cur_len;
         }
     }
     if let Some(b) = cur_base

@@ -129,10 +129,10 @@ pub(crate) fn strtod(text: &[u8]) -> StrtodResult {
                 .unwrap_or_default()
                 .iter()
                 .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'));
-            if let Some(len) = close {
-                if text.get(inner + len) == Some(&b')') {
-                    end = inner + len + 1;
-                }
+            if let Some(len) = close
+                && text.get(inner + len) == Some(&b')')
+            {
+                end = inner + len + 1;
             }
         }
         return finite_or_not(f64::NAN, end);
