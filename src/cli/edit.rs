@@ -87,8 +87,10 @@ pub struct UnsetArgs {
 #[derive(Debug, clap::Subcommand)]
 pub enum HbaCommand {
     /// Add a record where it takes effect.
+    #[command(after_help = HBA_EXAMPLES)]
     Add(HbaAddArgs),
     /// Remove the record on a line.
+    #[command(after_help = HBA_EXAMPLES)]
     Remove(HbaRemoveArgs),
 }
 

@@ -1,6 +1,7 @@
 //! The command line: raw arguments are parsed once, resolved, and handed to one subcommand.
 //! Each subcommand keeps its clap `Args` and its `run` in its own file.
 
+mod completions;
 mod edit;
 mod explain;
 pub mod fix;
@@ -63,6 +64,12 @@ pub enum Command {
     Explain(explain::Args),
     /// List ClickPipes regions and the addresses their pipes connect from.
     Regions(regions::Args),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = completions::COMPLETIONS_EXAMPLES)]
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff).
+    #[command(after_help = completions::MAN_EXAMPLES)]
+    Man,
 }
 
 /// How a run ended; the process exit code.
@@ -93,6 +100,8 @@ pub fn run(cli: &Cli, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Ex
         Command::Lint(args) => lint::run(args, out, err),
         Command::Fix(args) => fix::run(args, out, err),
         Command::Watch(args) => watch::run(args, out, err),
+        Command::Completions(args) => completions::run_completions(args, out),
+        Command::Man => completions::run_man(out),
         Command::Set(args) => edit::run_set(args, out, err),
         Command::Unset(args) => edit::run_unset(args, out, err),
         Command::Hba(cmd) => edit::run_hba(cmd, out, err),
