@@ -173,7 +173,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     }
     let common = &args.common;
     with_inputs(common, err, |fs, paths, err| {
-        let run = match lint_paths(fs, paths, &common.overrides()) {
+        let run = match lint_paths_with_progress(fs, paths, &common.overrides(), &progress_line()) {
             Ok(run) => run,
             Err(message) => {
                 writeln!(err, "pgconf: {message}")?;
@@ -227,6 +227,19 @@ pub fn with_inputs(
     body(fs, &paths, err)
 }
 
+/// A progress line on a terminal's stderr once linting has taken more than a second.
+fn progress_line() -> impl Fn(usize, usize) + Sync {
+    use std::io::IsTerminal;
+    let started = std::time::Instant::now();
+    let tty = io::stderr().is_terminal();
+    move |done, total| {
+        if tty && started.elapsed().as_secs() >= 1 {
+            let end = if done == total { "\n" } else { "" };
+            let _ = write!(anstream::stderr(), "\rpgconf: {done}/{total} servers linted{end}");
+        }
+    }
+}
+
 /// Prints files that could not be read; true when there were any (exit 2).
 pub fn report_unreadable(run: &LintRun, err: &mut dyn Write) -> io::Result<bool> {
     let mut any = false;
@@ -272,6 +285,16 @@ pub fn lint_paths(
     paths: &[PathBuf],
     cli: &CliOverrides,
 ) -> Result<LintRun, String> {
+    lint_paths_with_progress(fs, paths, cli, &|_, _| {})
+}
+
+/// [`lint_paths`], calling `progress(done, total)` after each server (from any thread).
+pub fn lint_paths_with_progress(
+    fs: &dyn FileSystem,
+    paths: &[PathBuf],
+    cli: &CliOverrides,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<LintRun, String> {
     let mut cache: HashMap<PathBuf, Settings> = HashMap::new();
     let mut settings_of = |path: &Path| -> Result<Settings, String> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -296,8 +319,8 @@ pub fn lint_paths(
     };
     let base = settings_of(&paths[0])?;
     let files = discover(fs, paths, &|p| version_of(&base, p).0);
-    let mut servers = Vec::with_capacity(files.len());
-    let mut diagnostics = Vec::new();
+    // Settings first (they may fail), then servers in parallel: each is independent.
+    let mut jobs = Vec::with_capacity(files.len());
     for files in files {
         let anchor = files
             .conf
@@ -307,10 +330,29 @@ pub fn lint_paths(
             .unwrap_or_default();
         let settings = settings_of(&anchor)?;
         let (version, known) = version_of(&settings, &anchor);
-        let server = Server::load(fs, files, version, known);
-        diagnostics.extend(lint(&server, &settings));
-        servers.push(server);
+        jobs.push((files, settings, version, known));
     }
+    let total = jobs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<(Server, Vec<Diagnostic>)> = {
+        use rayon::prelude::*;
+        jobs.into_par_iter()
+            .map(|(files, settings, version, known)| {
+                let server = Server::load(fs, files, version, known);
+                let diagnostics = lint(&server, &settings);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+                (server, diagnostics)
+            })
+            .collect()
+    };
+    let mut servers = Vec::with_capacity(results.len());
+    let mut diagnostics = Vec::new();
+    for (server, found) in results {
+        servers.push(server);
+        diagnostics.extend(found);
+    }
+    crate::render::sort_diagnostics(&mut diagnostics);
     let mut settings_files: Vec<PathBuf> = cache
         .values()
         .filter_map(|s| s.config_file.clone())
