@@ -157,6 +157,13 @@ pub struct HbaRecord {
     pub options: Vec<String>,
     /// A warning that does not stop the line from loading (`hostssl` with SSL off).
     pub warning: Option<String>,
+    /// Index of the record's line in [`HbaFile::lines`].
+    pub line: usize,
+    /// Where the address, the separate mask column and the method were written (for lint
+    /// labels and edits; they may come from an `@file`).
+    pub address_at: Option<TokRef>,
+    pub mask_at: Option<TokRef>,
+    pub method_at: TokRef,
 }
 
 impl HbaRecord {
@@ -305,7 +312,7 @@ pub fn load_hba(
     let mut failures = Vec::new();
     let mut rule_number = 0u32;
     let new_cols = version.at_least(16);
-    for line in &lines {
+    for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(LineError {
                 message: e.clone(),
@@ -340,7 +347,8 @@ pub fn load_hba(
         }
         row.error = err_msg;
         match parsed {
-            Ok(rec) => {
+            Ok(mut rec) => {
+                rec.line = index;
                 fill_row(&mut row, &rec, &sources);
                 records.push(rec);
             }
@@ -515,6 +523,7 @@ fn parse_hba_line(
     let users = names(src, user_tokens, version)?;
 
     let mut address = None;
+    let (mut address_at, mut mask_at) = (None, None);
     if conn_type != ConnType::Local {
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
@@ -523,6 +532,7 @@ fn parse_hba_line(
             return fail_at(tokens[1], "multiple values specified for host address");
         }
         let tok = tokens[0];
+        address_at = Some(tok);
         let text = src.text(tok);
         let quoted = src.quoted(tok);
         address = Some(if !quoted && text == b"all" {
@@ -564,6 +574,7 @@ fn parse_hba_line(
                         if tokens.len() > 1 {
                             return fail_at(tokens[1], "multiple values specified for netmask");
                         }
+                        mask_at = Some(tokens[0]);
                         let mtext = src.text(tokens[0]);
                         let mask = match parse_numeric_host(mtext) {
                             Numeric::Ip(m) => m,
@@ -637,6 +648,10 @@ fn parse_hba_line(
         option_tokens,
         options,
         warning,
+        line: 0,
+        address_at,
+        mask_at,
+        method_at: method_tok,
     })
 }
 
