@@ -37,7 +37,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .map_or(&[][..], |i| &text[i..]);
         let mut written = format_ip(network).into_bytes();
         written.extend_from_slice(suffix);
-        let replacement = if hba.sources.quoted(tok) || written.iter().any(|c| *c == b' ') {
+        let replacement = if hba.sources.quoted(tok) || written.contains(&b' ') {
             [&b"\""[..], &written, b"\""].concat()
         } else {
             written.clone()

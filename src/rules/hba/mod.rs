@@ -140,3 +140,6 @@ pub(crate) fn option_parts(text: &[u8]) -> Option<(&[u8], &[u8])> {
     let eq = text.iter().position(|&c| c == b'=')?;
     Some((&text[..eq], &text[eq + 1..]))
 }
+
+#[cfg(test)]
+mod tests;

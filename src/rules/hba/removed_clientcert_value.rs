@@ -2,7 +2,7 @@
 //! accept and 14 removed. Only reported when linting for 12–13 (a warning: the file loads
 //! today, an upgrade breaks it); from 14 the line fails to load and PG1002 reports it.
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::hba::{AuthMethod, HbaFile, HbaRecord, TokRef};
 use crate::rules::Context;
 use crate::rules::hba::{option_parts, token_location};
@@ -41,7 +41,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                      upgrade the server rejects this line, and with it the whole pg_hba.conf"
                 ),
             );
-            d.severity = Severity::Warning;
             d.notes.push(format!(
                 "PostgreSQL 14+ logs `invalid value for clientcert: \"{value}\"` and does not \
                  start (\"could not load pg_hba.conf\")"

@@ -34,7 +34,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 join(stale.replaced_by)
             ),
         );
-        d.notes.push(format!("{} {}", stale.ip, stale.why));
+        d.notes.push(format!("{} was {}", stale.ip, stale.why));
         d.notes.push(format!(
             "add one record per current address (`pgconf regions {}` lists them) and remove \
              this one",
