@@ -157,6 +157,13 @@ pub struct HbaRecord {
     pub options: Vec<String>,
     /// A warning that does not stop the line from loading (`hostssl` with SSL off).
     pub warning: Option<String>,
+    /// Index of the record's line in [`HbaFile::lines`].
+    pub line: usize,
+    /// Where the address, the separate mask column and the method were written (for lint
+    /// labels and edits; they may come from an `@file`).
+    pub address_at: Option<TokRef>,
+    pub mask_at: Option<TokRef>,
+    pub method_at: TokRef,
 }
 
 impl HbaRecord {
@@ -255,6 +262,8 @@ pub struct HbaFile {
     pub lines: Vec<TokLine>,
     records: Vec<HbaRecord>,
     rows: Vec<HbaRuleRow>,
+    /// The lines the server rejects: index into `lines` (and the view rows) and why.
+    failures: Vec<(usize, LineError)>,
     load_ok: bool,
 }
 
@@ -270,6 +279,13 @@ impl HbaFile {
     /// What the postmaster requires to load the file: no failing line and at least one rule.
     pub fn load_ok(&self) -> bool {
         self.load_ok
+    }
+
+    /// Every line the server rejects, in server order, with what it logs.
+    pub fn failures(&self) -> impl Iterator<Item = (&TokLine, &LineError)> {
+        self.failures
+            .iter()
+            .filter_map(|(i, e)| Some((self.lines.get(*i)?, e)))
     }
 
     /// The span of a token in its file.
@@ -293,11 +309,16 @@ pub fn load_hba(
     let mut records = Vec::new();
     let mut rows = Vec::with_capacity(lines.len());
     let mut ok = true;
+    let mut failures = Vec::new();
     let mut rule_number = 0u32;
     let new_cols = version.at_least(16);
-    for line in &lines {
+    for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
-            Some(e) => Err(Some(e.clone())),
+            Some(e) => Err(LineError {
+                message: e.clone(),
+                in_view: true,
+                at: line.err_at,
+            }),
             None => parse_hba_line(&sources, line, version, opts),
         };
         let file_name = new_cols.then(|| sources.files[line.file as usize].display.clone());
@@ -315,7 +336,7 @@ pub fn load_hba(
             error: None,
         };
         let err_msg = match &parsed {
-            Err(e) => e.clone(),
+            Err(e) => e.in_view.then(|| e.message.clone()),
             Ok(r) => r.warning.clone(),
         };
         if err_msg.is_none() {
@@ -326,11 +347,15 @@ pub fn load_hba(
         }
         row.error = err_msg;
         match parsed {
-            Ok(rec) => {
+            Ok(mut rec) => {
+                rec.line = index;
                 fill_row(&mut row, &rec, &sources);
                 records.push(rec);
             }
-            Err(_) => ok = false,
+            Err(e) => {
+                ok = false;
+                failures.push((rows.len(), e));
+            }
         }
         rows.push(row);
     }
@@ -341,6 +366,7 @@ pub fn load_hba(
         lines,
         records,
         rows,
+        failures,
         load_ok,
     })
 }
@@ -407,12 +433,47 @@ enum ClientCert {
     Full,
 }
 
-/// The outcome of a failing line: `Some(message)`, or `None` where the server fails the line
-/// without setting `err_msg` (the view then shows a row of nulls with a rule number).
-type LineResult<T> = Result<T, Option<String>>;
+/// Why the server rejects a line: a tokenizer error or `parse_hba_line` returning NULL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// What the server logs (`errmsg`).
+    pub message: String,
+    /// Whether `pg_hba_file_rules.error` shows it. Some checks only log and leave `err_msg`
+    /// unset (the view then shows a row of nulls with a rule number).
+    pub in_view: bool,
+    /// The token the error is about; `None` for the line as a whole (a missing field).
+    pub at: Option<TokRef>,
+}
+
+impl LineError {
+    /// Points the error at `tok` unless it already points somewhere.
+    fn or_at(mut self, tok: TokRef) -> Self {
+        self.at.get_or_insert(tok);
+        self
+    }
+}
+
+type LineResult<T> = Result<T, LineError>;
 
 fn fail<T>(msg: impl Into<String>) -> LineResult<T> {
-    Err(Some(msg.into()))
+    Err(LineError {
+        message: msg.into(),
+        in_view: true,
+        at: None,
+    })
+}
+
+fn fail_at<T>(tok: TokRef, msg: impl Into<String>) -> LineResult<T> {
+    fail(msg).map_err(|e| e.or_at(tok))
+}
+
+/// A failure the server logs without setting `err_msg`.
+fn log_only<T>(msg: impl Into<String>) -> LineResult<T> {
+    Err(LineError {
+        message: msg.into(),
+        in_view: false,
+        at: None,
+    })
 }
 
 /// `parse_hba_line`.
@@ -428,7 +489,7 @@ fn parse_hba_line(
         return fail("end-of-line before database specification");
     };
     if tokens.len() > 1 {
-        return fail("multiple values specified for connection type");
+        return fail_at(tokens[1], "multiple values specified for connection type");
     }
     let ct_text = src.text(tokens[0]);
     let mut warning = None;
@@ -445,7 +506,10 @@ fn parse_hba_line(
         b"hostgssenc" => ConnType::HostGssEnc,
         b"hostnogssenc" => ConnType::HostNoGssEnc,
         other => {
-            return fail(format!("invalid connection type \"{}\"", lossy(other)));
+            return fail_at(
+                tokens[0],
+                format!("invalid connection type \"{}\"", lossy(other)),
+            );
         }
     };
 
@@ -459,14 +523,16 @@ fn parse_hba_line(
     let users = names(src, user_tokens, version)?;
 
     let mut address = None;
+    let (mut address_at, mut mask_at) = (None, None);
     if conn_type != ConnType::Local {
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
         };
         if tokens.len() > 1 {
-            return fail("multiple values specified for host address");
+            return fail_at(tokens[1], "multiple values specified for host address");
         }
         let tok = tokens[0];
+        address_at = Some(tok);
         let text = src.text(tok);
         let quoted = src.quoted(tok);
         address = Some(if !quoted && text == b"all" {
@@ -481,10 +547,13 @@ fn parse_hba_line(
             match parse_numeric_host(host) {
                 Numeric::NoName => {
                     if slash.is_some() {
-                        return fail(format!(
-                            "specifying both host name and CIDR mask is invalid: \"{}\"",
-                            lossy(text)
-                        ));
+                        return fail_at(
+                            tok,
+                            format!(
+                                "specifying both host name and CIDR mask is invalid: \"{}\"",
+                                lossy(text)
+                            ),
+                        );
                     }
                     HbaAddress::Hostname(lossy(host))
                 }
@@ -492,10 +561,10 @@ fn parse_hba_line(
                     Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6()) {
                         Some(mask) => HbaAddress::Ip { addr, mask },
                         None => {
-                            return fail(format!(
-                                "invalid CIDR mask in address \"{}\"",
-                                lossy(text)
-                            ));
+                            return fail_at(
+                                tok,
+                                format!("invalid CIDR mask in address \"{}\"", lossy(text)),
+                            );
                         }
                     },
                     None => {
@@ -503,20 +572,24 @@ fn parse_hba_line(
                             return fail("end-of-line before netmask specification");
                         };
                         if tokens.len() > 1 {
-                            return fail("multiple values specified for netmask");
+                            return fail_at(tokens[1], "multiple values specified for netmask");
                         }
+                        mask_at = Some(tokens[0]);
                         let mtext = src.text(tokens[0]);
                         let mask = match parse_numeric_host(mtext) {
                             Numeric::Ip(m) => m,
                             Numeric::NoName => {
-                                return fail(format!(
-                                    "invalid IP mask \"{}\": Name or service not known",
-                                    lossy(mtext)
-                                ));
+                                return fail_at(
+                                    tokens[0],
+                                    format!(
+                                        "invalid IP mask \"{}\": Name or service not known",
+                                        lossy(mtext)
+                                    ),
+                                );
                             }
                         };
                         if mask.is_ipv6() != addr.is_ipv6() {
-                            return fail("IP address and mask do not match");
+                            return fail_at(tokens[0], "IP address and mask do not match");
                         }
                         HbaAddress::Ip { addr, mask }
                     }
@@ -529,9 +602,66 @@ fn parse_hba_line(
         return fail("end-of-line before authentication method");
     };
     if tokens.len() > 1 {
-        return fail("multiple values specified for authentication type");
+        return fail_at(
+            tokens[1],
+            "multiple values specified for authentication type",
+        );
     }
-    let mtext = src.text(tokens[0]);
+    let method_tok = tokens[0];
+    let mtext = src.text(method_tok);
+    let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
+    let mut st = OptState {
+        include_realm: matches!(method, AuthMethod::Gss | AuthMethod::Sspi),
+        ..OptState::default()
+    };
+    let mut option_tokens = Vec::new();
+    for tokens in fields {
+        for &tok in tokens {
+            option_tokens.push(tok);
+            let text = src.text(tok);
+            let Some(eq) = text.iter().position(|&c| c == b'=') else {
+                return fail_at(
+                    tok,
+                    format!(
+                        "authentication option not in name=value format: {}",
+                        lossy(text)
+                    ),
+                );
+            };
+            parse_auth_opt(&text[..eq], &text[eq + 1..], conn_type, method, v, &mut st)
+                .map_err(|e| e.or_at(tok))?;
+        }
+    }
+    check_required(method, v, &mut st, opts).map_err(|e| e.or_at(method_tok))?;
+    if method == AuthMethod::Cert {
+        st.clientcert = ClientCert::Full;
+    }
+    let options = option_column(method, &st);
+    Ok(HbaRecord {
+        file: line.file,
+        line_number: line.line_number,
+        conn_type,
+        databases,
+        users,
+        address,
+        method,
+        option_tokens,
+        options,
+        warning,
+        line: 0,
+        address_at,
+        mask_at,
+        method_at: method_tok,
+    })
+}
+
+/// The method column and its fit with the connection type.
+fn parse_method(
+    mtext: &[u8],
+    conn_type: ConnType,
+    v: u8,
+    opts: &HbaOptions,
+) -> LineResult<AuthMethod> {
     let mut method = match mtext {
         b"trust" => AuthMethod::Trust,
         b"ident" => AuthMethod::Ident,
@@ -578,41 +708,7 @@ fn parse_hba_line(
     if conn_type != ConnType::HostSsl && method == AuthMethod::Cert {
         return fail("cert authentication is only supported on hostssl connections");
     }
-    let mut st = OptState {
-        include_realm: matches!(method, AuthMethod::Gss | AuthMethod::Sspi),
-        ..OptState::default()
-    };
-    let mut option_tokens = Vec::new();
-    for tokens in fields {
-        for &tok in tokens {
-            option_tokens.push(tok);
-            let text = src.text(tok);
-            let Some(eq) = text.iter().position(|&c| c == b'=') else {
-                return fail(format!(
-                    "authentication option not in name=value format: {}",
-                    lossy(text)
-                ));
-            };
-            parse_auth_opt(&text[..eq], &text[eq + 1..], conn_type, method, v, &mut st)?;
-        }
-    }
-    check_required(method, v, &mut st, opts)?;
-    if method == AuthMethod::Cert {
-        st.clientcert = ClientCert::Full;
-    }
-    let options = option_column(method, &st);
-    Ok(HbaRecord {
-        file: line.file,
-        line_number: line.line_number,
-        conn_type,
-        databases,
-        users,
-        address,
-        method,
-        option_tokens,
-        options,
-        warning,
-    })
+    Ok(method)
 }
 
 /// Database / role tokens; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
@@ -622,11 +718,14 @@ fn names(src: &AuthSources, tokens: &[TokRef], version: PgVersion) -> LineResult
         let text = src.text(t);
         let is_regex = version.at_least(16) && text.first() == Some(&b'/');
         if is_regex && let Err(e) = regex::check(&text[1..]) {
-            return fail(format!(
-                "invalid regular expression \"{}\": {}",
-                lossy(&text[1..]),
-                e
-            ));
+            return fail_at(
+                t,
+                format!(
+                    "invalid regular expression \"{}\": {}",
+                    lossy(&text[1..]),
+                    e
+                ),
+            );
         }
         out.push(AuthName {
             text: text.to_vec(),
@@ -783,7 +882,7 @@ fn parse_auth_opt(
                         }
                         st.clientcert = ClientCert::Ca;
                     }
-                    _ => return Err(None),
+                    _ => return log_only(format!("invalid value for clientcert: \"{sval}\"")),
                 }
             } else {
                 match val {
@@ -799,7 +898,7 @@ fn parse_auth_opt(
                         }
                         st.clientcert = ClientCert::Off;
                     }
-                    _ => return Err(None),
+                    _ => return log_only(format!("invalid value for clientcert: \"{sval}\"")),
                 }
             }
         }
@@ -808,7 +907,7 @@ fn parse_auth_opt(
                 return fail("clientname can only be configured for \"hostssl\" rows");
             }
             if !matches!(val, b"CN" | b"DN") {
-                return Err(None);
+                return log_only(format!("invalid value for clientname: \"{sval}\""));
             }
         }
         b"pamservice" => {
@@ -886,10 +985,15 @@ fn parse_auth_opt(
         }
         b"radiusservers" => {
             require(method, M::Radius, "radiusservers", "radius")?;
-            let list = split_guc_list(val).ok_or(None)?;
+            let Some(list) = split_guc_list(val) else {
+                return log_only(format!("could not parse RADIUS server list \"{sval}\""));
+            };
             for server in &list {
                 if !radius_server_resolves(server) {
-                    return Err(None);
+                    return log_only(format!(
+                        "could not translate RADIUS server name \"{}\" to address: Name or service not known",
+                        lossy(server)
+                    ));
                 }
             }
             st.radiusservers = Some((sval, list.len()));
@@ -900,18 +1004,24 @@ fn parse_auth_opt(
                 return fail(format!("invalid RADIUS port number: \"{sval}\""));
             };
             if list.iter().any(|p| atoi(p) == 0) {
-                return Err(None);
+                return log_only(format!("invalid RADIUS port number: \"{sval}\""));
             }
             st.radiusports = Some((sval, list.len()));
         }
         b"radiussecrets" => {
             require(method, M::Radius, "radiussecrets", "radius")?;
-            let list = split_guc_list(val).ok_or(None)?;
+            let Some(list) = split_guc_list(val) else {
+                return log_only(format!("could not parse RADIUS secret list \"{sval}\""));
+            };
             st.radiussecrets = Some((sval, list.len()));
         }
         b"radiusidentifiers" => {
             require(method, M::Radius, "radiusidentifiers", "radius")?;
-            let list = split_guc_list(val).ok_or(None)?;
+            let Some(list) = split_guc_list(val) else {
+                return log_only(format!(
+                    "could not parse RADIUS identifiers list \"{sval}\""
+                ));
+            };
             st.radiusidentifiers = Some((sval, list.len()));
         }
         b"issuer" if v >= 18 => {
@@ -1105,13 +1215,14 @@ fn check_required(
             for (what, n, zero_ok) in checks {
                 let n = n.unwrap_or(0);
                 if !count_ok(n, zero_ok) {
+                    let message = format!(
+                        "the number of RADIUS {what} ({n}) must be 1 or the same as the number of RADIUS servers ({nserv})"
+                    );
                     // 12–13 only log the mismatch; the line still fails.
                     if v <= 13 {
-                        return Err(None);
+                        return log_only(message);
                     }
-                    return fail(format!(
-                        "the number of RADIUS {what} ({n}) must be 1 or the same as the number of RADIUS servers ({nserv})"
-                    ));
+                    return fail(message);
                 }
             }
         }

@@ -8,6 +8,7 @@ mod registry;
 mod selection;
 
 pub mod cdc;
+pub mod hba;
 pub mod syntax;
 
 use std::path::Path;

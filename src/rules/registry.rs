@@ -234,15 +234,15 @@ pub static RULES: &[RuleMeta] = &[
         "PG4002",
         "hba-trust-from-network",
         Error,
-        Always,
+        Sometimes,
         "trust authentication for connections from the network"
     ),
     rule!(
         "PG4003",
         "hba-password-from-network",
         Warning,
-        Always,
-        "password or md5 authentication for connections from the network"
+        Sometimes,
+        "cleartext password authentication for connections from the network"
     ),
     rule!(
         "PG4004",
@@ -261,8 +261,8 @@ pub static RULES: &[RuleMeta] = &[
     rule!(
         "PG4006",
         "hba-removed-clientcert-value",
-        Error,
-        Always,
+        Warning,
+        Sometimes,
         "clientcert=1, 0 or no-verify, removed in PostgreSQL 14"
     ),
     rule!(

@@ -43,6 +43,9 @@ pub struct TokLine {
     pub line_number: u32,
     pub fields: Vec<Vec<TokRef>>,
     pub err: Option<String>,
+    /// The token `err` is about, when it has one: the `@file` or the include target that
+    /// could not be read (lint labels point there).
+    pub err_at: Option<TokRef>,
 }
 
 /// All files of one load, plus the tokenized lines in server order.
@@ -209,6 +212,7 @@ impl<'a> Loader<'a> {
                 (l.line_number, l.error, l.fields)
             };
             let mut err = error.map(|e| e.message().to_string());
+            let mut err_at = None;
             let mut fields: Vec<Vec<TokRef>> = Vec::new();
             if err.is_none() {
                 for fi in fields_range.0..fields_range.1 {
@@ -225,6 +229,7 @@ impl<'a> Loader<'a> {
                             let name = self.sources.text(r)[1..].to_vec();
                             self.expand_file(&name, file, depth + 1, &mut toks, &mut err);
                             if err.is_some() {
+                                err_at = Some(r);
                                 break;
                             }
                         } else {
@@ -251,12 +256,12 @@ impl<'a> Loader<'a> {
                         let path = self.resolve(&second, file);
                         match self.include_file(&path, depth + 1, missing_ok, out) {
                             None => continue,
-                            Some(e) => err = Some(e),
+                            Some(e) => (err, err_at) = (Some(e), Some(fields[1][0])),
                         }
                     }
                     b"include_dir" => match self.include_dir(&second, file, depth, out) {
                         None => continue,
-                        Some(e) => err = Some(e),
+                        Some(e) => (err, err_at) = (Some(e), Some(fields[1][0])),
                     },
                     _ => {}
                 }
@@ -267,6 +272,7 @@ impl<'a> Loader<'a> {
                 line_number,
                 fields,
                 err,
+                err_at,
             });
         }
     }

@@ -1,0 +1,92 @@
+//! PG1003 ident-invalid-line: every pg_ident.conf line the server rejects, with the message it
+//! logs, at the field it is about. One such line makes the whole file fail to load.
+
+use crate::diagnostic::{Diagnostic, Label};
+use crate::model::hba::{AuthSources, TokLine, TokRef};
+use crate::model::ident::IdentFile;
+use crate::rules::Context;
+use crate::rules::hba::{auth_line, end_of_line, path, record_span, token_location};
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(ident) = &ctx.server.ident else {
+        return;
+    };
+    let sources = &ident.sources;
+    for (line, row) in ident.lines.iter().zip(ident.view_rows()) {
+        let Some(message) = &row.error else {
+            continue;
+        };
+        let line_path = path(sources, line.file).to_path_buf();
+        let (file, span) = match location(ident, line, message) {
+            Some(tok) => {
+                let (p, s) = token_location(sources, tok);
+                (p.to_path_buf(), s)
+            }
+            None => (line_path.clone(), end_of_line(sources, line)),
+        };
+        // 12–14 log the missing field with the file and line in the message itself.
+        let message = if message == "missing entry at end of line" && !ident.version.at_least(15) {
+            format!(
+                "missing entry in file \"{}\" at end of line {}",
+                sources.files[line.file as usize].display, line.line_number
+            )
+        } else {
+            message.clone()
+        };
+        let mut reporter = ctx.reporter("PG1003", &file, out);
+        let d = reporter.report(span, message);
+        let line_span = record_span(sources, line);
+        if file != line_path || span != line_span {
+            let whole = auth_line(sources, line).map_or(line_span, |l| l.span);
+            d.secondary.push(Label::new(
+                &line_path,
+                if line_span.is_empty() {
+                    whole
+                } else {
+                    line_span
+                },
+                format!("the server rejects line {}", line.line_number),
+            ));
+        }
+        if row.error.as_deref() == Some("multiple values in ident field") {
+            d.notes.push(
+                "each field holds one name; write one line per system user and database user"
+                    .into(),
+            );
+        }
+        d.notes.push(
+            "one rejected line rejects the whole file: a reload keeps the previous maps \
+             (\"pg_ident.conf was not reloaded\"); at startup the server runs with no usable \
+             maps, so every map= option in pg_hba.conf fails"
+                .into(),
+        );
+    }
+}
+
+/// The token the server's error is about, as `parse_ident_line` checks the fields: the map
+/// name, system user and database user must each be one token; then the regexes compile.
+fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> {
+    if line.err.is_some() {
+        return line.err_at;
+    }
+    let fields = line.fields.iter().take(3);
+    if message == "multiple values in ident field" {
+        return fields.filter_map(|f| f.get(1)).next().copied();
+    }
+    if message.starts_with("invalid regular expression") {
+        let sources: &AuthSources = &ident.sources;
+        let bad = |t: &TokRef| {
+            let text = sources.text(*t);
+            text.first() == Some(&b'/') && crate::model::hba::regex_check(&text[1..]).is_err()
+        };
+        return line
+            .fields
+            .iter()
+            .skip(1)
+            .take(2)
+            .filter_map(|f| f.first())
+            .find(|t| bad(t))
+            .copied();
+    }
+    None
+}
