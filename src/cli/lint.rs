@@ -9,7 +9,7 @@ use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::lint::discover::discover;
 use crate::lint::lint;
-use crate::lint::server::Server;
+use crate::lint::server::{IncludeScope, Server};
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
 use crate::render::{OutputFormat, render};
@@ -79,6 +79,11 @@ pub struct Args {
     #[arg(long)]
     pub no_inline_ignores: bool,
 
+    /// Read included files that lie outside the paths given (absolute paths, `../..`);
+    /// they are reported (PG3006) either way.
+    #[arg(long)]
+    pub follow_outside_includes: bool,
+
     /// Read the file to lint from standard input.
     #[arg(long, requires = "stdin_filename")]
     pub stdin: bool,
@@ -118,6 +123,7 @@ impl Args {
             ignore: self.ignore.clone(),
             fail_level: self.fail_level.map(Severity::from),
             no_inline_ignores: self.no_inline_ignores,
+            follow_outside_includes: self.follow_outside_includes,
         }
     }
 }
@@ -228,6 +234,21 @@ pub fn lint_paths(
     };
     let base = settings_of(&paths[0])?;
     let files = discover(fs, paths, &|p| version_of(&base, p).0);
+    // Includes may lead anywhere below the folders given (a file stands for its folder).
+    let scope = IncludeScope {
+        roots: paths
+            .iter()
+            .filter_map(|p| {
+                let abs = absolute(p);
+                if fs.is_dir(p) {
+                    Some(abs)
+                } else {
+                    abs.parent().map(Path::to_path_buf)
+                }
+            })
+            .collect(),
+        follow_outside: cli.follow_outside_includes,
+    };
     let mut servers = Vec::with_capacity(files.len());
     let mut diagnostics = Vec::new();
     for files in files {
@@ -239,7 +260,7 @@ pub fn lint_paths(
             .unwrap_or_default();
         let settings = settings_of(&anchor)?;
         let (version, known) = version_of(&settings, &anchor);
-        let server = Server::load(fs, files, version, known);
+        let server = Server::load_scoped(fs, files, version, known, Some(&scope));
         diagnostics.extend(lint(&server, &settings));
         servers.push(server);
     }
