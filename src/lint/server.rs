@@ -88,9 +88,18 @@ impl Server {
         });
         let mut unreadable = Vec::new();
         let conf = files.conf.as_ref().and_then(|path| {
+            // An auto file linted on its own is the main file; reading it again as its own
+            // auto file would make every line its own duplicate.
+            let is_auto = path
+                .file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("postgresql.auto.conf"));
             let options = LoadOptions {
                 version,
-                auto: AutoConf::Discover,
+                auto: if is_auto {
+                    AutoConf::None
+                } else {
+                    AutoConf::Discover
+                },
                 roots: include_scope
                     .as_ref()
                     .filter(|scope| !scope.follow_outside)

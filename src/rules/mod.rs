@@ -8,6 +8,10 @@ mod registry;
 mod selection;
 
 pub mod cdc;
+pub mod conf;
+pub mod include;
+pub mod meta;
+pub mod style;
 pub mod syntax;
 
 use std::path::Path;
