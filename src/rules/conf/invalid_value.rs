@@ -1,7 +1,9 @@
 //! PG2002 invalid-value: a value the server refuses for the parameter and version (type, enum
 //! option, unit, range, check hook), with the server's own message, detail and hint, at the
 //! value. Entries the server never validates are skipped: an earlier entry whose name is
-//! byte-identical to a later one. Read-only parameters are PG2005's.
+//! byte-identical to a later one. Read-only parameters are PG2005's. Values that only the
+//! server's host or build can judge (locale names, `localtime`, platform enum options such as
+//! `dynamic_shared_memory_type = windows`) are not reported.
 //!
 //! Fixes (never safe: they change what the server runs with): a unit written in another case
 //! or style (`512M`, `4KB`, `30sec`) is rewritten when the result is valid (unsafe); a close
@@ -40,6 +42,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Err(error) = check_value_named(param, &written, entry.value, version) else {
             continue;
         };
+        if depends_on_host(param.name(), entry.value) {
+            continue;
+        }
         let value_span = entry.setting.value.span;
         if !reported.first(entry.path(), value_span) {
             continue;
@@ -58,6 +63,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
              current value"
                 .into(),
         );
+        if looks_like_placeholder(entry.value) {
+            d.notes.push(
+                "this looks like a template placeholder: lint the rendered file, or keep the \
+                 template out of the linted paths"
+                    .into(),
+            );
+        }
         // The quirk of guc.c: only earlier entries spelled byte-for-byte like a later one are
         // skipped, so this dead line is still checked.
         let key = parameter_key(version, entry.name);
@@ -83,6 +95,46 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         d.fix = fix(param, entry, version);
     }
+}
+
+/// `{{ var }}`, `{% … %}`, `<%= … %>`, `${VAR}`, `@VAR@` or an all-caps word with an
+/// underscore (`MAX_CONNECTIONS`): the value of a template that was not rendered.
+fn looks_like_placeholder(value: &[u8]) -> bool {
+    let has = |needle: &[u8]| value.windows(needle.len()).any(|w| w == needle);
+    let caps_word = value.len() > 2
+        && value.contains(&b'_')
+        && value
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_');
+    has(b"{{") || has(b"{%") || has(b"<%") || has(b"${") || caps_word || {
+        value.len() > 2 && value.first() == Some(&b'@') && value.last() == Some(&b'@')
+    }
+}
+
+/// Values whose validity depends on the machine or the build, not on the file: locale names
+/// (`setlocale()` on the server's host), time zone `localtime` (system tzdata), and enum
+/// options that exist only on some platforms or with some libraries. The catalog comes from
+/// one Linux build, so refusing these would be noise.
+fn depends_on_host(param: &str, value: &[u8]) -> bool {
+    let value = String::from_utf8_lossy(value).to_ascii_lowercase();
+    let options: &[&str] = match param {
+        "lc_messages" | "lc_monetary" | "lc_numeric" | "lc_time" => return true,
+        "TimeZone" | "log_timezone" => &["localtime"],
+        "dynamic_shared_memory_type" => &["posix", "sysv", "windows", "mmap"],
+        "shared_memory_type" => &["mmap", "sysv", "windows"],
+        "wal_sync_method" => &[
+            "fsync",
+            "fdatasync",
+            "open_sync",
+            "open_datasync",
+            "fsync_writethrough",
+        ],
+        "wal_compression" => &["lz4", "zstd"],
+        "default_toast_compression" => &["lz4"],
+        "io_method" => &["io_uring"],
+        _ => return false,
+    };
+    options.contains(&value.as_str())
 }
 
 /// A replacement for the value, if one is evident.

@@ -47,6 +47,26 @@ const REPLACED: &[(&str, Option<&str>, &str)] = &[
         "removed in 9.2: names with a dot need no declaration",
     ),
     (
+        "max_fsm_pages",
+        None,
+        "removed in 8.4: the free space map sizes itself",
+    ),
+    (
+        "max_fsm_relations",
+        None,
+        "removed in 8.4: the free space map sizes itself",
+    ),
+    (
+        "ssl_renegotiation_limit",
+        None,
+        "removed in 9.5: SSL renegotiation is no longer done",
+    ),
+    (
+        "sql_inheritance",
+        None,
+        "removed in 10: inheritance is always on (name tables with ONLY to exclude children)",
+    ),
+    (
         "wal_keep_segments",
         Some("wal_keep_size"),
         "replaced by wal_keep_size in 13 (in MB: segments × 16MB)",
@@ -201,7 +221,8 @@ fn version_range(versions: &[PgVersion]) -> String {
 /// The version's parameter closest to `name` (lowercase), if it is close enough to be a typo.
 pub fn closest_name(version: PgVersion, name: &str) -> Option<String> {
     let mut best: Option<(usize, f64, &str)> = None;
-    for param in Catalog::get(version).params() {
+    // Read-only parameters cannot be set, so they are no suggestion.
+    for param in Catalog::get(version).params().filter(|p| !p.is_internal()) {
         let candidate = param.name();
         let lower = candidate.to_ascii_lowercase();
         let distance = strsim::damerau_levenshtein(name, &lower);
@@ -216,7 +237,8 @@ pub fn closest_name(version: PgVersion, name: &str) -> Option<String> {
     }
     let (distance, similarity, candidate) = best?;
     let limit = (name.len() / 5).clamp(1, 3);
-    (distance <= limit || similarity >= 0.93).then(|| candidate.to_string())
+    (distance <= limit || (similarity >= 0.93 && distance <= 2 * limit))
+        .then(|| candidate.to_string())
 }
 
 #[cfg(test)]
@@ -236,6 +258,7 @@ mod tests {
         );
         assert_eq!(closest_name(v, "wal_levle").as_deref(), Some("wal_level"));
         assert_eq!(closest_name(v, "foo"), None);
+        assert_eq!(closest_name(v, "shared_memory"), None);
         assert_eq!(closest_name(v, "my_custom_thing"), None);
     }
 
