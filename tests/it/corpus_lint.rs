@@ -28,7 +28,11 @@ fn corpus_files_lint_cleanly_alone() {
         for path in files_below(&shared.join("corpus").join(dir)) {
             files += 1;
             let run = catch_unwind(AssertUnwindSafe(|| {
-                lint_paths(&RealFs, &[path.clone()], &CliOverrides::default())
+                lint_paths(
+                    &RealFs,
+                    std::slice::from_ref(&path),
+                    &CliOverrides::default(),
+                )
             }));
             let run = match run {
                 Ok(Ok(run)) => run,
