@@ -138,6 +138,7 @@ fn load_conf(fs: &dyn FileSystem, file: &Path, version: PgVersion) -> Result<Con
         &LoadOptions {
             version,
             auto: AutoConf::Discover,
+            roots: None,
         },
     )
     .map_err(|e| e.to_string())

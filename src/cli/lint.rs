@@ -9,7 +9,7 @@ use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::lint::discover::discover;
 use crate::lint::lint;
-use crate::lint::server::Server;
+use crate::lint::server::{IncludeScope, Server};
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
 use crate::render::{OutputFormat, render};
@@ -102,6 +102,11 @@ pub struct Common {
     #[arg(long)]
     pub no_inline_ignores: bool,
 
+    /// Read included files that lie outside the paths given (absolute paths, `../..`);
+    /// they are reported (PG3006) either way.
+    #[arg(long)]
+    pub follow_outside_includes: bool,
+
     /// Read the file to lint from standard input.
     #[arg(long, requires = "stdin_filename")]
     pub stdin: bool,
@@ -141,6 +146,7 @@ impl Common {
             ignore: self.ignore.clone(),
             fail_level: self.fail_level.map(Severity::from),
             no_inline_ignores: self.no_inline_ignores,
+            follow_outside_includes: self.follow_outside_includes,
         }
     }
 }
@@ -235,7 +241,10 @@ fn progress_line() -> impl Fn(usize, usize) + Sync {
     move |done, total| {
         if tty && started.elapsed().as_secs() >= 1 {
             let end = if done == total { "\n" } else { "" };
-            let _ = write!(anstream::stderr(), "\rpgconf: {done}/{total} servers linted{end}");
+            let _ = write!(
+                anstream::stderr(),
+                "\rpgconf: {done}/{total} servers linted{end}"
+            );
         }
     }
 }
@@ -319,6 +328,21 @@ pub fn lint_paths_with_progress(
     };
     let base = settings_of(&paths[0])?;
     let files = discover(fs, paths, &|p| version_of(&base, p).0);
+    // Includes may lead anywhere below the folders given (a file stands for its folder).
+    let scope = IncludeScope {
+        roots: paths
+            .iter()
+            .filter_map(|p| {
+                let abs = absolute(p);
+                if fs.is_dir(p) {
+                    Some(abs)
+                } else {
+                    abs.parent().map(Path::to_path_buf)
+                }
+            })
+            .collect(),
+        follow_outside: cli.follow_outside_includes,
+    };
     // Settings first (they may fail), then servers in parallel: each is independent.
     let mut jobs = Vec::with_capacity(files.len());
     for files in files {
@@ -338,7 +362,7 @@ pub fn lint_paths_with_progress(
         use rayon::prelude::*;
         jobs.into_par_iter()
             .map(|(files, settings, version, known)| {
-                let server = Server::load(fs, files, version, known);
+                let server = Server::load_scoped(fs, files, version, known, Some(&scope));
                 let diagnostics = lint(&server, &settings);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);

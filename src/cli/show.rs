@@ -238,6 +238,7 @@ fn show_conf(
             Some(path) => AutoConf::File(path.clone()),
             None => AutoConf::Discover,
         },
+        roots: None,
     };
     let set = match ConfigSet::load(fs, &args.file, &options) {
         Ok(set) => set,

@@ -272,6 +272,7 @@ mod tests {
             &LoadOptions {
                 version: PgVersion::new(16).unwrap(),
                 auto: AutoConf::Discover,
+                roots: None,
             },
         )
         .unwrap()

@@ -155,6 +155,7 @@ fn server_of(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> Found {
         &LoadOptions {
             version,
             auto: AutoConf::Discover,
+            roots: None,
         },
     ) {
         read.extend(set.files.iter().map(|f| f.path.clone()));

@@ -29,6 +29,17 @@ pub struct UnreadableFile {
     pub message: String,
 }
 
+/// Where the includes of a linted server may lead: the paths the user gave. PG3006 reports
+/// includes that leave them; unless `follow_outside` is set, those are not read either.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncludeScope {
+    /// Absolute folders: the folders given and the folders of the files given. The main
+    /// file's own folder is added when the server is loaded.
+    pub roots: Vec<PathBuf>,
+    /// `--follow-outside-includes`: read such includes anyway (they are still reported).
+    pub follow_outside: bool,
+}
+
 /// One server's files, parsed and evaluated.
 #[derive(Debug)]
 pub struct Server {
@@ -40,6 +51,9 @@ pub struct Server {
     pub hba: Option<HbaFile>,
     pub ident: Option<IdentFile>,
     pub unreadable: Vec<UnreadableFile>,
+    /// The scope includes were checked against, when linting paths a user gave (with the
+    /// main file's folder added); `None` when loaded without one.
+    pub include_scope: Option<IncludeScope>,
 }
 
 impl Server {
@@ -51,11 +65,45 @@ impl Server {
         version: PgVersion,
         version_known: bool,
     ) -> Server {
+        Self::load_scoped(fs, files, version, version_known, None)
+    }
+
+    /// [`Server::load`], with includes confined to `scope` (see [`IncludeScope`]).
+    pub fn load_scoped(
+        fs: &dyn FileSystem,
+        files: ServerFiles,
+        version: PgVersion,
+        version_known: bool,
+        scope: Option<&IncludeScope>,
+    ) -> Server {
+        let include_scope = scope.map(|scope| {
+            let mut scope = scope.clone();
+            let main_dir = files.conf.as_ref().and_then(|p| {
+                crate::model::paths::absolute(p, version)
+                    .parent()
+                    .map(Path::to_path_buf)
+            });
+            scope.roots.extend(main_dir);
+            scope
+        });
         let mut unreadable = Vec::new();
         let conf = files.conf.as_ref().and_then(|path| {
+            // An auto file linted on its own is the main file; reading it again as its own
+            // auto file would make every line its own duplicate.
+            let is_auto = path
+                .file_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case("postgresql.auto.conf"));
             let options = LoadOptions {
                 version,
-                auto: AutoConf::Discover,
+                auto: if is_auto {
+                    AutoConf::None
+                } else {
+                    AutoConf::Discover
+                },
+                roots: include_scope
+                    .as_ref()
+                    .filter(|scope| !scope.follow_outside)
+                    .map(|scope| scope.roots.clone()),
             };
             ConfigSet::load(fs, path, &options)
                 .map_err(|e| {
@@ -100,6 +148,7 @@ impl Server {
             hba,
             ident,
             unreadable,
+            include_scope,
         }
     }
 

@@ -45,6 +45,27 @@ pub enum AutoConf {
 pub struct LoadOptions {
     pub version: PgVersion,
     pub auto: AutoConf,
+    /// Folders includes may lead into (absolute). An include whose target lies outside all of
+    /// them is recorded as an item with the error [`NOT_READ_OUTSIDE_ROOTS`] instead of being
+    /// opened, so linting a repository does not wander into the machine's other files.
+    /// `None`: every include is followed, as the server does.
+    pub roots: Option<Vec<PathBuf>>,
+}
+
+/// The item error of an include that [`LoadOptions::roots`] kept from being read. Not a
+/// server error: the startup verdict does not count it.
+pub const NOT_READ_OUTSIDE_ROOTS: &str = "not read: outside the checked paths";
+
+/// A directory entry that `include_dir` passes over (wrong suffix, dotfile, too short).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedDirEntry {
+    /// The file holding the `include_dir` directive, and its 1-based line.
+    pub file: FileId,
+    pub line: u32,
+    /// The directive's value.
+    pub span: Span,
+    /// The entry's full path.
+    pub path: PathBuf,
 }
 
 /// A configuration file that was read.
@@ -127,6 +148,8 @@ pub struct ConfigSet {
     pub data_dir: PathBuf,
     pub items: Vec<Item>,
     pub startup: Startup,
+    /// Files (not folders) in `include_dir` folders that the server skips.
+    pub skipped_dir_entries: Vec<SkippedDirEntry>,
 }
 
 /// A failure of the tool (the main file cannot be read), as opposed to problems in the files,
@@ -166,9 +189,16 @@ impl ConfigSet {
         let mut loader = Loader {
             fs,
             version,
+            roots: options.roots.as_ref().map(|roots| {
+                roots
+                    .iter()
+                    .map(|r| paths::canonicalize_path(r, PgVersion::NEWEST))
+                    .collect()
+            }),
             files: Vec::new(),
             items: Vec::new(),
             errors: Vec::new(),
+            skipped: Vec::new(),
         };
         let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
         loader.parse_file(main_id, true);
@@ -217,6 +247,7 @@ impl ConfigSet {
                 values: BTreeMap::new(),
                 errors: loader.errors,
             },
+            skipped_dir_entries: loader.skipped,
         };
         set.evaluate();
         Ok(set)
@@ -397,9 +428,12 @@ impl ConfigSet {
 struct Loader<'a> {
     fs: &'a dyn FileSystem,
     version: PgVersion,
+    /// [`LoadOptions::roots`], canonicalised.
+    roots: Option<Vec<PathBuf>>,
     files: Vec<ConfSource>,
     items: Vec<Item>,
     errors: Vec<LoadMessage>,
+    skipped: Vec<SkippedDirEntry>,
 }
 
 impl Loader<'_> {
@@ -554,6 +588,34 @@ impl Loader<'_> {
         }
     }
 
+    /// Records an include kept from being read by [`LoadOptions::roots`]; `true` if `path`
+    /// is outside them.
+    fn outside_roots(
+        &mut self,
+        calling: FileId,
+        line: u32,
+        span: Option<Span>,
+        path: &Path,
+        in_view: bool,
+    ) -> bool {
+        let Some(roots) = &self.roots else {
+            return false;
+        };
+        if is_within(path, roots) {
+            return false;
+        }
+        self.items.push(Item {
+            file: calling,
+            line,
+            kind: ItemKind::FileError { span },
+            in_view,
+            ignored: false,
+            applied: false,
+            error: Some(NOT_READ_OUTSIDE_ROOTS.to_string()),
+        });
+        true
+    }
+
     fn push_error(
         &mut self,
         file: FileId,
@@ -643,6 +705,9 @@ impl Loader<'_> {
             );
             return;
         }
+        if self.outside_roots(calling, line, span, &path, in_view) {
+            return;
+        }
         self.open_and_parse(calling, line, span, path, strict, depth, in_view);
     }
 
@@ -727,6 +792,9 @@ impl Loader<'_> {
         let calling_path = self.files[calling].path.clone();
         let calling_dir = calling_path.parent().unwrap_or_else(|| Path::new("/"));
         let dir = paths::resolve(calling_dir, target, self.version);
+        if self.outside_roots(calling, line, span, &dir, in_view) {
+            return;
+        }
         let entries = match self.fs.read_dir(&dir) {
             Ok(entries) => entries,
             Err(err) => {
@@ -740,9 +808,21 @@ impl Loader<'_> {
                 return;
             }
         };
-        let mut files: Vec<PathBuf> = entries
+        let (kept, skipped): (Vec<_>, Vec<_>) = entries
             .into_iter()
-            .filter(|e| is_included_conf_name(paths::os_bytes(&e.name).as_ref()) && !e.is_dir)
+            .filter(|e| !e.is_dir)
+            .partition(|e| is_included_conf_name(paths::os_bytes(&e.name).as_ref()));
+        let mut skipped: Vec<PathBuf> = skipped.into_iter().map(|e| dir.join(&e.name)).collect();
+        skipped.sort();
+        self.skipped
+            .extend(skipped.into_iter().map(|path| SkippedDirEntry {
+                file: calling,
+                line,
+                span: setting.value.span,
+                path,
+            }));
+        let mut files: Vec<PathBuf> = kept
+            .into_iter()
             .map(|e| paths::canonicalize_path(&dir.join(&e.name), self.version))
             .collect();
         files.sort_by(|a, b| paths::os_bytes(a.as_os_str()).cmp(&paths::os_bytes(b.as_os_str())));
@@ -783,6 +863,13 @@ impl Loader<'_> {
             }
         }
     }
+}
+
+/// Whether `path` (made canonical as 15+ does, so `..` cannot climb out) lies in one of
+/// `roots` (canonical).
+pub fn is_within(path: &Path, roots: &[PathBuf]) -> bool {
+    let path = paths::canonicalize_path(path, PgVersion::NEWEST);
+    roots.iter().any(|root| path.starts_with(root))
 }
 
 /// `include_dir` keeps names of at least 6 bytes that do not start with `.` and end in

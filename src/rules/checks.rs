@@ -1,7 +1,7 @@
 //! Which function checks which rule. Every rule of the registry has exactly one entry (tested).
 
 use super::Context;
-use super::{cdc, hba, syntax};
+use super::{cdc, conf, hba, include, meta, style, syntax};
 use crate::diagnostic::Diagnostic;
 
 /// A rule's check: reads the context, appends findings.
@@ -12,6 +12,17 @@ pub static CHECKS: &[(&str, Check)] = &[
     ("PG1001", syntax::conf_syntax_error::check),
     ("PG1002", syntax::hba_invalid_line::check),
     ("PG1003", syntax::ident_invalid_line::check),
+    ("PG2001", conf::unknown_parameter::check),
+    ("PG2002", conf::invalid_value::check),
+    ("PG2003", conf::duplicate_setting::check),
+    ("PG2004", conf::overridden_by_auto_conf::check),
+    ("PG2005", conf::read_only_parameter::check),
+    ("PG3001", include::missing_include::check),
+    ("PG3002", include::include_cycle::check),
+    ("PG3003", include::include_too_deep::check),
+    ("PG3004", include::skipped_include_dir_file::check),
+    ("PG3005", include::empty_include_name::check),
+    ("PG3006", include::include_outside_roots::check),
     ("PG4001", hba::unreachable_record::check),
     ("PG4002", hba::trust_from_network::check),
     ("PG4003", hba::password_from_network::check),
@@ -20,7 +31,13 @@ pub static CHECKS: &[(&str, Check)] = &[
     ("PG4006", hba::removed_clientcert_value::check),
     ("PG4007", hba::stale_clickpipes_ip::check),
     ("PG4008", hba::no_records::check),
+    ("PG5001", style::byte_order_mark::check),
+    ("PG5002", style::mixed_line_endings::check),
+    ("PG5003", style::invalid_utf8::check),
+    ("PG5004", style::nul_byte::check),
     ("PG6001", cdc::wal_level::check),
+    ("PG9001", meta::reported_by_suppression_pass),
+    ("PG9002", meta::reported_by_suppression_pass),
 ];
 
 #[cfg(test)]

@@ -8,7 +8,11 @@ mod registry;
 mod selection;
 
 pub mod cdc;
+pub mod conf;
 pub mod hba;
+pub mod include;
+pub mod meta;
+pub mod style;
 pub mod syntax;
 
 use std::path::Path;

@@ -290,7 +290,7 @@ pub static RULES: &[RuleMeta] = &[
         "PG5002",
         "mixed-line-endings",
         Warning,
-        Always,
+        Sometimes,
         "file mixing LF and CRLF line endings"
     ),
     rule!(

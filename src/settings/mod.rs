@@ -39,6 +39,8 @@ pub struct CliOverrides {
     pub fail_level: Option<Severity>,
     /// `--no-inline-ignores`: audits see everything `pgconf:` comments would hide.
     pub no_inline_ignores: bool,
+    /// `--follow-outside-includes`: read includes that lead outside the paths given.
+    pub follow_outside_includes: bool,
 }
 
 /// Everything resolved: what the linter reads and never changes.

@@ -66,7 +66,11 @@ fn version_and_usage_errors() {
 #[test]
 fn lint_exit_codes_follow_the_fail_level() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("postgresql.conf"), "wal_level = logical\nssl = off\n").unwrap();
+    std::fs::write(
+        dir.path().join("postgresql.conf"),
+        "wal_level = logical\nssl = off\n",
+    )
+    .unwrap();
     let path = dir.path().to_str().unwrap();
     let (code, out, _) = pgconf(&["lint", "--select", "PG6001", path]);
     assert_eq!(code, 0, "{out}");
@@ -79,7 +83,11 @@ fn lint_exit_codes_follow_the_fail_level() {
 #[test]
 fn no_color_means_no_escape_codes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("postgresql.conf"), "wal_level = replica\nbad = = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join("postgresql.conf"),
+        "wal_level = replica\nbad = = 1\n",
+    )
+    .unwrap();
     let (_, out, _) = pgconf(&["lint", dir.path().to_str().unwrap()]);
     assert!(out.contains("PG1001"), "{out}");
     assert!(!out.contains('\u{1b}'), "escape codes with NO_COLOR");
@@ -90,7 +98,10 @@ fn completions_and_man_page_are_generated() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let (code, out, _) = pgconf(&["completions", shell]);
         assert_eq!(code, 0);
-        assert!(out.contains("lint") && out.contains("fix"), "{shell} completions");
+        assert!(
+            out.contains("lint") && out.contains("fix"),
+            "{shell} completions"
+        );
     }
     let (code, out, _) = pgconf(&["man"]);
     assert_eq!(code, 0);

@@ -1,6 +1,7 @@
 //! The one integration-test binary.
 
 mod cli;
+mod corpus_lint;
 mod edit;
 mod grammar;
 mod roundtrip;

@@ -26,8 +26,15 @@ fn cases(rule_dir: &Path) -> Vec<PathBuf> {
 
 /// Concise findings of `code` on `case`, paths relative to the rule's fixture folder.
 fn findings(code: &str, case: &Path) -> Vec<String> {
+    // PG9002 reports suppressions of rules that ran and found nothing, so the PG9 cases run
+    // with the default selection; only their own findings are kept below.
+    let select = if code.starts_with("PG9") {
+        Vec::new()
+    } else {
+        vec![code.to_string()]
+    };
     let cli = CliOverrides {
-        select: vec![code.to_string()],
+        select,
         ..CliOverrides::default()
     };
     let run = lint_paths(&RealFs, &[case.to_path_buf()], &cli)

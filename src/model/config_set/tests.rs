@@ -12,6 +12,7 @@ fn load(fs: &MemFs, major: u8) -> ConfigSet {
         &LoadOptions {
             version: v(major),
             auto: AutoConf::Discover,
+            roots: None,
         },
     )
     .unwrap()
@@ -221,5 +222,63 @@ fn empty_include_names_are_errors() {
             Some("empty configuration file name"),
             Some("empty configuration directory name")
         ]
+    );
+}
+
+#[test]
+fn includes_outside_the_roots_are_recorded_not_read() {
+    let fs = MemFs::new()
+        .with(
+            "/d/postgresql.conf",
+            "include '/etc/other.conf'\ninclude_dir '../elsewhere'\ninclude 'sub/../in.conf'\n",
+        )
+        .with("/etc/other.conf", "work_mem = bad\n")
+        .with("/elsewhere/a.conf", "work_mem = bad\n")
+        .with("/d/in.conf", "work_mem = 1MB\n");
+    let set = ConfigSet::load(
+        &fs,
+        Path::new("/d/postgresql.conf"),
+        &LoadOptions {
+            version: v(16),
+            auto: AutoConf::None,
+            roots: Some(vec![PathBuf::from("/d")]),
+        },
+    )
+    .unwrap();
+    let errors: Vec<_> = set
+        .items
+        .iter()
+        .map(|i| (i.line, i.error.as_deref()))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            (1, Some(NOT_READ_OUTSIDE_ROOTS)),
+            (2, Some(NOT_READ_OUTSIDE_ROOTS)),
+            (1, None),
+        ]
+    );
+    assert_eq!(set.files.len(), 2);
+    // Not a server error: the set still starts.
+    assert!(set.startup.ok, "{:?}", set.startup.errors);
+}
+
+#[test]
+fn include_dir_records_the_files_it_skips() {
+    let fs = MemFs::new()
+        .with("/d/postgresql.conf", "include_dir 'conf.d'\n")
+        .with("/d/conf.d/a.conf", "")
+        .with("/d/conf.d/b.CONF", "")
+        .with("/d/conf.d/.h.conf", "")
+        .with("/d/conf.d/c.conf~", "");
+    let set = load(&fs, 16);
+    let skipped: Vec<_> = set
+        .skipped_dir_entries
+        .iter()
+        .map(|e| e.path.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        skipped,
+        ["/d/conf.d/.h.conf", "/d/conf.d/b.CONF", "/d/conf.d/c.conf~"]
     );
 }

@@ -1,0 +1,99 @@
+//! PG2003 duplicate-setting: a parameter set more than once; the last entry in reading order
+//! wins and every earlier one is dead text. The finding is on the dead line, with the winner
+//! as a secondary label (in whatever file it is).
+//!
+//! Not reported here: the last postgresql.conf-side entry when postgresql.auto.conf wins
+//! (PG2004), and a line that is its own winner (a file included twice). Names the version
+//! does not know are PG2001's. The fix comments the dead line out; it is unsafe because an
+//! earlier line spelled differently is still validated by the server, and because someone
+//! may want the line kept where it is.
+
+use crate::diagnostic::{Applicability, Diagnostic, Label};
+use crate::model::catalog::Catalog;
+use crate::model::value::check_value_named;
+use crate::rules::Context;
+
+use super::{Reported, SettingEntry, comment_out, parameter_key, place, settings};
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let server = ctx.server;
+    let Some(set) = &server.conf else {
+        return;
+    };
+    let version = server.version;
+    let catalog = Catalog::get(version);
+    let mut groups: Vec<(String, Vec<SettingEntry<'_>>)> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for entry in settings(set) {
+        let Some(key) = parameter_key(version, entry.name) else {
+            continue;
+        };
+        let slot = *index.entry(key.clone()).or_insert_with(|| {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        });
+        groups[slot].1.push(entry);
+    }
+    let in_auto = |e: &SettingEntry<'_>| Some(e.item.file) == set.auto;
+    let mut reported = Reported::default();
+    for (_, entries) in &groups {
+        let Some((winner, earlier)) = entries.split_last() else {
+            continue;
+        };
+        // The last entry before auto.conf, when auto.conf wins: PG2004 reports it.
+        let overridden_by_auto = in_auto(winner)
+            .then(|| earlier.iter().rposition(|e| !in_auto(e)))
+            .flatten();
+        for (i, entry) in earlier.iter().enumerate() {
+            if Some(i) == overridden_by_auto {
+                continue;
+            }
+            if entry.path() == winner.path() && entry.item.line == winner.item.line {
+                continue;
+            }
+            if !reported.first(entry.path(), entry.span()) {
+                continue;
+            }
+            let path = entry.path().to_path_buf();
+            let name = catalog
+                .lookup(entry.name)
+                .map_or_else(|| entry.shown_name(), |p| p.name().to_string());
+            let mut reporter = ctx.reporter("PG2003", &path, out);
+            let d = reporter.report(
+                entry.span(),
+                format!(
+                    "`{name}` is set again at {}; this line has no effect",
+                    place(set, winner, &path)
+                ),
+            );
+            d.secondary.push(Label::new(
+                winner.path(),
+                winner.span(),
+                "this setting takes effect",
+            ));
+            if let Some(param) = catalog.lookup(entry.name) {
+                let written = String::from_utf8_lossy(entry.name);
+                if check_value_named(param, &written, entry.value, version).is_err()
+                    && !param.is_internal()
+                {
+                    d.notes.push(if entry.item.ignored {
+                        "its value is invalid, but the server never checks it because a later \
+                         line with the byte-identical name overrides it; removing that line \
+                         would stop the server"
+                            .to_string()
+                    } else {
+                        format!(
+                            "its value is invalid and the server still checks it: it skips an \
+                             earlier line only when the name is spelled byte-for-byte like the \
+                             later one (`{}` here, `{}` there), so this dead line stops the \
+                             server (PG2002)",
+                            entry.shown_name(),
+                            winner.shown_name()
+                        )
+                    });
+                }
+            }
+            d.fix = Some(comment_out(&path, entry.setting, Applicability::Unsafe));
+        }
+    }
+}

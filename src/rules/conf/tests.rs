@@ -1,0 +1,137 @@
+//! The edits of the fixes the hygiene rules offer (families 2 and 5), applied to the original
+//! bytes: everything outside the edited span must stay as it was.
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Fix};
+use crate::lint::server::{Server, ServerFiles};
+use crate::model::fs::MemFs;
+use crate::model::version::PgVersion;
+use crate::rules::{CHECKS, Context};
+use crate::settings::Settings;
+
+const MAIN: &str = "/srv/pg/postgresql.conf";
+
+fn findings(code: &str, fs: &MemFs, main: &str) -> Vec<Diagnostic> {
+    let server = Server::load(
+        fs,
+        ServerFiles {
+            conf: Some(main.into()),
+            ..ServerFiles::default()
+        },
+        PgVersion::NEWEST,
+        true,
+    );
+    let settings = Settings::default();
+    let ctx = Context {
+        server: &server,
+        settings: &settings,
+    };
+    let mut out = Vec::new();
+    for (c, check) in CHECKS {
+        if *c == code {
+            check(&ctx, &mut out);
+        }
+    }
+    out
+}
+
+/// The file's bytes after the fix's edits (all in `path`), applied back to front.
+fn applied(bytes: &[u8], fix: &Fix, path: &str) -> Vec<u8> {
+    let mut edits: Vec<_> = fix.edits.iter().collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+    let mut out = bytes.to_vec();
+    for edit in edits {
+        assert_eq!(edit.file, Path::new(path));
+        out.splice(edit.span.range(), edit.replacement.iter().copied());
+    }
+    out
+}
+
+fn fixed(code: &str, text: &[u8]) -> Vec<Vec<u8>> {
+    let fs = MemFs::new().with(MAIN, text);
+    findings(code, &fs, MAIN)
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .map(|fix| applied(text, fix, MAIN))
+        .collect()
+}
+
+#[test]
+fn duplicate_is_commented_out_byte_for_byte() {
+    assert_eq!(
+        fixed("PG2003", b"  work_mem = 1MB\t# first\r\nwork_mem = 2MB\r\n"),
+        [b"  # work_mem = 1MB\t# first\r\nwork_mem = 2MB\r\n".to_vec()]
+    );
+}
+
+#[test]
+fn read_only_parameter_is_commented_out() {
+    assert_eq!(
+        fixed("PG2005", b"block_size = 8192\n"),
+        [b"# block_size = 8192\n".to_vec()]
+    );
+}
+
+#[test]
+fn unit_fix_touches_only_the_unit() {
+    assert_eq!(
+        fixed(
+            "PG2002",
+            b"maintenance_work_mem = '512 m' # big\nwork_mem = 64Kb\n"
+        ),
+        [
+            b"maintenance_work_mem = '512 MB' # big\nwork_mem = 64Kb\n".to_vec(),
+            b"maintenance_work_mem = '512 m' # big\nwork_mem = 64kB\n".to_vec(),
+        ]
+    );
+}
+
+#[test]
+fn enum_suggestion_keeps_the_quoting() {
+    assert_eq!(
+        fixed("PG2002", b"wal_level = 'logicl'\n"),
+        [b"wal_level = 'logical'\n".to_vec()]
+    );
+}
+
+#[test]
+fn rename_suggestion_replaces_the_name() {
+    assert_eq!(
+        fixed("PG2001", b"shared_bufers = 1GB\n"),
+        [b"shared_buffers = 1GB\n".to_vec()]
+    );
+}
+
+#[test]
+fn byte_order_mark_is_deleted() {
+    assert_eq!(
+        fixed("PG5001", b"\xEF\xBB\xBFwork_mem = 4MB\n"),
+        [b"work_mem = 4MB\n".to_vec()]
+    );
+}
+
+#[test]
+fn minority_line_endings_follow_the_majority() {
+    assert_eq!(
+        fixed("PG5002", b"a.b = 1\nc.d = 2\r\ne.f = 3\n"),
+        [b"a.b = 1\nc.d = 2\ne.f = 3\n".to_vec()]
+    );
+    assert_eq!(
+        fixed("PG5002", b"a.b = 1\r\nc.d = 2\ne.f = 3\r\ng.h = 4"),
+        [b"a.b = 1\r\nc.d = 2\r\ne.f = 3\r\ng.h = 4".to_vec()]
+    );
+}
+
+#[test]
+fn findings_in_a_file_included_twice_are_reported_once() {
+    let fs = MemFs::new()
+        .with(MAIN, "include 'x.conf'\ninclude 'x.conf'\n")
+        .with(
+            "/srv/pg/x.conf",
+            "work_mem = bad\nwork_mem = 1MB\nfoo = 1\n",
+        );
+    for code in ["PG2001", "PG2003"] {
+        assert_eq!(findings(code, &fs, MAIN).len(), 1, "{code}");
+    }
+}

@@ -1,0 +1,273 @@
+//! PG2001 unknown-parameter: a name without a dot that the version does not know. The server
+//! checks every name before any value, and one unknown name means nothing applies.
+//!
+//! Branches: a name that starts with a UTF-8 byte order mark; a name of other versions
+//! (removed, renamed, or not yet added), with the replacement when there is one; a name
+//! from before PostgreSQL 12; a typo, with the closest name of the version.
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::model::catalog::Catalog;
+use crate::model::version::PgVersion;
+use crate::rules::Context;
+
+use super::{NOTHING_APPLIES, Reported, settings};
+
+/// Parameters removed or renamed: (old name, successor, advice). Used when no modelled version
+/// at or after the linted one knows the name.
+const REPLACED: &[(&str, Option<&str>, &str)] = &[
+    (
+        "checkpoint_segments",
+        Some("max_wal_size"),
+        "replaced by max_wal_size and min_wal_size in 9.5",
+    ),
+    (
+        "standby_mode",
+        None,
+        "removed in 12: create a standby.signal file in the data directory instead",
+    ),
+    (
+        "trigger_file",
+        None,
+        "renamed promote_trigger_file in 12, which was removed in 16: use pg_ctl promote or \
+         pg_promote()",
+    ),
+    (
+        "unix_socket_directory",
+        Some("unix_socket_directories"),
+        "replaced by unix_socket_directories in 9.3",
+    ),
+    (
+        "min_parallel_relation_size",
+        Some("min_parallel_table_scan_size"),
+        "replaced by min_parallel_table_scan_size in 10",
+    ),
+    (
+        "custom_variable_classes",
+        None,
+        "removed in 9.2: names with a dot need no declaration",
+    ),
+    (
+        "max_fsm_pages",
+        None,
+        "removed in 8.4: the free space map sizes itself",
+    ),
+    (
+        "max_fsm_relations",
+        None,
+        "removed in 8.4: the free space map sizes itself",
+    ),
+    (
+        "ssl_renegotiation_limit",
+        None,
+        "removed in 9.5: SSL renegotiation is no longer done",
+    ),
+    (
+        "sql_inheritance",
+        None,
+        "removed in 10: inheritance is always on (name tables with ONLY to exclude children)",
+    ),
+    (
+        "wal_keep_segments",
+        Some("wal_keep_size"),
+        "replaced by wal_keep_size in 13 (in MB: segments × 16MB)",
+    ),
+    (
+        "force_parallel_mode",
+        Some("debug_parallel_query"),
+        "renamed debug_parallel_query in 16",
+    ),
+    (
+        "promote_trigger_file",
+        None,
+        "removed in 16: use pg_ctl promote or pg_promote()",
+    ),
+    (
+        "vacuum_defer_cleanup_age",
+        None,
+        "removed in 16: use hot_standby_feedback or replication slots",
+    ),
+    (
+        "stats_temp_directory",
+        None,
+        "removed in 15: statistics are kept in shared memory",
+    ),
+];
+
+pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+    let server = ctx.server;
+    let Some(set) = &server.conf else {
+        return;
+    };
+    let version = server.version;
+    let catalog = Catalog::get(version);
+    let mut reported = Reported::default();
+    for entry in settings(set) {
+        if entry.name.contains(&b'.') || catalog.lookup(entry.name).is_some() {
+            continue;
+        }
+        let name_span = entry.setting.name.span;
+        if !reported.first(entry.path(), name_span) {
+            continue;
+        }
+        let shown = entry.shown_name();
+        let lower = String::from_utf8_lossy(entry.name).to_ascii_lowercase();
+        let present = versions_with(entry.name);
+        let mut message = format!("unrecognized configuration parameter \"{shown}\"");
+        let mut notes = Vec::new();
+        let mut replacement: Option<String> = None;
+        let bom_free = entry.name.strip_prefix(b"\xEF\xBB\xBF");
+        if let Some(param) = bom_free.and_then(|rest| catalog.lookup(rest)) {
+            message = format!(
+                "unrecognized configuration parameter \"{}\" preceded by a UTF-8 byte order mark",
+                param.name()
+            );
+            notes.push(format!(
+                "the server reads the byte order mark as part of the first name, so `{}` is \
+                 not found; remove the mark (PG5001)",
+                param.name()
+            ));
+        } else if let Some(&(_, successor, advice)) = REPLACED
+            .iter()
+            .find(|(old, ..)| *old == lower)
+            .filter(|_| present.iter().all(|v| *v < version))
+        {
+            message.push_str(&format!(": {advice}"));
+            if !present.is_empty() {
+                notes.push(format!(
+                    "`{shown}` exists in PostgreSQL {}",
+                    version_range(&present)
+                ));
+            }
+            replacement = successor
+                .filter(|s| catalog.lookup(s.as_bytes()).is_some())
+                .map(str::to_string);
+        } else if let (Some(first), Some(last)) = (present.first(), present.last()) {
+            if *last < version {
+                message.push_str(&format!(
+                    ": it exists in PostgreSQL {} and was removed in {}",
+                    version_range(&present),
+                    last.major() + 1
+                ));
+            } else if *first > version {
+                message.push_str(&format!(
+                    ": it is new in PostgreSQL {first}, and this is {version}"
+                ));
+            } else {
+                message.push_str(&format!(
+                    ": it exists in PostgreSQL {}",
+                    version_range(&present)
+                ));
+            }
+        } else {
+            replacement = closest_name(version, &lower);
+        }
+        if let Some(name) = &replacement {
+            message.push_str(&format!("; did you mean \"{name}\"?"));
+        }
+        if !present.is_empty() && !server.version_known {
+            notes.push(format!(
+                "the PostgreSQL version was assumed to be {version}: set `[postgres] version` in \
+                 pgconf.toml or pass --pg-version"
+            ));
+        }
+        notes.push(NOTHING_APPLIES.into());
+
+        let path = entry.path().to_path_buf();
+        let mut reporter = ctx.reporter("PG2001", &path, out);
+        let d = reporter.report(name_span, message);
+        d.notes = notes;
+        if let Some(name) = replacement {
+            d.fix = Some(Fix {
+                title: format!("Rename to `{name}`"),
+                // A successor may take values in another unit; a person decides.
+                applicability: Applicability::DisplayOnly,
+                edits: vec![Edit {
+                    file: path.clone(),
+                    span: name_span,
+                    replacement: name.into_bytes(),
+                }],
+            });
+        }
+    }
+}
+
+/// The modelled versions that know `name`.
+fn versions_with(name: &[u8]) -> Vec<PgVersion> {
+    PgVersion::ALL
+        .into_iter()
+        .filter(|v| Catalog::get(*v).lookup(name).is_some())
+        .collect()
+}
+
+/// `12`, `12–15`, `13+`, or a list when the versions are not contiguous.
+fn version_range(versions: &[PgVersion]) -> String {
+    let (Some(first), Some(last)) = (versions.first(), versions.last()) else {
+        return String::new();
+    };
+    let contiguous = usize::from(last.major() - first.major()) + 1 == versions.len();
+    if !contiguous {
+        let list: Vec<String> = versions.iter().map(ToString::to_string).collect();
+        return list.join(", ");
+    }
+    if first == last {
+        first.to_string()
+    } else if *last == PgVersion::NEWEST {
+        format!("{first}+")
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
+/// The version's parameter closest to `name` (lowercase), if it is close enough to be a typo.
+pub fn closest_name(version: PgVersion, name: &str) -> Option<String> {
+    let mut best: Option<(usize, f64, &str)> = None;
+    // Read-only parameters cannot be set, so they are no suggestion.
+    for param in Catalog::get(version).params().filter(|p| !p.is_internal()) {
+        let candidate = param.name();
+        let lower = candidate.to_ascii_lowercase();
+        let distance = strsim::damerau_levenshtein(name, &lower);
+        let similarity = strsim::jaro_winkler(name, &lower);
+        let better = match best {
+            None => true,
+            Some((d, s, _)) => distance < d || (distance == d && similarity > s),
+        };
+        if better {
+            best = Some((distance, similarity, candidate));
+        }
+    }
+    let (distance, similarity, candidate) = best?;
+    let limit = (name.len() / 5).clamp(1, 3);
+    (distance <= limit || (similarity >= 0.93 && distance <= 2 * limit))
+        .then(|| candidate.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_find_their_parameter_and_strangers_do_not() {
+        let v = PgVersion::NEWEST;
+        assert_eq!(
+            closest_name(v, "shared_bufers").as_deref(),
+            Some("shared_buffers")
+        );
+        assert_eq!(
+            closest_name(v, "max_conections").as_deref(),
+            Some("max_connections")
+        );
+        assert_eq!(closest_name(v, "wal_levle").as_deref(), Some("wal_level"));
+        assert_eq!(closest_name(v, "foo"), None);
+        assert_eq!(closest_name(v, "shared_memory"), None);
+        assert_eq!(closest_name(v, "my_custom_thing"), None);
+    }
+
+    #[test]
+    fn ranges_read_naturally() {
+        let v = |m| PgVersion::new(m).unwrap_or_default();
+        assert_eq!(version_range(&[v(12)]), "12");
+        assert_eq!(version_range(&[v(12), v(13), v(14)]), "12–14");
+        assert_eq!(version_range(&[v(17), v(18)]), "17+");
+        assert_eq!(version_range(&[v(12), v(14)]), "12, 14");
+    }
+}
