@@ -11,6 +11,14 @@ pub type Check = fn(&Context<'_>, &mut Vec<Diagnostic>);
 pub static CHECKS: &[(&str, Check)] = &[
     ("PG1001", syntax::conf_syntax_error::check),
     ("PG6001", cdc::wal_level::check),
+    ("PG6002", cdc::max_wal_senders::check),
+    ("PG6003", cdc::max_replication_slots::check),
+    ("PG6004", cdc::slot_wal_keep_size::check),
+    ("PG6005", cdc::hba_access::check),
+    ("PG6006", cdc::listen_addresses::check),
+    ("PG6007", cdc::password_encryption::check),
+    ("PG6008", cdc::ssl::check),
+    ("PG6009", cdc::server_version::check),
 ];
 
 #[cfg(test)]

@@ -65,11 +65,13 @@ impl Uncertainty {
     /// Why, in a few words, for messages.
     pub fn reason(self) -> &'static str {
         match self {
-            Uncertainty::RoleMembership => "role membership cannot be known from the files",
-            Uncertainty::Regex => "its regular expression is not evaluated offline",
+            Uncertainty::RoleMembership => "role membership is in the database, not the files",
+            Uncertainty::Regex => "its regular expression is beyond what is evaluated offline",
             Uncertainty::HostName => "a host name matches only after DNS lookups on the server",
             Uncertainty::ServerAddresses => "samehost/samenet depend on the server's interfaces",
-            Uncertainty::Database => "it names databases and the pipe's database is not known",
+            Uncertainty::Database => {
+                "it names databases, and the pipe's database is not configured"
+            }
         }
     }
 }
@@ -85,9 +87,9 @@ pub struct FirstMatch {
     pub uncertain: Vec<(usize, Uncertainty)>,
 }
 
-/// A record's verdict for everything but the address, or for the address alone.
+/// Whether a record matches, on some of its columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub enum Verdict {
     No,
     Yes,
     Maybe(Uncertainty),
@@ -316,6 +318,15 @@ impl FirstMatchIndex {
     pub fn comparisons(&self) -> u64 {
         self.comparisons.get()
     }
+}
+
+/// A record's verdict on connection type, database and role, ignoring its address: for
+/// questions that name no client address ("does any record let this user in?").
+pub fn verdict_without_address(record: &HbaRecord, query: &MatchQuery<'_>) -> Verdict {
+    let mut regexes = RegexCache::default();
+    conn_type_verdict(record.conn_type, query)
+        .and(database_verdict(&record.databases, query, &mut regexes))
+        .and(role_verdict(&record.users, query.user, &mut regexes))
 }
 
 /// `check_ip` for a mask that is not a prefix.
@@ -669,7 +680,9 @@ mod tests {
             let (a, b, c) = (10 + (i >> 16) % 200, (i >> 8) & 0xff, i & 0xff);
             let len = [32, 24, 16, 30][i as usize % 4];
             let user = if i % 3 == 0 { "all" } else { "app_user" };
-            text.push_str(&format!("host all {user} {a}.{b}.{c}.0/{len} scram-sha-256\n"));
+            text.push_str(&format!(
+                "host all {user} {a}.{b}.{c}.0/{len} scram-sha-256\n"
+            ));
         }
         text.push_str("host all all 0.0.0.0/0 reject\n");
         let f = load(&text, 16);
