@@ -3,4 +3,5 @@
 mod grammar;
 mod roundtrip;
 mod rules;
+mod scenario;
 mod support;
