@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::setting::{effective, report_at};
 use crate::diagnostic::{Diagnostic, Label, Severity};
@@ -73,7 +73,7 @@ fn ssl_on(server: &Server) -> bool {
 fn report_unloadable(
     ctx: &Context<'_>,
     hba: &HbaFile,
-    main_path: &PathBuf,
+    main_path: &Path,
     out: &mut Vec<Diagnostic>,
 ) {
     let failing = hba
@@ -106,7 +106,7 @@ fn report_unloadable(
         None => {
             let len = hba.sources.files.first().map_or(0, |f| f.source.len());
             (
-                main_path.clone(),
+                main_path.to_path_buf(),
                 Span::empty(len),
                 "pg_hba.conf has no records, so the server admits no one and ClickPipes access \
                  cannot be checked"
