@@ -6,6 +6,7 @@
 //! packages); `sspi` and `bsd` are "not supported by this build".
 
 pub mod address;
+pub mod first_match;
 pub(crate) mod load;
 mod regex;
 

@@ -360,7 +360,7 @@ pub static RULES: &[RuleMeta] = &[
         "PG6008",
         "cdc-ssl",
         Warning,
-        None,
+        Always,
         "ssl is off while ClickPipes connects with TLS by default"
     ),
     rule!(

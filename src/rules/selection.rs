@@ -97,6 +97,10 @@ impl std::error::Error for SelectionError {}
 pub struct RuleSelection {
     enabled: Vec<bool>,
     severity: Vec<Severity>,
+    /// Whether `severity[i]` was configured rather than the rule's default. Only configured
+    /// levels replace what a check reported: a rule with an error level and a warning level
+    /// (PG6003 below 1 / below 4) reports each at its own level.
+    overridden: Vec<bool>,
     per_file: Vec<PerFileIgnore>,
 }
 
@@ -115,6 +119,7 @@ impl Default for RuleSelection {
         Self {
             enabled: vec![true; RULES.len()],
             severity: RULES.iter().map(|r| r.severity).collect(),
+            overridden: vec![false; RULES.len()],
             per_file: Vec::new(),
         }
     }
@@ -166,6 +171,7 @@ impl RuleSelection {
                     continue;
                 }
                 out.severity[i] = *level;
+                out.overridden[i] = true;
             }
         }
         for (pattern, selectors) in per_file_ignores {
@@ -223,14 +229,16 @@ impl RuleSelection {
     }
 
     /// Drops diagnostics of rules that are off (globally or for their file) and applies the
-    /// severity overrides.
+    /// configured severity overrides; without one, a finding keeps the level its check gave.
     pub fn apply(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         diagnostics
             .into_iter()
             .filter(|d| self.is_enabled_for(d.code, &d.primary.file))
             .map(|mut d| {
-                if let Some(level) = self.severity(d.code) {
-                    d.severity = level;
+                if let Some(i) = rule_index(d.code)
+                    && self.overridden[i]
+                {
+                    d.severity = self.severity[i];
                 }
                 d
             })
@@ -343,6 +351,11 @@ mod tests {
         ]);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Info);
+        // Without an override a finding keeps the level its check chose.
+        let plain = RuleSelection::default();
+        let mut warning = diag("PG6003", "/etc/pg/postgresql.conf");
+        warning.severity = Severity::Warning;
+        assert_eq!(plain.apply(vec![warning])[0].severity, Severity::Warning);
         let bad = vec![("[".to_string(), sel(&["PG2"]))];
         assert!(RuleSelection::new(&[], &[], &[], &bad, Path::new("/")).is_err());
     }

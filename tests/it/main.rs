@@ -6,5 +6,6 @@ mod edit;
 mod grammar;
 mod roundtrip;
 mod rules;
+mod scenario;
 mod support;
 mod watch;

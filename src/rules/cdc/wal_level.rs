@@ -1,56 +1,34 @@
 //! PG6001 cdc-wal-level: logical decoding needs `wal_level = logical`.
 
-use crate::diagnostic::{Diagnostic, Label};
-use crate::model::catalog::Catalog;
-use crate::model::value::{TypedValue, parse_value};
+use super::setting::{effective, is_phrase, report, set_value_fix};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::model::value::TypedValue;
 use crate::rules::Context;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let server = ctx.server;
-    if server.conf.is_none() {
-        return;
-    }
-    let Some(param) = Catalog::get(server.version).lookup(b"wal_level") else {
+    let Some(wal_level) = effective(ctx.server, "wal_level") else {
         return;
     };
-    let effective = server.effective("wal_level");
-    let value = match effective.and_then(|_| server.effective_value("wal_level")) {
-        Some(raw) => match parse_value(param, raw, server.version) {
-            Ok(TypedValue::Enum(v)) => v.to_string(),
-            // An invalid value is PG2002's finding; the server would not start at all.
-            _ => return,
-        },
-        None => param.boot_value().unwrap_or("replica").to_string(),
+    let TypedValue::Enum(value) = wal_level.value else {
+        return;
     };
     if value == "logical" {
         return;
     }
-    let (path, span) = match effective.and_then(|item| server.item_location(item)) {
-        Some(location) => location,
-        None => match server.absent_setting_location("wal_level") {
-            Some(location) => location,
-            None => return,
-        },
-    };
-    let path = path.to_path_buf();
-    let mut reporter = ctx.reporter("PG6001", &path, out);
-    let message = if effective.is_some() {
-        format!("wal_level is {value}; ClickPipes CDC needs logical")
-    } else {
-        format!(
-            "wal_level is not set, so it is {value} (the default); ClickPipes CDC needs logical"
-        )
-    };
-    let d = reporter.report(span, message);
-    for earlier in server.assignments("wal_level") {
-        if std::ptr::eq(earlier, effective.unwrap_or(earlier)) {
-            continue;
-        }
-        if let Some((p, s)) = server.item_location(earlier) {
-            d.secondary
-                .push(Label::new(p, s, "overridden by the line that takes effect"));
-        }
+    let message = format!(
+        "wal_level {}; ClickPipes CDC needs logical",
+        is_phrase(&wal_level, value)
+    );
+    // Raising the level only adds information to the WAL; nothing that worked stops working.
+    let fix = set_value_fix(
+        ctx.server,
+        &wal_level,
+        "logical",
+        false,
+        "set wal_level = logical".into(),
+        Applicability::Safe,
+    );
+    if let Some(d) = report(ctx, "PG6001", &wal_level, Severity::Error, message, out) {
+        d.fix = fix;
     }
-    d.notes
-        .push("changing wal_level needs a server restart".into());
 }

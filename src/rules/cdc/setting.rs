@@ -1,0 +1,370 @@
+//! What the postgresql.conf rules of family 6 share: the effective value of a parameter (the
+//! last assignment across includes and auto.conf, else the version's boot value), where to
+//! point (that line, or the commented default / end of file when absent), the lines it
+//! overrides, whether a change needs a restart, and fixes that replace only the value.
+
+use std::path::PathBuf;
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
+use crate::lint::server::{Server, commented_default};
+use crate::model::catalog::{Catalog, Context as ParamContext, Param};
+use crate::model::config_set::{Item, ItemKind};
+use crate::model::value::{TypedValue, parse_value};
+use crate::rules::Context;
+use crate::source::Span;
+
+/// A parameter's value as a fresh server would have it.
+pub struct Effective<'a> {
+    pub name: &'static str,
+    pub param: &'a Param,
+    /// The assignment that takes effect; `None` when no file sets the parameter.
+    pub item: Option<&'a Item>,
+    /// The value, typed; the boot value when absent.
+    pub value: TypedValue,
+    /// The value as written (de-quoted), or the boot value.
+    pub written: String,
+}
+
+impl Effective<'_> {
+    pub fn is_set(&self) -> bool {
+        self.item.is_some()
+    }
+}
+
+/// The effective value of `name`, or `None` when there is no postgresql.conf, the version has
+/// no such parameter, or the value is invalid (PG2002's finding: the server would not start).
+pub fn effective<'a>(server: &'a Server, name: &'static str) -> Option<Effective<'a>> {
+    server.conf.as_ref()?;
+    let param = Catalog::get(server.version).lookup(name.as_bytes())?;
+    let item = server.effective(name);
+    let (value, written) = match item.and_then(|_| server.effective_value(name)) {
+        Some(raw) => (
+            parse_value(param, raw, server.version).ok()?,
+            String::from_utf8_lossy(raw).into_owned(),
+        ),
+        None => {
+            let boot = param.boot_value()?;
+            (
+                parse_value(param, boot.as_bytes(), server.version).ok()?,
+                boot.to_string(),
+            )
+        }
+    };
+    Some(Effective {
+        name,
+        param,
+        item,
+        value,
+        written,
+    })
+}
+
+/// Reports a finding of rule `code` at the effective line (or where the absent setting would
+/// go), with the overridden assignments as secondary labels and the restart/reload note.
+pub fn report<'o>(
+    ctx: &Context<'_>,
+    code: &'static str,
+    effective: &Effective<'_>,
+    severity: Severity,
+    message: String,
+    out: &'o mut Vec<Diagnostic>,
+) -> Option<&'o mut Diagnostic> {
+    let server = ctx.server;
+    let (path, span) = match effective.item.and_then(|item| server.item_location(item)) {
+        Some(location) => location,
+        None => server.absent_setting_location(effective.name)?,
+    };
+    let path = path.to_path_buf();
+    let overridden: Vec<Label> = server
+        .assignments(effective.name)
+        .filter(|item| !effective.item.is_some_and(|e| std::ptr::eq(*item, e)))
+        .filter_map(|item| server.item_location(item))
+        .map(|(p, s)| Label::new(p, s, "overridden by the line that takes effect"))
+        .collect();
+    let d = report_at(ctx, code, &path, span, severity, message, out)?;
+    d.secondary.extend(overridden);
+    d.notes.push(change_note(effective.name, effective.param));
+    Some(d)
+}
+
+/// Reports a finding of rule `code` at `span` of `path` with `severity`.
+pub fn report_at<'o>(
+    ctx: &Context<'_>,
+    code: &'static str,
+    path: &std::path::Path,
+    span: Span,
+    severity: Severity,
+    message: String,
+    out: &'o mut Vec<Diagnostic>,
+) -> Option<&'o mut Diagnostic> {
+    let start = out.len();
+    ctx.reporter(code, path, out).report(span, message);
+    let d = out.get_mut(start)?;
+    d.severity = severity;
+    Some(d)
+}
+
+/// Whether changing the parameter needs a restart or a reload.
+pub fn change_note(name: &str, param: &Param) -> String {
+    match param.context() {
+        ParamContext::Postmaster => format!("changing {name} needs a server restart"),
+        _ => format!(
+            "a reload applies a change of {name} (pg_ctl reload, or SELECT pg_reload_conf())"
+        ),
+    }
+}
+
+/// Sets the parameter to `value`: replaces only the value of the line that takes effect
+/// (keeping its quoting), or uncomments the commented default of the main file with the new
+/// value, or appends `name = value` to the main file with the file's own line ending.
+/// `quote` says whether `value` must be quoted where it is written anew.
+pub fn set_value_fix(
+    server: &Server,
+    effective: &Effective<'_>,
+    value: &str,
+    quote: bool,
+    title: String,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let set = server.conf.as_ref()?;
+    let quoted = format!("'{value}'");
+    let fresh = if quote { quoted.as_str() } else { value };
+    let edits = match effective.item {
+        Some(item) => {
+            let ItemKind::Setting { setting, .. } = &item.kind else {
+                return None;
+            };
+            let file = set.files.get(item.file)?;
+            let was_quoted = file.source.slice(setting.value.span).first() == Some(&b'\'');
+            let replacement = if was_quoted { quoted.as_str() } else { fresh };
+            vec![Edit {
+                file: file.source.path().to_path_buf(),
+                span: setting.value.span,
+                replacement: replacement.as_bytes().to_vec(),
+            }]
+        }
+        None => {
+            let main = set.files.get(set.main)?;
+            let path: PathBuf = main.source.path().to_path_buf();
+            match commented_default(set, set.main, effective.name)
+                .and_then(|comment| commented_value(main.source.bytes(), comment, effective.name))
+            {
+                Some((hash, old_value, was_quoted)) => {
+                    let replacement = if was_quoted { quoted.as_str() } else { fresh };
+                    vec![
+                        Edit {
+                            file: path.clone(),
+                            span: hash,
+                            replacement: Vec::new(),
+                        },
+                        Edit {
+                            file: path,
+                            span: old_value,
+                            replacement: replacement.as_bytes().to_vec(),
+                        },
+                    ]
+                }
+                None => {
+                    let bytes = main.source.bytes();
+                    let eol: &[u8] = if bytes.windows(2).any(|w| w == b"\r\n") {
+                        b"\r\n"
+                    } else {
+                        b"\n"
+                    };
+                    let mut text = Vec::new();
+                    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+                        text.extend_from_slice(eol);
+                    }
+                    text.extend_from_slice(format!("{} = {fresh}", effective.name).as_bytes());
+                    text.extend_from_slice(eol);
+                    vec![Edit {
+                        file: path,
+                        span: Span::empty(main.source.len()),
+                        replacement: text,
+                    }]
+                }
+            }
+        }
+    };
+    Some(Fix {
+        title,
+        applicability,
+        edits,
+    })
+}
+
+/// In a commented default `#name = value  # comment`: the span of the `#`, the span of the
+/// value, and whether the value is quoted.
+fn commented_value(bytes: &[u8], comment: Span, name: &str) -> Option<(Span, Span, bool)> {
+    let text = bytes.get(comment.range())?;
+    if text.first() != Some(&b'#') {
+        return None;
+    }
+    let mut i = 1;
+    let skip_blanks = |i: &mut usize| {
+        while text.get(*i).is_some_and(|c| *c == b' ' || *c == b'\t') {
+            *i += 1;
+        }
+    };
+    skip_blanks(&mut i);
+    if !text.get(i..)?.starts_with(name.as_bytes()) {
+        return None;
+    }
+    i += name.len();
+    skip_blanks(&mut i);
+    if text.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    skip_blanks(&mut i);
+    let start = i;
+    let quoted = text.get(i) == Some(&b'\'');
+    if quoted {
+        i += 1;
+        loop {
+            match text.get(i)? {
+                b'\\' => i += 2,
+                b'\'' if text.get(i + 1) == Some(&b'\'') => i += 2,
+                b'\'' => {
+                    i += 1;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+    } else {
+        while text
+            .get(i)
+            .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'#' | b'\r' | b'\n'))
+        {
+            i += 1;
+        }
+    }
+    if i == start {
+        return None;
+    }
+    let at = |offset: usize| comment.start + u32::try_from(offset).unwrap_or(u32::MAX);
+    Some((
+        Span::new(comment.start, at(1)),
+        Span::new(at(start), at(i)),
+        quoted,
+    ))
+}
+
+/// An integer parameter's effective value.
+pub fn integer(effective: &Effective<'_>) -> Option<i64> {
+    match effective.value {
+        TypedValue::Integer(v) => Some(i64::from(v)),
+        _ => None,
+    }
+}
+
+/// "is N" or "is not set, so it is N (the default)", for messages.
+pub fn is_phrase(effective: &Effective<'_>, shown: &str) -> String {
+    if effective.is_set() {
+        format!("is {shown}")
+    } else {
+        format!("is not set, so it is {shown} (the default)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::server::ServerFiles;
+    use crate::model::fs::MemFs;
+    use crate::model::version::PgVersion;
+
+    /// The main file after applying the fix that sets `name` to `value`.
+    fn fixed(text: &str, name: &'static str, value: &str, quote: bool) -> String {
+        let fs = MemFs::new().with("/d/postgresql.conf", text);
+        let files = ServerFiles {
+            conf: Some("/d/postgresql.conf".into()),
+            ..ServerFiles::default()
+        };
+        let server = Server::load(&fs, files, PgVersion::NEWEST, true);
+        let eff = effective(&server, name).expect("known parameter");
+        let fix = set_value_fix(
+            &server,
+            &eff,
+            value,
+            quote,
+            String::new(),
+            Applicability::Safe,
+        )
+        .expect("fix");
+        let mut bytes = text.as_bytes().to_vec();
+        let mut edits = fix.edits.clone();
+        edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
+        for edit in edits {
+            assert_eq!(edit.file, std::path::Path::new("/d/postgresql.conf"));
+            bytes.splice(edit.span.range(), edit.replacement);
+        }
+        String::from_utf8(bytes).expect("utf-8")
+    }
+
+    #[test]
+    fn fixes_replace_the_value_uncomment_or_append() {
+        assert_eq!(
+            fixed("wal_level = replica  # x\n", "wal_level", "logical", false),
+            "wal_level = logical  # x\n"
+        );
+        assert_eq!(
+            fixed(
+                "listen_addresses = 'localhost'\n",
+                "listen_addresses",
+                "*",
+                true
+            ),
+            "listen_addresses = '*'\n"
+        );
+        assert_eq!(
+            fixed("max_wal_senders = '1'\n", "max_wal_senders", "10", false),
+            "max_wal_senders = '10'\n"
+        );
+        assert_eq!(
+            fixed(
+                "#listen_addresses = 'localhost'\t\t# what\n",
+                "listen_addresses",
+                "*",
+                true
+            ),
+            "listen_addresses = '*'\t\t# what\n"
+        );
+        assert_eq!(
+            fixed(
+                "#wal_level = replica\t# minimal\n",
+                "wal_level",
+                "logical",
+                false
+            ),
+            "wal_level = logical\t# minimal\n"
+        );
+        assert_eq!(
+            fixed("port = 5432\r\nmax_connections = 9", "ssl", "on", false),
+            "port = 5432\r\nmax_connections = 9\r\nssl = on\r\n"
+        );
+        assert_eq!(
+            fixed("", "password_encryption", "scram-sha-256", true),
+            "password_encryption = 'scram-sha-256'\n"
+        );
+    }
+
+    #[test]
+    fn commented_value_spans() {
+        let text = b"#listen_addresses = 'localhost'\t\t# what IP address(es)";
+        let comment = Span::new(0, text.len() as u32);
+        let (hash, value, quoted) =
+            commented_value(text, comment, "listen_addresses").expect("found");
+        assert_eq!(hash, Span::new(0, 1));
+        assert_eq!(&text[value.range()], b"'localhost'");
+        assert!(quoted);
+        let text = b"#  max_wal_senders = 10   # max number";
+        let (_, value, quoted) =
+            commented_value(text, Span::new(0, text.len() as u32), "max_wal_senders")
+                .expect("found");
+        assert_eq!(&text[value.range()], b"10");
+        assert!(!quoted);
+        assert!(commented_value(b"#wal_level =", Span::new(0, 12), "wal_level").is_none());
+    }
+}
