@@ -107,7 +107,7 @@ fn report_version_12(ctx: &Context<'_>, advised: &str, out: &mut Vec<Diagnostic>
 
 /// `100GB` for whole gigabytes, else `N MB`, as a postgresql.conf value.
 fn size_text(mb: u64) -> String {
-    if mb > 0 && mb % 1024 == 0 {
+    if mb > 0 && mb.is_multiple_of(1024) {
         format!("{}GB", mb / 1024)
     } else {
         format!("{mb}MB")
