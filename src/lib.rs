@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod edits;
 pub mod fix;
 pub mod lint;
 pub mod model;

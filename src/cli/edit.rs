@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use super::ExitStatus;
 use crate::diagnostic::Edit;
+use crate::edits::hba_insert::{NewRecord, Placement, insert_records, placement};
+use crate::edits::placement::{line_ending, set_parameter};
 use crate::fix::EditedFs;
 use crate::fix::apply::splice;
 use crate::fix::diff::unified_diff;
-use crate::fix::hba_insert::{NewRecord, Placement, insert_records, placement};
-use crate::fix::placement::{line_ending, set_parameter};
 use crate::fix::write::{create_file, write_atomic};
 use crate::model::catalog::{Catalog, Context};
 use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};

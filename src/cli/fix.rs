@@ -75,7 +75,10 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             )?;
         }
         let cwd = std::env::current_dir().unwrap_or_default();
-        let shown = |p: &Path| p.strip_prefix(&cwd).unwrap_or(p).display().to_string();
+        let shown = |p: &Path| {
+            let p = p.strip_prefix(&cwd).unwrap_or(p);
+            p.strip_prefix(".").unwrap_or(p).display().to_string()
+        };
 
         if args.common.stdin {
             // The fixed text goes to standard output, like a formatter.
@@ -225,17 +228,16 @@ fn restart_or_reload(run: &FixRun) -> Vec<String> {
             .conf
             .as_deref()
             .or(after.files.hba.as_deref())
-            .and_then(Path::parent)
-            .map(|p| p.display().to_string())
+            .map(|p| p.strip_prefix(".").unwrap_or(p).display().to_string())
             .unwrap_or_default();
         if !restart.is_empty() {
             lines.push(format!(
-                "restart needed for {name}: {} (pg_ctl restart, or systemctl restart postgresql)",
+                "restart needed ({name}): {} (pg_ctl restart, or systemctl restart postgresql)",
                 restart.into_iter().collect::<Vec<_>>().join(", ")
             ));
         } else if !reload.is_empty() {
             lines.push(format!(
-                "reload needed for {name}: {} (SELECT pg_reload_conf(), or pg_ctl reload)",
+                "reload needed ({name}): {} (SELECT pg_reload_conf(), or pg_ctl reload)",
                 reload.into_iter().collect::<Vec<_>>().join(", ")
             ));
         }

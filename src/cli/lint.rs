@@ -98,6 +98,20 @@ pub struct Common {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    /// Another network the pipe connects from, such as an SSH bastion it tunnels through
+    /// (CIDR); repeatable. It must reach the server like the region's addresses.
+    #[arg(long, value_name = "CIDR")]
+    pub allow_source: Vec<String>,
+
+    /// Without a region, let the fix write the documented `host all <user> 0.0.0.0/0
+    /// scram-sha-256` record.
+    #[arg(long)]
+    pub allow_any_source: bool,
+
+    /// Records the fix writes are `hostssl` (TLS only) rather than `host`.
+    #[arg(long)]
+    pub hostssl: bool,
+
     /// Report what `# pgconf: ignore…` comments would hide.
     #[arg(long)]
     pub no_inline_ignores: bool,
@@ -146,6 +160,9 @@ impl Common {
             ignore: self.ignore.clone(),
             fail_level: self.fail_level.map(Severity::from),
             no_inline_ignores: self.no_inline_ignores,
+            allow_sources: self.allow_source.clone(),
+            allow_any_source: self.allow_any_source,
+            hostssl: self.hostssl,
             follow_outside_includes: self.follow_outside_includes,
         }
     }

@@ -5,8 +5,6 @@
 
 pub mod apply;
 pub mod diff;
-pub mod hba_insert;
-pub mod placement;
 pub mod write;
 
 use std::collections::BTreeMap;

@@ -39,6 +39,12 @@ pub struct CliOverrides {
     pub fail_level: Option<Severity>,
     /// `--no-inline-ignores`: audits see everything `pgconf:` comments would hide.
     pub no_inline_ignores: bool,
+    /// `--allow-source CIDR`, repeatable; added to the file's `allow-sources`.
+    pub allow_sources: Vec<String>,
+    /// `--allow-any-source`: without a region, the fix writes the documented 0.0.0.0/0 record.
+    pub allow_any_source: bool,
+    /// `--hostssl`: records the fix writes are `hostssl`.
+    pub hostssl: bool,
     /// `--follow-outside-includes`: read includes that lead outside the paths given.
     pub follow_outside_includes: bool,
 }
@@ -75,6 +81,12 @@ pub struct ClickPipesSettings {
     pub min_replication_slots: u32,
     pub recommended_replication_slots: u32,
     pub min_slot_wal_keep_size_mb: u64,
+    /// Networks besides the regions' addresses that must reach the server (SSH bastions).
+    pub allow_sources: Vec<ipnetwork::IpNetwork>,
+    /// Without a region, fix with the documented `0.0.0.0/0` record.
+    pub allow_any_source: bool,
+    /// Records written by fixes are `hostssl`.
+    pub hostssl: bool,
 }
 
 impl Default for ClickPipesSettings {
@@ -87,6 +99,9 @@ impl Default for ClickPipesSettings {
             min_replication_slots: 1,
             recommended_replication_slots: 4,
             min_slot_wal_keep_size_mb: 100 * 1024,
+            allow_sources: Vec::new(),
+            allow_any_source: false,
+            hostssl: false,
         }
     }
 }
@@ -364,6 +379,29 @@ impl Settings {
                 c.regions.push(region.name.clone());
             }
         }
+        let file_sources = cp
+            .and_then(|c| c.allow_sources.as_ref())
+            .map(|v| {
+                v.iter()
+                    .map(|s| (s.get_ref().clone(), Some(s.span())))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let cli_sources = cli.allow_sources.iter().map(|s| (s.clone(), None));
+        for (text, span) in file_sources.into_iter().chain(cli_sources) {
+            let net: ipnetwork::IpNetwork = text.parse().map_err(|e| {
+                let msg = format!("allow-source `{text}` is not an address or CIDR: {e}");
+                match span {
+                    Some(span) => err(span, msg),
+                    None => SettingsError::cli(format!("--allow-source: {msg}")),
+                }
+            })?;
+            if !c.allow_sources.contains(&net) {
+                c.allow_sources.push(net);
+            }
+        }
+        c.allow_any_source = cli.allow_any_source;
+        c.hostssl = cli.hostssl || cp.and_then(|c| c.hostssl).unwrap_or(false);
         if let Some(cp) = cp {
             let count = |v: &Option<Spanned<i64>>, target: &mut u32| -> Result<(), SettingsError> {
                 if let Some(v) = v {

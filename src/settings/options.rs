@@ -59,6 +59,10 @@ pub struct ClickPipesOptions {
     pub min_replication_slots: Option<Spanned<i64>>,
     pub recommended_replication_slots: Option<Spanned<i64>>,
     pub min_slot_wal_keep_size: Option<Spanned<SizeValue>>,
+    /// Extra sources the pipe connects from (an SSH bastion), as CIDRs.
+    pub allow_sources: Option<Vec<Spanned<String>>>,
+    /// Write `hostssl` records rather than `host`.
+    pub hostssl: Option<bool>,
 }
 
 /// A memory size: an integer in MB (what a unitless `max_slot_wal_keep_size` means to the

@@ -13,7 +13,8 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use super::setting::{effective, report_at};
-use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Fix, Label, Severity};
+use crate::edits::hba_insert::{NewRecord, insert_records};
 use crate::lint::server::Server;
 use crate::model::clickpipes::egress_ips;
 use crate::model::hba::first_match::{
@@ -52,7 +53,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         main_path,
         query,
     };
-    if cp.regions.is_empty() {
+    if cp.regions.is_empty() && cp.allow_sources.is_empty() {
         analysis.without_region(out);
     } else {
         analysis.per_address(out);
@@ -202,7 +203,87 @@ impl Analysis<'_> {
                 }
             }
         }
+        // Extra sources (an SSH bastion) are judged by their network address.
+        for net in &self.ctx.settings.clickpipes.allow_sources {
+            if !ips.contains(&net.network()) {
+                ips.push(net.network());
+            }
+        }
         ips
+    }
+
+    /// The address column a fix writes for a source: `/32` (`/128`) for a ClickPipes address,
+    /// the CIDR given for an extra source.
+    fn source_text(&self, ip: IpAddr) -> String {
+        match self
+            .ctx
+            .settings
+            .clickpipes
+            .allow_sources
+            .iter()
+            .find(|n| n.network() == ip)
+        {
+            Some(net) => format!("{}/{}", net.network(), net.prefix()),
+            None => match ip {
+                IpAddr::V4(_) => format!("{ip}/32"),
+                IpAddr::V6(_) => format!("{ip}/128"),
+            },
+        }
+    }
+
+    /// The safe fix: one scram record per address, each where first-match order makes it
+    /// take effect, under a comment naming the regions.
+    fn insertion_fix(&self, ips: &[IpAddr]) -> Option<Fix> {
+        let cp = &self.ctx.settings.clickpipes;
+        let records: Vec<NewRecord> = ips
+            .iter()
+            .map(|ip| self.new_record(self.source_text(*ip)))
+            .collect();
+        let what = if cp.regions.is_empty() {
+            "extra sources".to_string()
+        } else {
+            cp.regions.join(", ")
+        };
+        let edits = insert_records(
+            self.hba,
+            &records,
+            &format!("ClickPipes {what} (added by pgconf)"),
+        );
+        (!edits.is_empty()).then(|| Fix {
+            title: format!(
+                "add {} scram-sha-256 record{} for {} where {} effect",
+                records.len(),
+                if records.len() == 1 { "" } else { "s" },
+                cp.user,
+                if records.len() == 1 {
+                    "it takes"
+                } else {
+                    "they take"
+                }
+            ),
+            applicability: Applicability::Safe,
+            edits,
+        })
+    }
+
+    fn new_record(&self, address: String) -> NewRecord {
+        let cp = &self.ctx.settings.clickpipes;
+        NewRecord {
+            conn_type: if cp.hostssl {
+                ConnType::HostSsl
+            } else {
+                ConnType::Host
+            },
+            database: if cp.database == "all" {
+                "all".into()
+            } else {
+                hba_name(&cp.database)
+            },
+            user: hba_name(&cp.user),
+            address,
+            method: "scram-sha-256".into(),
+            options: Vec::new(),
+        }
     }
 
     fn per_address(&self, out: &mut Vec<Diagnostic>) {
@@ -354,6 +435,9 @@ impl Analysis<'_> {
                 .push(format!("add `{}` {position}", self.record_text(*ip)));
         }
         d.notes.push(RELOAD_NOTE.into());
+        if outcome != Outcome::Uncertain {
+            d.fix = self.insertion_fix(&group.ips);
+        }
     }
 
     /// No region named: at least one non-loopback scram record must admit the user.
@@ -407,6 +491,28 @@ impl Analysis<'_> {
             self.record_text_for("<address>/32")
         ));
         d.notes.push(RELOAD_NOTE.into());
+        if self.ctx.settings.clickpipes.allow_any_source {
+            // The documented record of the ClickPipes setup guide, asked for explicitly.
+            let record = self.new_record("0.0.0.0/0".into());
+            let edits = insert_records(
+                self.hba,
+                &[record],
+                "ClickPipes from any address (added by pgconf --allow-any-source)",
+            );
+            if !edits.is_empty() {
+                d.fix = Some(Fix {
+                    title: format!("add `host all {} 0.0.0.0/0 scram-sha-256`", self.user()),
+                    applicability: Applicability::Safe,
+                    edits,
+                });
+            }
+        } else {
+            d.notes.push(
+                "pgconf fix adds the records once a region is named; --allow-any-source writes \
+                 the documented 0.0.0.0/0 record instead"
+                    .into(),
+            );
+        }
     }
 
     /// Records that would cover the addresses but for the `replication` keyword or SSL.

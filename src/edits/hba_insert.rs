@@ -11,7 +11,7 @@
 use std::net::IpAddr;
 
 use crate::diagnostic::Edit;
-use crate::fix::placement::line_ending;
+use crate::edits::placement::line_ending;
 use crate::model::hba::{AuthMethod, AuthName, ConnType, HbaAddress, HbaFile, HbaRecord};
 use crate::source::Span;
 
