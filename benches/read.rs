@@ -88,6 +88,8 @@ fn conf_input(name: &str) -> &'static [u8] {
     match name {
         "big.conf" => &inputs::BIG_CONF,
         "big_active.conf" => &inputs::BIG_ACTIVE,
+        "active_x10.conf" => &inputs::ACTIVE_X10,
+        "active17.conf" => &inputs::ACTIVE17,
         "pg17.sample" => inputs::SAMPLE17,
         "debian15" => inputs::DEBIAN15_CONF,
         _ => unreachable!("{name}"),
@@ -97,6 +99,7 @@ fn conf_input(name: &str) -> &'static [u8] {
 fn hba_input(name: &str) -> &'static [u8] {
     match name {
         "big_hba.conf" => &inputs::BIG_HBA,
+        "hba_2k.conf" => &inputs::HBA_2K,
         "debian15" => inputs::DEBIAN15_HBA,
         _ => unreachable!("{name}"),
     }
@@ -107,7 +110,7 @@ mod parse {
     use super::*;
 
     /// postgresql.conf: line index and tree.
-    #[divan::bench(args = ["big.conf", "big_active.conf", "pg17.sample"])]
+    #[divan::bench(args = ["big.conf", "big_active.conf", "active_x10.conf", "pg17.sample"])]
     fn conf(bencher: Bencher, name: &str) {
         let bytes = conf_input(name);
         bencher
@@ -122,7 +125,7 @@ mod parse {
 
     /// pg_hba.conf: physical lines and the logical lines and tokens of one version's reader
     /// (17: continuations, no length limits; 13: the 12–13 `fgets` limits).
-    #[divan::bench(args = ["big_hba.conf", "debian15"], consts = [17, 13])]
+    #[divan::bench(args = ["big_hba.conf", "hba_2k.conf", "debian15"], consts = [17, 13])]
     fn hba<const MAJOR: u8>(bencher: Bencher, name: &str) {
         let bytes = hba_input(name);
         let rules = TokenizeRules::for_version(v(MAJOR));
@@ -185,7 +188,7 @@ mod model {
     }
 
     /// `ConfigSet::load`: read, include, evaluate (what `show` computes for postgresql.conf).
-    #[divan::bench(args = ["includes", "debian15", "big.conf", "big_active.conf"])]
+    #[divan::bench(args = ["includes", "debian15", "big.conf", "big_active.conf", "active_x10.conf"])]
     fn conf_load(bencher: Bencher, name: &str) {
         let (fs, main, size) = conf_fs(name);
         let options = LoadOptions {
@@ -198,7 +201,7 @@ mod model {
     }
 
     /// `load_hba`: tokens, `@file`/include expansion, typed records and the view rows.
-    #[divan::bench(args = ["big_hba.conf", "debian15"])]
+    #[divan::bench(args = ["big_hba.conf", "hba_2k.conf", "debian15"])]
     fn hba_load(bencher: Bencher, name: &str) {
         let bytes = hba_input(name);
         let path = Path::new("/etc/postgresql/17/main/pg_hba.conf");

@@ -61,12 +61,25 @@ pub static BIG_ACTIVE: LazyLock<Vec<u8>> = LazyLock::new(|| {
     out
 });
 
+/// `active17.conf` 10 times: with `big_active.conf` (100 times), the scaling check (10x the
+/// input may cost at most 11x the time).
+pub static ACTIVE_X10: LazyLock<Vec<u8>> = LazyLock::new(|| ACTIVE17.repeat(10));
+
 /// `big_hba.conf`: Debian's default pg_hba.conf for 15/main and 20,000 host rules with a
 /// comment every ten.
 pub static BIG_HBA: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let out = hba_with_rules(20_000);
+    assert_eq!(out.len(), 1_590_591, "big_hba.conf as in anchors.md §0");
+    out
+});
+
+/// The same with 2,000 rules: a tenth of `big_hba.conf`, for the scaling check.
+pub static HBA_2K: LazyLock<Vec<u8>> = LazyLock::new(|| hba_with_rules(2_000));
+
+fn hba_with_rules(rules: u32) -> Vec<u8> {
     use std::io::Write;
     let mut out = DEBIAN15_HBA.to_vec();
-    for i in 0..20_000u32 {
+    for i in 0..rules {
         writeln!(
             out,
             "host    all             app{:<12} 10.{}.{}.0/24          scram-sha-256",
@@ -79,9 +92,8 @@ pub static BIG_HBA: LazyLock<Vec<u8>> = LazyLock::new(|| {
             writeln!(out, "# rule group {i}").unwrap();
         }
     }
-    assert_eq!(out.len(), 1_590_591, "big_hba.conf as in anchors.md §0");
     out
-});
+}
 
 /// A set with includes, as a server's `/etc` tree: Debian's postgresql.conf (which has
 /// `include_dir = 'conf.d'`), 20 drop-ins of 16 settings each, one `include` and one
