@@ -7,10 +7,11 @@
 //! as items of their own. [`ConfigSet::startup`] says whether a server would start with
 //! these files and, if so, what `postgres -C` prints for every parameter named in them.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::model::catalog::Catalog;
+use crate::model::catalog::{Catalog, Param};
 use crate::model::fs::{FileSystem, os_message};
 use crate::model::paths;
 use crate::model::value::check_value;
@@ -275,13 +276,16 @@ impl ConfigSet {
     pub fn effective(&self) -> HashMap<Vec<u8>, &Item> {
         let catalog = Catalog::get(self.version);
         let mut out = HashMap::new();
-        for item in &self.items {
+        // From the end, so the first item met for a key is the one that wins; a spelling met
+        // again maps to the same key and is skipped before the catalog is asked.
+        let mut spellings: HashSet<&[u8]> = HashSet::new();
+        for item in self.items.iter().rev() {
             if let ItemKind::Setting { name, .. } = &item.kind {
-                let key = match catalog.lookup(name) {
-                    Some(param) => param.name().to_ascii_lowercase().into_bytes(),
-                    None => name.to_ascii_lowercase(),
-                };
-                out.insert(key, item);
+                if !spellings.insert(name) {
+                    continue;
+                }
+                out.entry(canonical_key(catalog.lookup(name), name))
+                    .or_insert(item);
             }
         }
         out
@@ -289,38 +293,47 @@ impl ConfigSet {
 
     /// `ProcessConfigFileInternal` on a fresh start: names first (all-or-nothing), then
     /// values, last entry of a name winning.
+    ///
+    /// Each item's parameter is looked up once. Of the server's loops, only what changes the
+    /// result is kept: a file that sets the same parameters 100 times costs one hash per
+    /// entry, and values are checked and shown once per spelling.
     fn evaluate(&mut self) {
         let catalog = Catalog::get(self.version);
         let mut failed = !self.startup.errors.is_empty();
 
         // Names. A known parameter seen again makes every earlier entry with a
-        // byte-identical name "ignored" (guc.c compares with strcmp, not case-folded).
-        // `earlier` holds, per exact spelling, the entries not yet ignored: linear, where the
-        // server's own loop is quadratic.
+        // byte-identical name "ignored" (guc.c compares with strcmp, not case-folded): an
+        // entry of a known parameter is ignored exactly when a later one has the same
+        // spelling, because that later one finds its parameter already seen. Linear, where
+        // the server's own loop is quadratic; the catalog is asked once per spelling.
+        let mut params: Vec<Option<&Param>> = Vec::with_capacity(self.items.len());
         let mut ignored = vec![false; self.items.len()];
-        let mut seen_params: HashSet<&str> = HashSet::new();
-        let mut earlier: HashMap<&[u8], Vec<usize>> = HashMap::new();
+        let mut spellings: HashMap<&[u8], (Option<&Param>, usize)> = HashMap::new();
         let mut unknown = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
             let ItemKind::Setting { name, .. } = &item.kind else {
+                params.push(None);
                 continue;
             };
-            match catalog.lookup(name) {
-                Some(param) => {
-                    let same_spelling = earlier.entry(name.as_slice()).or_default();
-                    if !seen_params.insert(param.name()) {
-                        for j in same_spelling.drain(..) {
-                            ignored[j] = true;
-                        }
+            let param = match spellings.entry(name.as_slice()) {
+                Entry::Occupied(mut seen) => {
+                    let (param, last) = seen.get_mut();
+                    if param.is_some() {
+                        ignored[*last] = true;
                     }
-                    same_spelling.push(i);
+                    *last = i;
+                    *param
                 }
-                None if name.contains(&b'.') => {}
-                None => unknown.push(i),
+                Entry::Vacant(new) => new.insert((catalog.lookup(name), i)).0,
+            };
+            params.push(param);
+            if param.is_none() && !name.contains(&b'.') {
+                unknown.push(i);
             }
         }
-        for (item, ignored) in self.items.iter_mut().zip(ignored) {
-            item.ignored = ignored;
+        drop(spellings);
+        for (item, ignored) in self.items.iter_mut().zip(&ignored) {
+            item.ignored = *ignored;
         }
         for &i in &unknown {
             self.items[i].error = Some("unrecognized configuration parameter".into());
@@ -350,9 +363,8 @@ impl ConfigSet {
         }
 
         // Values, in list order; ignored entries are skipped.
-        let mut values: BTreeMap<String, String> = BTreeMap::new();
         let mut shown: HashMap<Vec<u8>, String> = HashMap::new();
-        for item in &mut self.items {
+        for (item, param) in self.items.iter_mut().zip(&params) {
             let ItemKind::Setting {
                 name,
                 value,
@@ -364,7 +376,7 @@ impl ConfigSet {
             if item.ignored {
                 continue;
             }
-            let result = match catalog.lookup(name) {
+            let result = match param {
                 Some(param) => check_value(param, value, self.version).map(|v| {
                     let shown = match param.name() {
                         // SelectConfigFiles makes these absolute once the file is read.
@@ -376,10 +388,10 @@ impl ConfigSet {
                         }
                         _ => v,
                     };
-                    (param.name().to_ascii_lowercase().into_bytes(), shown)
+                    (canonical_key(Some(param), name), shown)
                 }),
                 // Custom placeholders (`ext.name`) take any value.
-                None => Ok((name.to_ascii_lowercase(), escape_bytes(value))),
+                None => Ok((canonical_key(None, name), escape_bytes(value))),
             };
             match result {
                 Ok((key, shown_value)) => {
@@ -407,19 +419,30 @@ impl ConfigSet {
             self.startup.ok = false;
             return;
         }
-        for item in &self.items {
-            if let ItemKind::Setting { name, .. } = &item.kind {
-                let key = match catalog.lookup(name) {
-                    Some(param) => param.name().to_ascii_lowercase().into_bytes(),
-                    None => name.to_ascii_lowercase(),
-                };
-                if let Some(v) = shown.get(&key) {
-                    values.insert(escape_bytes(name), v.clone());
-                }
+        // What `postgres -C` prints, per name as written. An ignored entry has a later one
+        // of the same spelling, which gives the same key and so the same value.
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        for (item, param) in self.items.iter().zip(&params) {
+            if item.ignored {
+                continue;
+            }
+            if let ItemKind::Setting { name, .. } = &item.kind
+                && let Some(v) = shown.get(&canonical_key(*param, name))
+            {
+                values.insert(escape_bytes(name), v.clone());
             }
         }
         self.startup.ok = true;
         self.startup.values = values;
+    }
+}
+
+/// The key a setting takes effect under: the parameter's name in lowercase, or the name as
+/// written in lowercase for a custom placeholder.
+fn canonical_key(param: Option<&Param>, name: &[u8]) -> Vec<u8> {
+    match param {
+        Some(param) => param.name().to_ascii_lowercase().into_bytes(),
+        None => name.to_ascii_lowercase(),
     }
 }
 

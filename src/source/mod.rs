@@ -27,10 +27,10 @@ impl SourceFile {
             u32::try_from(bytes.len()).is_ok(),
             "source files are limited to 4 GiB"
         );
-        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        // Counted first so the index is allocated once, at its exact size.
+        let mut line_starts = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
         line_starts.push(0);
-        line_starts
-            .extend(memchr_iter(b'\n', &bytes).map(|i| u32::try_from(i + 1).unwrap_or(u32::MAX)));
+        line_starts.extend(memchr::memchr_iter(b'\n', &bytes).map(|i| (i + 1) as u32));
         Self {
             path: path.into(),
             bytes,
@@ -94,14 +94,6 @@ impl SourceFile {
         let prefix = String::from_utf8_lossy(&self.bytes[start..end]);
         (line, prefix.chars().count() + 1)
     }
-}
-
-/// Offsets of every `needle` byte in `haystack`.
-fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    haystack
-        .iter()
-        .enumerate()
-        .filter_map(move |(i, &b)| (b == needle).then_some(i))
 }
 
 #[cfg(test)]

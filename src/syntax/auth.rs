@@ -12,6 +12,8 @@
 //!   need the file system and live in `crate::model::hba`.
 
 use crate::model::version::PgVersion;
+use memchr::memchr;
+
 use crate::source::Span;
 
 /// One physical line: `content` excludes the line ending; `ending` is `\n`, `\r\n` or empty.
@@ -31,7 +33,10 @@ impl AuthFile {
     /// Splits `bytes` at LF (the only line break PostgreSQL knows); a CR before the LF belongs
     /// to the ending. Never fails.
     pub fn parse(bytes: &[u8]) -> AuthFile {
-        let mut lines = Vec::with_capacity(bytes.len() / 40 + 1);
+        // Counted first so the vector is allocated once, at its exact size.
+        let line_count =
+            memchr::memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
+        let mut lines = Vec::with_capacity(line_count);
         let mut start = 0usize;
         while start < bytes.len() {
             match memchr(b'\n', &bytes[start..]) {
@@ -180,8 +185,8 @@ impl AuthLines {
     pub fn build(file: &AuthFile, source: &[u8], rules: TokenizeRules) -> AuthLines {
         let mut out = AuthLines {
             lines: Vec::with_capacity(file.lines.len()),
-            fields: Vec::with_capacity(file.lines.len() * 4),
-            tokens: Vec::with_capacity(file.lines.len() * 4),
+            fields: Vec::with_capacity(file.lines.len() * 5),
+            tokens: Vec::with_capacity(file.lines.len() * 6),
             joints: Vec::new(),
             arena: Vec::new(),
         };
@@ -583,31 +588,6 @@ fn is_blank(c: u8) -> bool {
 #[inline]
 fn span(start: usize, end: usize) -> Span {
     Span::new(start as u32, end as u32)
-}
-
-/// Position of the first `needle`, eight bytes at a time (the "has zero byte" bit trick).
-#[inline]
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pattern = LO.wrapping_mul(u64::from(needle));
-    let mut chunks = haystack.chunks_exact(8);
-    let mut base = 0usize;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ pattern;
-        let found = x.wrapping_sub(LO) & !x & HI;
-        if found != 0 {
-            return Some(base + (found.trailing_zeros() / 8) as usize);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|i| base + i)
 }
 
 #[cfg(test)]

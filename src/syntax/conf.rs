@@ -10,12 +10,6 @@
 
 use std::borrow::Cow;
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while_m_n, take_while1};
-use nom::combinator::{opt, recognize};
-use nom::sequence::preceded;
-use nom::{IResult, Parser};
-
 use crate::source::{SourceFile, Span};
 
 /// A parsed configuration file: one entry per physical line.
@@ -136,7 +130,7 @@ pub enum PieceKind {
 impl ConfFile {
     /// Parses a whole file. Never fails.
     pub fn parse(source: &SourceFile) -> ConfFile {
-        parse_bytes(source.bytes())
+        parse_lines(source.bytes(), source.line_count())
     }
 
     /// The input bytes, rebuilt from the pieces of every line.
@@ -215,7 +209,16 @@ impl Setting {
 
 /// Parses bytes; see [`ConfFile::parse`].
 pub fn parse_bytes(bytes: &[u8]) -> ConfFile {
-    let mut lines = Vec::with_capacity(bytes.len() / 40 + 1);
+    let line_count =
+        memchr::memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
+    parse_lines(bytes, line_count)
+}
+
+/// Parses bytes that hold `line_count` lines: the tree is allocated once, at its exact size
+/// (a line costs `size_of::<ConfLine>()` bytes; growing the vector would copy them and, for a
+/// while, hold them twice).
+fn parse_lines(bytes: &[u8], line_count: usize) -> ConfFile {
+    let mut lines = Vec::with_capacity(line_count);
     let mut start = 0usize;
     while start < bytes.len() {
         let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
@@ -342,37 +345,47 @@ fn line_item(tokens: &[Token], last_end: u32) -> LineItem {
 
 /// The longest token at the start of `input` (which is neither blank, `#` nor LF), with
 /// flex's tie-break: the rule listed first wins.
+///
+/// Hand-written over a byte-class table: it runs for every token of every active line, and
+/// the parser combinators it replaces scanned each name three times. The rules are those of
+/// `guc-file.l`; `tests::lexer_matches_reference` checks this function against them written
+/// out one by one.
 fn lex_token(input: &[u8]) -> (TokenKind, usize) {
     let b = input[0];
-    let longest = |candidates: &[(TokenKind, usize)]| {
-        // Strictly longer wins, so among equals the earlier (preferred) rule stays.
-        candidates
-            .iter()
-            .fold((TokenKind::Error, 1), |best, &(kind, len)| {
-                if len > best.1 || (best.0 == TokenKind::Error && len == best.1) {
-                    (kind, len)
-                } else {
-                    best
-                }
-            })
-    };
-    let len = |r: IResult<&[u8], &[u8]>| r.map(|(_, m)| m.len()).unwrap_or(0);
-    if is_letter(b) {
-        longest(&[
-            (TokenKind::Id, len(id(input))),
-            (TokenKind::QualifiedId, len(qualified_id(input))),
-            (TokenKind::UnquotedString, len(unquoted_string(input))),
-        ])
-    } else if b == b'\'' {
-        match quoted_string(input) {
-            Ok((_, m)) => (TokenKind::String, m.len()),
-            Err(_) => (TokenKind::Error, 1),
+    let class = CLASS[b as usize];
+    if class & LETTER != 0 {
+        // ID is a prefix of UNQUOTED_STRING, and so is QUALIFIED_ID (`ID.ID`) when it
+        // matches. Only a strictly longer match wins, so on a tie ID beats QUALIFIED_ID
+        // beats UNQUOTED_STRING.
+        let id = 1 + run(&input[1..], LETTER | DIGIT);
+        let unquoted = id + run(&input[id..], LETTER | DIGIT | UNQUOTED_EXTRA);
+        if unquoted == id {
+            return (TokenKind::Id, id);
         }
-    } else if b.is_ascii_digit() || b == b'.' || b == b'+' || b == b'-' {
-        longest(&[
-            (TokenKind::Integer, len(integer(input))),
-            (TokenKind::Real, len(real(input))),
-        ])
+        if input[id] == b'.' && input.get(id + 1).is_some_and(|&c| is_letter(c)) {
+            let qualified = id + 2 + run(&input[id + 2..], LETTER | DIGIT);
+            if qualified == unquoted {
+                return (TokenKind::QualifiedId, qualified);
+            }
+        }
+        (TokenKind::UnquotedString, unquoted)
+    } else if b == b'\'' {
+        match quoted_string_len(input) {
+            Some(len) => (TokenKind::String, len),
+            None => (TokenKind::Error, 1),
+        }
+    } else if class & NUMBER_START != 0 {
+        // The one-byte `Error` is beaten by an INTEGER of any length, then by a strictly
+        // longer REAL — or by a one-byte REAL (`.`) when there is no INTEGER.
+        let integer = integer_len(input);
+        let real = real_len(input);
+        if integer > 0 && integer >= real {
+            (TokenKind::Integer, integer)
+        } else if real > 0 {
+            (TokenKind::Real, real)
+        } else {
+            (TokenKind::Error, 1)
+        }
     } else if b == b'=' {
         (TokenKind::Equals, 1)
     } else {
@@ -387,86 +400,115 @@ fn is_blank(b: u8) -> bool {
 
 /// `LETTER [A-Za-z_\200-\377]`
 fn is_letter(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+    CLASS[b as usize] & LETTER != 0
 }
 
-/// `LETTER_OR_DIGIT [A-Za-z_0-9\200-\377]`
-fn is_letter_or_digit(b: u8) -> bool {
-    is_letter(b) || b.is_ascii_digit()
+// Byte classes of the lexer.
+const LETTER: u8 = 1;
+const DIGIT: u8 = 2;
+const UNQUOTED_EXTRA: u8 = 4;
+const HEX_DIGIT: u8 = 8;
+const UNIT_LETTER: u8 = 16;
+const NUMBER_START: u8 = 32;
+
+/// `LETTER [A-Za-z_\200-\377]`, `DIGIT`, the other bytes of UNQUOTED_STRING (`[-._:/]`),
+/// hex digits, `UNIT_LETTER [a-zA-Z]`, and the bytes a number can start with.
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        let mut class = 0;
+        if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 {
+            class |= LETTER;
+        }
+        if c.is_ascii_digit() {
+            class |= DIGIT | NUMBER_START;
+        }
+        if matches!(c, b'-' | b'.' | b'_' | b':' | b'/') {
+            class |= UNQUOTED_EXTRA;
+        }
+        if c.is_ascii_hexdigit() {
+            class |= HEX_DIGIT;
+        }
+        if c.is_ascii_alphabetic() {
+            class |= UNIT_LETTER;
+        }
+        if matches!(c, b'.' | b'+' | b'-') {
+            class |= NUMBER_START;
+        }
+        table[i] = class;
+        i += 1;
+    }
+    table
+};
+
+/// Length of the run of bytes of `class` at the start of `input`.
+#[inline]
+fn run(input: &[u8], class: u8) -> usize {
+    input
+        .iter()
+        .position(|&c| CLASS[c as usize] & class == 0)
+        .unwrap_or(input.len())
 }
 
-/// `UNIT_LETTER [a-zA-Z]`
-fn is_unit_letter(b: u8) -> bool {
-    b.is_ascii_alphabetic()
+/// `SIGN ("-"|"+")`: its length, 0 or 1.
+#[inline]
+fn sign_len(input: &[u8]) -> usize {
+    usize::from(matches!(input.first(), Some(b'-' | b'+')))
 }
 
-/// `ID {LETTER}{LETTER_OR_DIGIT}*`
-fn id(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize((
-        take_while_m_n(1, 1, is_letter),
-        take_while(is_letter_or_digit),
-    ))
-    .parse(i)
-}
-
-/// `QUALIFIED_ID {ID}"."{ID}`
-fn qualified_id(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize((id, tag(&b"."[..]), id)).parse(i)
-}
-
-/// `UNQUOTED_STRING {LETTER}({LETTER_OR_DIGIT}|[-._:/])*`
-fn unquoted_string(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize((
-        take_while_m_n(1, 1, is_letter),
-        take_while(|b| is_letter_or_digit(b) || matches!(b, b'-' | b'.' | b'_' | b':' | b'/')),
-    ))
-    .parse(i)
-}
-
-/// `SIGN ("-"|"+")`
-fn sign(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    alt((tag(&b"-"[..]), tag(&b"+"[..]))).parse(i)
-}
-
-/// `INTEGER {SIGN}?({DIGIT}+|0x{HEXDIGIT}+){UNIT_LETTER}*`
+/// `INTEGER {SIGN}?({DIGIT}+|0x{HEXDIGIT}+){UNIT_LETTER}*`: its length, 0 when it does not
+/// match.
 ///
-/// The hex branch is tried first: whenever it matches it is at least as long as the decimal
-/// one (`0` followed by unit letters), which is what flex's longest match picks.
-fn integer(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    recognize((
-        opt(sign),
-        alt((
-            recognize(preceded(
-                tag(&b"0x"[..]),
-                take_while1(|b: u8| b.is_ascii_hexdigit()),
-            )),
-            take_while1(|b: u8| b.is_ascii_digit()),
-        )),
-        take_while(is_unit_letter),
-    ))
-    .parse(i)
+/// Whenever the hex branch matches it is at least as long as the decimal one (`0` followed
+/// by unit letters), which is what flex's longest match picks.
+fn integer_len(input: &[u8]) -> usize {
+    let mut at = sign_len(input);
+    let hex = if input[at..].starts_with(b"0x") {
+        run(&input[at + 2..], HEX_DIGIT)
+    } else {
+        0
+    };
+    if hex > 0 {
+        at += 2 + hex;
+    } else {
+        let digits = run(&input[at..], DIGIT);
+        if digits == 0 {
+            return 0;
+        }
+        at += digits;
+    }
+    at + run(&input[at..], UNIT_LETTER)
 }
 
-/// `REAL {SIGN}?{DIGIT}*"."{DIGIT}*{EXPONENT}?` with `EXPONENT [Ee]{SIGN}?{DIGIT}+`.
-/// A lone `.` is a REAL.
-fn real(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    let digits = || take_while(|b: u8| b.is_ascii_digit());
-    let exponent = recognize((
-        alt((tag(&b"e"[..]), tag(&b"E"[..]))),
-        opt(sign),
-        take_while1(|b: u8| b.is_ascii_digit()),
-    ));
-    recognize((opt(sign), digits(), tag(&b"."[..]), digits(), opt(exponent))).parse(i)
+/// `REAL {SIGN}?{DIGIT}*"."{DIGIT}*{EXPONENT}?` with `EXPONENT [Ee]{SIGN}?{DIGIT}+`: its
+/// length, 0 when it does not match. A lone `.` is a REAL.
+fn real_len(input: &[u8]) -> usize {
+    let mut at = sign_len(input);
+    at += run(&input[at..], DIGIT);
+    if input.get(at) != Some(&b'.') {
+        return 0;
+    }
+    at += 1;
+    at += run(&input[at..], DIGIT);
+    if matches!(input.get(at), Some(b'e' | b'E')) {
+        let sign = sign_len(&input[at + 1..]);
+        let digits = run(&input[at + 1 + sign..], DIGIT);
+        if digits > 0 {
+            at += 1 + sign + digits;
+        }
+    }
+    at
 }
 
-/// `STRING \'([^'\\\n]|\\.|\'\')*\'`
+/// `STRING \'([^'\\\n]|\\.|\'\')*\'`: the token's length, `None` when it does not match.
 ///
 /// Flex takes the longest match, so `'a''b'` is one string and `'a'''` ends after the third
 /// quote; a quote that is not doubled ends the scan. A string never spans lines.
-fn quoted_string(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char));
+fn quoted_string_len(i: &[u8]) -> Option<usize> {
     if i.first() != Some(&b'\'') {
-        return Err(fail());
+        return None;
     }
     let mut pos = 1;
     let mut last_end = None;
@@ -488,10 +530,7 @@ fn quoted_string(i: &[u8]) -> IResult<&[u8], &[u8]> {
             _ => pos += 1,
         }
     }
-    match last_end {
-        Some(end) => Ok((&i[end..], &i[..end])),
-        None => Err(fail()),
-    }
+    last_end
 }
 
 /// The value of a STRING token as the server stores it (`DeescapeQuotedString` in 14+,
