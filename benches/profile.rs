@@ -76,6 +76,7 @@ fn main() {
                 let options = LoadOptions {
                     version,
                     auto: AutoConf::None,
+                    roots: None,
                 };
                 std::hint::black_box(ConfigSet::load(&fs, main, &options).expect("loads"));
             }

@@ -194,6 +194,7 @@ mod model {
         let options = LoadOptions {
             version: v(17),
             auto: AutoConf::None,
+            roots: None,
         };
         bencher
             .counter(BytesCount::new(size))
@@ -238,6 +239,7 @@ mod model {
         let options = LoadOptions {
             version: v(17),
             auto: AutoConf::None,
+            roots: None,
         };
         let opts = HbaOptions {
             ssl_enabled: true,
