@@ -141,6 +141,9 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
         if failed {
             return Ok(ExitStatus::Error);
         }
+        if args.common.exit_zero {
+            return Ok(ExitStatus::Success);
+        }
         Ok(exit_status(&run.after))
     })
 }

@@ -112,6 +112,10 @@ pub struct Common {
     #[arg(long)]
     pub hostssl: bool,
 
+    /// Exit with 0 even when there are findings (report-only runs, e.g. before a SARIF upload).
+    #[arg(long)]
+    pub exit_zero: bool,
+
     /// Report what `# pgconf: ignore…` comments would hide.
     #[arg(long)]
     pub no_inline_ignores: bool,
@@ -208,7 +212,11 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             return Ok(ExitStatus::Error);
         }
         render_run(&run, args.format, out)?;
-        Ok(exit_status(&run))
+        Ok(if common.exit_zero {
+            ExitStatus::Success
+        } else {
+            exit_status(&run)
+        })
     })
 }
 

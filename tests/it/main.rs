@@ -4,6 +4,7 @@ mod cli;
 mod corpus_lint;
 mod edit;
 mod grammar;
+mod readme;
 mod roundtrip;
 mod rules;
 mod scenario;
