@@ -344,13 +344,7 @@ pub fn lint_paths_with_progress(
     for path in paths {
         fail_level = settings_of(path)?.fail_level;
     }
-    let version_of = |settings: &Settings, path: &Path| match settings.postgres.version {
-        Some(v) => (v, true),
-        None => match detect_version(fs, path) {
-            Some(v) => (v, true),
-            None => (PgVersion::NEWEST, false),
-        },
-    };
+    let version_of = |settings: &Settings, path: &Path| version_for(fs, settings, path);
     let base = settings_of(&paths[0])?;
     let files = discover(fs, paths, &|p| version_of(&base, p).0);
     // Includes may lead anywhere below the folders given (a file stands for its folder).
@@ -371,12 +365,7 @@ pub fn lint_paths_with_progress(
     // Settings first (they may fail), then servers in parallel: each is independent.
     let mut jobs = Vec::with_capacity(files.len());
     for files in files {
-        let anchor = files
-            .conf
-            .clone()
-            .or_else(|| files.hba.clone())
-            .or_else(|| files.ident.clone())
-            .unwrap_or_default();
+        let anchor = anchor_of(&files);
         let settings = settings_of(&anchor)?;
         let (version, known) = version_of(&settings, &anchor);
         jobs.push((files, settings, version, known));
@@ -416,26 +405,38 @@ pub fn lint_paths_with_progress(
     })
 }
 
+/// The file whose folder decides a server's settings and version.
+fn anchor_of(files: &crate::lint::server::ServerFiles) -> PathBuf {
+    files
+        .conf
+        .clone()
+        .or_else(|| files.hba.clone())
+        .or_else(|| files.ident.clone())
+        .unwrap_or_default()
+}
+
+/// The version to read a server's files with, and whether it was known rather than assumed:
+/// the settings' version, else the one the files' location tells, else the newest.
+fn version_for(fs: &dyn FileSystem, settings: &Settings, anchor: &Path) -> (PgVersion, bool) {
+    match settings
+        .postgres
+        .version
+        .or_else(|| detect_version(fs, anchor))
+    {
+        Some(v) => (v, true),
+        None => (PgVersion::NEWEST, false),
+    }
+}
+
 /// Loads and lints the files of one server again (watch mode's partial re-read).
 pub fn lint_server_files(
     fs: &dyn FileSystem,
     files: crate::lint::server::ServerFiles,
     cli: &CliOverrides,
 ) -> Result<(Server, Vec<Diagnostic>), String> {
-    let anchor = files
-        .conf
-        .clone()
-        .or_else(|| files.hba.clone())
-        .or_else(|| files.ident.clone())
-        .unwrap_or_default();
+    let anchor = anchor_of(&files);
     let settings = settings_for(fs, &anchor, cli).map_err(|e| e.to_string())?;
-    let (version, known) = match settings.postgres.version {
-        Some(v) => (v, true),
-        None => match detect_version(fs, &anchor) {
-            Some(v) => (v, true),
-            None => (PgVersion::NEWEST, false),
-        },
-    };
+    let (version, known) = version_for(fs, &settings, &anchor);
     let server = Server::load(fs, files, version, known);
     let diagnostics = lint(&server, &settings);
     Ok((server, diagnostics))

@@ -95,49 +95,42 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                 ..HbaOptions::default()
             };
             match load_hba(&fs, &args.file, version, &opts) {
-                Ok(hba) => {
-                    let rows = hba.view_rows();
-                    match args.format {
-                        ShowFormat::Json => write_json(
-                            out,
-                            &ViewJson {
-                                kind: "hba",
-                                pg_version: version.major(),
-                                rows,
-                            },
-                        )?,
-                        ShowFormat::Table => write_table(out, rows)?,
-                    }
-                    Ok(ExitStatus::Success)
-                }
-                Err(e) => {
-                    writeln!(err, "pgconf: {e}")?;
-                    Ok(ExitStatus::Error)
-                }
+                Ok(hba) => show_view(out, args.format, "hba", version, hba.view_rows()),
+                Err(e) => fail(err, &e),
             }
         }
         FileKind::Ident => match load_ident(&fs, &args.file, version) {
-            Ok(ident) => {
-                let rows = ident.view_rows();
-                match args.format {
-                    ShowFormat::Json => write_json(
-                        out,
-                        &ViewJson {
-                            kind: "ident",
-                            pg_version: version.major(),
-                            rows,
-                        },
-                    )?,
-                    ShowFormat::Table => write_table(out, rows)?,
-                }
-                Ok(ExitStatus::Success)
-            }
-            Err(e) => {
-                writeln!(err, "pgconf: {e}")?;
-                Ok(ExitStatus::Error)
-            }
+            Ok(ident) => show_view(out, args.format, "ident", version, ident.view_rows()),
+            Err(e) => fail(err, &e),
         },
     }
+}
+
+/// The rows of an auth view, as JSON or a table.
+fn show_view<R: Serialize>(
+    out: &mut dyn Write,
+    format: ShowFormat,
+    kind: &'static str,
+    version: PgVersion,
+    rows: &[R],
+) -> io::Result<ExitStatus> {
+    match format {
+        ShowFormat::Json => write_json(
+            out,
+            &ViewJson {
+                kind,
+                pg_version: version.major(),
+                rows,
+            },
+        )?,
+        ShowFormat::Table => write_table(out, rows)?,
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn fail(err: &mut dyn Write, e: &dyn std::fmt::Display) -> io::Result<ExitStatus> {
+    writeln!(err, "pgconf: {e}")?;
+    Ok(ExitStatus::Error)
 }
 
 /// `show` output for hba and ident: the view's rows.
