@@ -9,6 +9,7 @@
 
 pub mod discover;
 mod reporter;
+mod secrets;
 pub mod server;
 pub mod suppression;
 
@@ -36,6 +37,7 @@ pub fn lint(server: &Server, settings: &Settings) -> Vec<Diagnostic> {
     } else {
         found
     };
+    secrets::redact(&mut found, &secrets::secrets_of(server));
     crate::render::sort_diagnostics(&mut found);
     found
 }

@@ -108,3 +108,28 @@ fn completions_and_man_page_are_generated() {
     assert!(out.contains(".TH pgconf 1"));
     assert!(out.contains("PGCONF LINT") && out.contains("region"));
 }
+
+#[test]
+fn secrets_are_not_echoed_in_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("postgresql.conf"),
+        "primary_conninfo = 'host=a password=Sup3rSecret'\nprimary_conninfo = 'x'\nssl_passphrase_command = 'echo hunter22'\nwork_mem = 'echo hunter22'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pg_hba.conf"),
+        "host all all 10.0.0.0/8 ldap ldapserver=l ldapbasedn=dc=x ldapbinddn=cn=a ldapbindpasswd=Hidden123 ldapsearchattribute=uid ldapport=bad\n",
+    )
+    .unwrap();
+    for format in ["concise", "json", "sarif", "github"] {
+        let (_, out, _) = pgconf(&["lint", "--format", format, dir.path().to_str().unwrap()]);
+        assert!(
+            out.contains("PG2002"),
+            "{format}: the finding is there: {out}"
+        );
+        for secret in ["Sup3rSecret", "hunter22", "Hidden123"] {
+            assert!(!out.contains(secret), "{format} output echoes {secret}");
+        }
+    }
+}
