@@ -280,6 +280,34 @@ pub static RULES: &[RuleMeta] = &[
         "pg_hba.conf without any record, which the server refuses to load"
     ),
     rule!(
+        "PG4009",
+        "hba-md5-deprecated",
+        Warning,
+        None,
+        "md5 authentication, deprecated in PostgreSQL 18"
+    ),
+    rule!(
+        "PG4010",
+        "hba-network-without-ssl",
+        Warning,
+        None,
+        "network records while ssl is off: logins and data cross the network unencrypted"
+    ),
+    rule!(
+        "PG4011",
+        "hba-hostnossl-replication-user",
+        Warning,
+        None,
+        "hostnossl record for the replication user: admits it only without TLS"
+    ),
+    rule!(
+        "PG4012",
+        "hba-open-weak-method",
+        Error,
+        None,
+        "every address admitted with trust, password or md5"
+    ),
+    rule!(
         "PG5001",
         "byte-order-mark",
         Error,

@@ -3,7 +3,11 @@
 //! PG1002/PG1003, which report on the same token lines.
 
 pub mod host_bits_set;
+pub mod hostnossl_replication_user;
+pub mod md5_deprecated;
+pub mod network_without_ssl;
 pub mod no_records;
+pub mod open_weak_method;
 pub mod password_from_network;
 pub mod removed_clientcert_value;
 pub mod stale_clickpipes_ip;
