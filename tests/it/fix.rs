@@ -361,7 +361,7 @@ fn corpus_fix_keeps_untouched_lines() {
         }
         // The fixed file reads back: a fresh lint of it sees no more syntax errors either.
         let fs_after = MemFs::new().with(&file, new);
-        if let Ok(relint) = lint_paths(&fs_after, &[file.clone()], &cli)
+        if let Ok(relint) = lint_paths(&fs_after, std::slice::from_ref(&file), &cli)
             && kind != "auto"
             && syntax_errors(&relint, &file) > before
         {
