@@ -209,7 +209,7 @@ fn column_starts(hba: &HbaFile) -> Vec<usize> {
     for line in bytes.split(|&b| b == b'\n') {
         let trimmed = line.trim_ascii();
         if trimmed.starts_with(b"#") && is_header(trimmed) {
-            let text = String::from_utf8_lossy(line).replace('\t', "        ");
+            let text = expand_tabs(&String::from_utf8_lossy(line));
             let upper = text.to_ascii_uppercase();
             let cols: Option<Vec<usize>> = ["TYPE", "DATABASE", "USER", "ADDRESS", "METHOD"]
                 .iter()
@@ -225,6 +225,24 @@ fn column_starts(hba: &HbaFile) -> Vec<usize> {
         }
     }
     vec![0, 8, 24, 40, 64]
+}
+
+/// `text` with each tab replaced by the spaces up to the next multiple of 8, the column an
+/// editor and `cat` show, so a tab-aligned header gives the columns its records appear in.
+fn expand_tabs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut col = 0;
+    for c in text.chars() {
+        if c == '\t' {
+            let next = (col / 8 + 1) * 8;
+            out.extend(std::iter::repeat_n(' ', next - col));
+            col = next;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    out
 }
 
 /// Fields padded to start at `starts` (at least one space between fields).
@@ -413,6 +431,20 @@ host    all             all             127.0.0.1/32            scram-sha-256
         let pos_new = out.find("3.131.130.196").unwrap();
         let pos_comment = out.find("# no outside access").unwrap();
         assert!(pos_new < pos_comment, "{out}");
+    }
+
+    #[test]
+    fn a_tab_aligned_header_gives_the_columns_at_its_tab_stops() {
+        let text = "# TYPE\tDATABASE\tUSER\tADDRESS\t\tMETHOD\nlocal\tall\t\tall\t\t\t\tpeer\n";
+        let out = with(text, &clickpipes("3.131.130.196"));
+        // At tab stops: the `#` at 0, DATABASE at 8, USER at 24, ADDRESS at 32, METHOD at 48,
+        // where `local\tall\t\tall` puts its fields; longer fields push on by one space.
+        assert!(
+            out.contains(
+                "\nhost    all             clickpipes_user 3.131.130.196/32 scram-sha-256\n"
+            ),
+            "{out}"
+        );
     }
 
     #[test]

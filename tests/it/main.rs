@@ -3,6 +3,7 @@
 mod cli;
 mod corpus_lint;
 mod edit;
+mod fix;
 mod grammar;
 mod readme;
 mod roundtrip;

@@ -129,11 +129,18 @@ pub fn set_value_fix(
     let set = server.conf.as_ref()?;
     let quoted = format!("'{value}'");
     let fresh = if quote { quoted.as_str() } else { value };
+    let mut applicability = applicability;
     let edits = match effective.item {
         Some(item) => {
             let ItemKind::Setting { setting, .. } = &item.kind else {
                 return None;
             };
+            // postgresql.auto.conf belongs to ALTER SYSTEM: someone chose that value on the
+            // running server, and the next ALTER SYSTEM rewrites the file, so editing it is
+            // theirs to allow (the placement rule in edits::placement says the same).
+            if Some(item.file) == set.auto {
+                applicability = Applicability::Unsafe;
+            }
             let file = set.files.get(item.file)?;
             let was_quoted = file.source.slice(setting.value.span).first() == Some(&b'\'');
             let replacement = if was_quoted { quoted.as_str() } else { fresh };
@@ -348,6 +355,35 @@ mod tests {
             fixed("", "password_encryption", "scram-sha-256", true),
             "password_encryption = 'scram-sha-256'\n"
         );
+    }
+
+    #[test]
+    fn a_value_in_auto_conf_is_only_changed_by_an_unsafe_fix() {
+        let fs = MemFs::new()
+            .with("/d/postgresql.conf", "wal_level = logical\n")
+            .with("/d/postgresql.auto.conf", "wal_level = 'replica'\n");
+        let files = ServerFiles {
+            conf: Some("/d/postgresql.conf".into()),
+            ..ServerFiles::default()
+        };
+        let server = Server::load(&fs, files, PgVersion::NEWEST, true);
+        let eff = effective(&server, "wal_level").expect("known parameter");
+        let fix = set_value_fix(
+            &server,
+            &eff,
+            "logical",
+            false,
+            String::new(),
+            Applicability::Safe,
+        )
+        .expect("fix");
+        assert_eq!(fix.applicability, Applicability::Unsafe);
+        assert_eq!(fix.edits.len(), 1);
+        assert_eq!(
+            fix.edits[0].file,
+            std::path::Path::new("/d/postgresql.auto.conf")
+        );
+        assert_eq!(fix.edits[0].replacement, b"'logical'");
     }
 
     #[test]
