@@ -364,7 +364,28 @@ pub fn lint_paths_with_progress(
     };
     // Settings first (they may fail), then servers in parallel: each is independent.
     let mut jobs = Vec::with_capacity(files.len());
-    for files in files {
+    for mut files in files {
+        // An hba_file/ident_file that points outside the paths given is not read (or written
+        // by fixes) unless asked: the auth files beside postgresql.conf stand in, if any.
+        if !scope.follow_outside {
+            let dir = files.conf.as_deref().and_then(Path::parent).map(absolute);
+            let within = |p: &Path| {
+                let abs = absolute(p);
+                scope.roots.iter().any(|r| abs.starts_with(r))
+                    || dir.as_ref().is_some_and(|d| abs.starts_with(d))
+            };
+            for (slot, name) in [
+                (&mut files.hba, "pg_hba.conf"),
+                (&mut files.ident, "pg_ident.conf"),
+            ] {
+                if slot.as_deref().is_some_and(|p| !within(p)) {
+                    *slot = dir
+                        .as_ref()
+                        .map(|d| d.join(name))
+                        .filter(|p| fs.exists(p) && !fs.is_dir(p));
+                }
+            }
+        }
         let anchor = anchor_of(&files);
         let settings = settings_of(&anchor)?;
         let (version, known) = version_of(&settings, &anchor);

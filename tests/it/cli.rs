@@ -133,3 +133,35 @@ fn secrets_are_not_echoed_in_findings() {
         }
     }
 }
+
+#[test]
+fn an_hba_file_outside_the_paths_given_is_not_read_unless_asked() {
+    let outside = tempfile::tempdir().unwrap();
+    let hba = outside.path().join("pg_hba.conf");
+    std::fs::write(&hba, "host all all 0.0.0.0/0 trust\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("postgresql.conf"),
+        format!("hba_file = '{}'\n", hba.display()),
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let (_, out, _) = pgconf(&["lint", "--select", "PG4012", "--format", "concise", path]);
+    assert!(
+        !out.contains("PG4012"),
+        "the outside hba file was read: {out}"
+    );
+    let (_, out, _) = pgconf(&[
+        "lint",
+        "--follow-outside-includes",
+        "--select",
+        "PG4012",
+        "--format",
+        "concise",
+        path,
+    ]);
+    assert!(
+        out.contains("PG4012"),
+        "--follow-outside-includes reads it: {out}"
+    );
+}
