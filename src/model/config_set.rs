@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::catalog::Catalog;
-use crate::model::fs::{FileSystem, os_message};
+use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::paths;
 use crate::model::value::check_value;
 use crate::model::version::PgVersion;
@@ -169,7 +169,10 @@ impl ConfigSet {
             files: Vec::new(),
             items: Vec::new(),
             errors: Vec::new(),
+            budget: ExpansionBudget::new(),
         };
+        // The main file alone is within the budget: RealFs refuses files over its size.
+        let _ = loader.budget.charge(bytes.len() as u64);
         let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
         loader.parse_file(main_id, true);
 
@@ -400,6 +403,8 @@ struct Loader<'a> {
     files: Vec<ConfSource>,
     items: Vec<Item>,
     errors: Vec<LoadMessage>,
+    /// Bounds the work of includes that fan out (the server's own loop would not end).
+    budget: ExpansionBudget,
 }
 
 impl Loader<'_> {
@@ -451,6 +456,9 @@ impl Loader<'_> {
         let depth = self.files[file].depth;
         let line_count = self.files[file].tree.lines.len();
         for index in 0..line_count {
+            if self.budget.exhausted() {
+                break;
+            }
             let line_no = index as u32 + 1;
             let line = &self.files[file].tree.lines[index];
             match &line.item {
@@ -658,7 +666,24 @@ impl Loader<'_> {
         depth: u32,
         in_view: bool,
     ) -> bool {
-        match self.fs.read(&path) {
+        let read = self.fs.read(&path);
+        let len = read.as_ref().map_or(0, |bytes| bytes.len() as u64);
+        if let Err(reason) = self.budget.charge(len) {
+            let message = format!(
+                "could not open configuration file \"{}\": {reason}",
+                self.display(&path)
+            );
+            self.push_error(
+                calling,
+                line,
+                span,
+                "include expansion stopped",
+                message,
+                in_view,
+            );
+            return false;
+        }
+        match read {
             Ok(bytes) => {
                 let id = self.add_file(path, bytes, depth, Some((calling, line)));
                 let errors_before = self.errors.len();

@@ -10,6 +10,61 @@ use std::path::{Path, PathBuf};
 /// than 1 GiB is a mistake (or `/dev/zero`), and the bound keeps memory linear and finite.
 pub const MAX_FILE_SIZE: u64 = 1 << 30;
 
+/// How far one load may expand includes. The server reads a file again each time it is
+/// included, so includes that fan out (ten lines that include a file that includes back, ten
+/// levels deep) ask for 10^10 reads and the server itself never finishes. A load that would
+/// open more files than this, or read more bytes in all than one file may hold, stops with a
+/// diagnostic of pgconf's own instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpansionBudget {
+    files: u32,
+    bytes: u64,
+}
+
+impl ExpansionBudget {
+    /// Files opened by one load (main file, includes, `@file`s, each time it is opened).
+    pub const MAX_FILES: u32 = 10_000;
+    /// Bytes read (or re-read from a cache) by one load.
+    pub const MAX_BYTES: u64 = MAX_FILE_SIZE;
+
+    pub fn new() -> Self {
+        ExpansionBudget { files: 0, bytes: 0 }
+    }
+
+    /// Accounts for one more opening of a file of `len` bytes; `Err` with the reason once
+    /// the budget is spent (and on every later call).
+    pub fn charge(&mut self, len: u64) -> Result<(), String> {
+        self.files = self.files.saturating_add(1);
+        self.bytes = self.bytes.saturating_add(len);
+        if self.files > Self::MAX_FILES {
+            Err(format!(
+                "pgconf stopped after opening {} files: the includes fan out further than a \
+                 server could finish reading",
+                Self::MAX_FILES
+            ))
+        } else if self.bytes > Self::MAX_BYTES {
+            Err(format!(
+                "pgconf stopped after reading {} MiB: the includes expand to more than one \
+                 file may hold",
+                Self::MAX_BYTES >> 20
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the budget is spent.
+    pub fn exhausted(&self) -> bool {
+        self.files > Self::MAX_FILES || self.bytes > Self::MAX_BYTES
+    }
+}
+
+impl Default for ExpansionBudget {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// One entry of a directory listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirEntry {

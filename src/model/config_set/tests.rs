@@ -223,3 +223,35 @@ fn empty_include_names_are_errors() {
         ]
     );
 }
+
+#[test]
+fn includes_that_fan_out_stop_at_the_expansion_budget() {
+    // Ten lines including a file that includes back ten times: 10^10 reads for the server,
+    // which never finishes; pgconf stops after ExpansionBudget::MAX_FILES openings.
+    let fan = |target: &str| format!("include '{target}'\n").repeat(10);
+    let fs = MemFs::new()
+        .with("/d/postgresql.conf", fan("a.conf"))
+        .with("/d/a.conf", fan("b.conf"))
+        .with("/d/b.conf", fan("a.conf"));
+    let set = load(&fs, 16);
+    assert!(!set.startup.ok);
+    assert_eq!(
+        set.files.len() as u32,
+        crate::model::fs::ExpansionBudget::MAX_FILES,
+        "the main file and every include up to the budget are read"
+    );
+    let last = set.startup.errors.last().expect("an error");
+    assert!(
+        last.message
+            .contains("pgconf stopped after opening 10000 files"),
+        "{}",
+        last.message
+    );
+    let stops = set
+        .startup
+        .errors
+        .iter()
+        .filter(|m| m.message.contains("pgconf stopped"))
+        .count();
+    assert_eq!(stops, 1, "the load stops at the first refusal");
+}

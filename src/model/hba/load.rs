@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::model::fs::{FileSystem, os_message};
+use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
 use crate::source::SourceFile;
 use crate::syntax::auth::{AuthFile, AuthLines, Token, TokenizeRules};
@@ -94,6 +94,9 @@ pub(crate) struct Loader<'a> {
     root: PathBuf,
     pub sources: AuthSources,
     cache: HashMap<PathBuf, u32>,
+    /// Every opening, cached or not, is tokenized again: includes that fan out are bounded
+    /// here (a 16+ server's own loop would not end).
+    budget: ExpansionBudget,
 }
 
 impl<'a> Loader<'a> {
@@ -111,6 +114,7 @@ impl<'a> Loader<'a> {
             root,
             sources: AuthSources::default(),
             cache: HashMap::new(),
+            budget: ExpansionBudget::new(),
         };
         let bytes = fs.read(path).map_err(|error| AuthLoadError {
             path: path.to_path_buf(),
@@ -120,6 +124,7 @@ impl<'a> Loader<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
+        let _ = loader.budget.charge(bytes.len() as u64);
         let id = loader.add(path.to_path_buf(), bytes, display);
         Ok((loader, id))
     }
@@ -181,9 +186,18 @@ impl<'a> Loader<'a> {
             ));
         }
         if let Some(&id) = self.cache.get(path) {
-            return Ok(id);
+            let len = u64::from(self.sources.files[id as usize].source.len());
+            return match self.budget.charge(len) {
+                Ok(()) => Ok(id),
+                Err(reason) => Err((format!("could not open file \"{shown}\": {reason}"), false)),
+            };
         }
-        match self.fs.read(path) {
+        let read = self.fs.read(path);
+        let len = read.as_ref().map_or(0, |bytes| bytes.len() as u64);
+        if let Err(reason) = self.budget.charge(len) {
+            return Err((format!("could not open file \"{shown}\": {reason}"), false));
+        }
+        match read {
             Ok(bytes) => Ok(self.add(path.to_path_buf(), bytes, shown)),
             // fopen() of a directory succeeds and reading it fails: 14+ read no lines.
             Err(e) if e.kind() == io::ErrorKind::IsADirectory && self.version.at_least(14) => {
@@ -204,6 +218,9 @@ impl<'a> Loader<'a> {
     pub fn tokenize_file(&mut self, file: u32, depth: u32, out: &mut Vec<TokLine>) {
         let nlines = self.sources.files[file as usize].lines.lines.len();
         for li in 0..nlines {
+            if self.budget.exhausted() {
+                break;
+            }
             let (line_number, error, fields_range) = {
                 let l = &self.sources.files[file as usize].lines.lines[li];
                 (l.line_number, l.error, l.fields)

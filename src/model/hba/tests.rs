@@ -335,3 +335,20 @@ fn corpus_round_trips_and_loads() {
         }
     }
 }
+
+#[test]
+fn includes_that_fan_out_stop_at_the_expansion_budget() {
+    // A 16+ server re-reads an included file each time: ten self-includes, ten levels deep,
+    // never finish. pgconf stops with one error line once the budget is spent.
+    let fs = MemFs::new().with("/d/pg_hba.conf", "include pg_hba.conf\n".repeat(10));
+    let hba = load(&fs, 16);
+    let rows = hba.view_rows();
+    let stops: Vec<_> = rows
+        .iter()
+        .filter_map(|r| r.error.as_deref())
+        .filter(|e| e.contains("pgconf stopped after opening 10000 files"))
+        .collect();
+    assert_eq!(stops.len(), 1, "{:?}", rows.last());
+    assert!(rows.len() < 100_000, "{} rows", rows.len());
+    assert!(!hba.load_ok());
+}
