@@ -72,7 +72,10 @@ fn corpus_auth_files_round_trip() {
             count += 1;
         }
     }
-    assert!(count >= 200, "expected the corpus' hba and ident files, found {count}");
+    assert!(
+        count >= 200,
+        "expected the corpus' hba and ident files, found {count}"
+    );
 }
 
 #[test]
