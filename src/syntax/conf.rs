@@ -257,6 +257,7 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
     let mut last_end = 0;
     let mut comment = None;
     let mut pos = first;
+    let mut no_string_ahead = false;
     while pos < content.len() {
         let b = content[pos];
         if is_blank(b) {
@@ -267,7 +268,7 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
             comment = Some(to_span(start + pos, end));
             break;
         }
-        let (kind, len) = lex_token(&content[pos..]);
+        let (kind, len) = lex_token_in_line(&content[pos..], &mut no_string_ahead);
         let token = Token {
             span: to_span(start + pos, start + pos + len),
             kind,
@@ -342,7 +343,16 @@ fn line_item(tokens: &[Token], last_end: u32) -> LineItem {
 
 /// The longest token at the start of `input` (which is neither blank, `#` nor LF), with
 /// flex's tie-break: the rule listed first wins.
+#[cfg(test)]
 fn lex_token(input: &[u8]) -> (TokenKind, usize) {
+    lex_token_in_line(input, &mut false)
+}
+
+/// [`lex_token`] for successive tokens of one line. `no_string_ahead` remembers that a STRING
+/// scan failed earlier in the line: that scan passed every later `'` as an escaped one, so a
+/// scan from any of them fails too. Without it a line like `'\'\'\'…` costs a scan to the
+/// end of the line per quote (quadratic; flex's backing up is too).
+fn lex_token_in_line(input: &[u8], no_string_ahead: &mut bool) -> (TokenKind, usize) {
     let b = input[0];
     let longest = |candidates: &[(TokenKind, usize)]| {
         // Strictly longer wins, so among equals the earlier (preferred) rule stays.
@@ -364,9 +374,15 @@ fn lex_token(input: &[u8]) -> (TokenKind, usize) {
             (TokenKind::UnquotedString, len(unquoted_string(input))),
         ])
     } else if b == b'\'' {
+        if *no_string_ahead {
+            return (TokenKind::Error, 1);
+        }
         match quoted_string(input) {
             Ok((_, m)) => (TokenKind::String, m.len()),
-            Err(_) => (TokenKind::Error, 1),
+            Err(_) => {
+                *no_string_ahead = true;
+                (TokenKind::Error, 1)
+            }
         }
     } else if b.is_ascii_digit() || b == b'.' || b == b'+' || b == b'-' {
         longest(&[
