@@ -113,6 +113,8 @@ fn show_within(dir: &Path, args: &[&str], limit: u64) -> Run {
 /// The peak RSS is the child's `VmHWM`, polled every few milliseconds while it runs. (Not
 /// `ru_maxrss`: Linux carries the parent's high-water mark into a child across `exec`, so it
 /// reports this whole test process.)
+// The child is reaped by `waitpid` (to poll it with a deadline), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
 fn run(dir: &Path, args: &[&str], uid: Option<u32>, memory: Option<u64>) -> Run {
     let out_dir = tempfile::tempdir().expect("tempdir");
     let stdout_path = out_dir.path().join("stdout");
@@ -978,8 +980,7 @@ fn permission_denied_through_the_file_system_trait() {
         "{messages:?}"
     );
     let err = ConfigSet::load(&fs, Path::new("/d/secret.conf"), &options)
-        .err()
-        .expect("the main file is refused");
+        .expect_err("the main file is refused");
     assert_eq!(err.error.kind(), io::ErrorKind::PermissionDenied);
     assert!(err.to_string().contains("/d/secret.conf"));
 }
