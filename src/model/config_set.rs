@@ -170,9 +170,9 @@ impl ConfigSet {
             items: Vec::new(),
             errors: Vec::new(),
             budget: ExpansionBudget::new(),
+            read: HashSet::new(),
         };
-        // The main file alone is within the budget: RealFs refuses files over its size.
-        let _ = loader.budget.charge(bytes.len() as u64);
+        loader.read.insert(main_path.clone());
         let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
         loader.parse_file(main_id, true);
 
@@ -405,6 +405,8 @@ struct Loader<'a> {
     errors: Vec<LoadMessage>,
     /// Bounds the work of includes that fan out (the server's own loop would not end).
     budget: ExpansionBudget,
+    /// Files read so far: reading one again is charged to `budget`.
+    read: HashSet<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -667,8 +669,14 @@ impl Loader<'_> {
         in_view: bool,
     ) -> bool {
         let read = self.fs.read(&path);
-        let len = read.as_ref().map_or(0, |bytes| bytes.len() as u64);
-        if let Err(reason) = self.budget.charge(len) {
+        let (len, lines) = read.as_ref().map_or((0, 0), |bytes| {
+            (
+                bytes.len() as u64,
+                memchr::memchr_iter(b'\n', bytes).count() as u64,
+            )
+        });
+        let again = !self.read.insert(path.clone());
+        if let Err(reason) = self.budget.charge(again, len, lines) {
             let message = format!(
                 "could not open configuration file \"{}\": {reason}",
                 self.display(&path)

@@ -94,8 +94,8 @@ pub(crate) struct Loader<'a> {
     root: PathBuf,
     pub sources: AuthSources,
     cache: HashMap<PathBuf, u32>,
-    /// Every opening, cached or not, is tokenized again: includes that fan out are bounded
-    /// here (a 16+ server's own loop would not end).
+    /// A cached file is tokenized again for every reference: includes and `@file`s that fan
+    /// out are bounded here (a 16+ server's own loop would not end).
     budget: ExpansionBudget,
 }
 
@@ -124,7 +124,6 @@ impl<'a> Loader<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
-        let _ = loader.budget.charge(bytes.len() as u64);
         let id = loader.add(path.to_path_buf(), bytes, display);
         Ok((loader, id))
     }
@@ -186,18 +185,15 @@ impl<'a> Loader<'a> {
             ));
         }
         if let Some(&id) = self.cache.get(path) {
-            let len = u64::from(self.sources.files[id as usize].source.len());
-            return match self.budget.charge(len) {
+            // Read before: tokenized again for this reference.
+            let file = &self.sources.files[id as usize];
+            let (len, lines) = (u64::from(file.source.len()), file.syntax.lines.len() as u64);
+            return match self.budget.charge(true, len, lines) {
                 Ok(()) => Ok(id),
                 Err(reason) => Err((format!("could not open file \"{shown}\": {reason}"), false)),
             };
         }
-        let read = self.fs.read(path);
-        let len = read.as_ref().map_or(0, |bytes| bytes.len() as u64);
-        if let Err(reason) = self.budget.charge(len) {
-            return Err((format!("could not open file \"{shown}\": {reason}"), false));
-        }
-        match read {
+        match self.fs.read(path) {
             Ok(bytes) => Ok(self.add(path.to_path_buf(), bytes, shown)),
             // fopen() of a directory succeeds and reading it fails: 14+ read no lines.
             Err(e) if e.kind() == io::ErrorKind::IsADirectory && self.version.at_least(14) => {
