@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::catalog::{Catalog, Param};
-use crate::model::fs::{FileSystem, os_message};
+use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::paths;
 use crate::model::value::check_value;
 use crate::model::version::PgVersion;
@@ -200,7 +200,10 @@ impl ConfigSet {
             items: Vec::new(),
             errors: Vec::new(),
             skipped: Vec::new(),
+            budget: ExpansionBudget::new(),
+            read: HashSet::new(),
         };
+        loader.read.insert(main_path.clone());
         let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
         loader.parse_file(main_id, true);
 
@@ -457,6 +460,10 @@ struct Loader<'a> {
     items: Vec<Item>,
     errors: Vec<LoadMessage>,
     skipped: Vec<SkippedDirEntry>,
+    /// Bounds the work of includes that fan out (the server's own loop would not end).
+    budget: ExpansionBudget,
+    /// Files read so far: reading one again is charged to `budget`.
+    read: HashSet<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -508,6 +515,9 @@ impl Loader<'_> {
         let depth = self.files[file].depth;
         let line_count = self.files[file].tree.lines.len();
         for index in 0..line_count {
+            if self.budget.exhausted() {
+                break;
+            }
             let line_no = index as u32 + 1;
             let line = &self.files[file].tree.lines[index];
             match &line.item {
@@ -746,7 +756,30 @@ impl Loader<'_> {
         depth: u32,
         in_view: bool,
     ) -> bool {
-        match self.fs.read(&path) {
+        let read = self.fs.read(&path);
+        let (len, lines) = read.as_ref().map_or((0, 0), |bytes| {
+            (
+                bytes.len() as u64,
+                memchr::memchr_iter(b'\n', bytes).count() as u64,
+            )
+        });
+        let again = !self.read.insert(path.clone());
+        if let Err(reason) = self.budget.charge(again, len, lines) {
+            let message = format!(
+                "could not open configuration file \"{}\": {reason}",
+                self.display(&path)
+            );
+            self.push_error(
+                calling,
+                line,
+                span,
+                "include expansion stopped",
+                message,
+                in_view,
+            );
+            return false;
+        }
+        match read {
             Ok(bytes) => {
                 let id = self.add_file(path, bytes, depth, Some((calling, line)));
                 let errors_before = self.errors.len();

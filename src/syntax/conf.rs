@@ -260,6 +260,7 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
     let mut last_end = 0;
     let mut comment = None;
     let mut pos = first;
+    let mut no_string_ahead = false;
     while pos < content.len() {
         let b = content[pos];
         if is_blank(b) {
@@ -270,7 +271,7 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
             comment = Some(to_span(start + pos, end));
             break;
         }
-        let (kind, len) = lex_token(&content[pos..]);
+        let (kind, len) = lex_token_in_line(&content[pos..], &mut no_string_ahead);
         let token = Token {
             span: to_span(start + pos, start + pos + len),
             kind,
@@ -350,7 +351,17 @@ fn line_item(tokens: &[Token], last_end: u32) -> LineItem {
 /// the parser combinators it replaces scanned each name three times. The rules are those of
 /// `guc-file.l`; `tests::lexer_matches_reference` checks this function against them written
 /// out one by one.
+#[cfg(test)]
 fn lex_token(input: &[u8]) -> (TokenKind, usize) {
+    lex_token_in_line(input, &mut false)
+}
+
+/// [`lex_token`] for successive tokens of one line. `no_string_ahead` remembers that a STRING
+/// scan failed earlier in the line: that scan passed every later `'` either as an escaped one
+/// or inside a run of doubled quotes, so a scan from a later quote fails too or ends within
+/// that run of quotes (no other byte, no `#`, is ever inside it). Without the memo a line like
+/// `'\'\'\'…` costs a scan to the end of the line per quote: quadratic.
+fn lex_token_in_line(input: &[u8], no_string_ahead: &mut bool) -> (TokenKind, usize) {
     let b = input[0];
     let class = CLASS[b as usize];
     if class & LETTER != 0 {
@@ -370,9 +381,15 @@ fn lex_token(input: &[u8]) -> (TokenKind, usize) {
         }
         (TokenKind::UnquotedString, unquoted)
     } else if b == b'\'' {
+        if *no_string_ahead {
+            return (TokenKind::Error, 1);
+        }
         match quoted_string_len(input) {
             Some(len) => (TokenKind::String, len),
-            None => (TokenKind::Error, 1),
+            None => {
+                *no_string_ahead = true;
+                (TokenKind::Error, 1)
+            }
         }
     } else if class & NUMBER_START != 0 {
         // The one-byte `Error` is beaten by an INTEGER of any length, then by a strictly

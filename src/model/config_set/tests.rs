@@ -282,3 +282,41 @@ fn include_dir_records_the_files_it_skips() {
         ["/d/conf.d/.h.conf", "/d/conf.d/b.CONF", "/d/conf.d/c.conf~"]
     );
 }
+
+#[test]
+fn includes_that_fan_out_stop_at_the_expansion_budget() {
+    // Ten lines including a file that includes back ten times: 10^10 reads for the server,
+    // which never finishes; pgconf stops once the files read again cost its budget.
+    let fan = |target: &str| format!("include '{target}'\n").repeat(10);
+    let fs = MemFs::new()
+        .with("/d/postgresql.conf", fan("a.conf"))
+        .with("/d/a.conf", fan("b.conf"))
+        .with("/d/b.conf", fan("a.conf"));
+    let set = load(&fs, 16);
+    assert!(!set.startup.ok);
+    assert!(set.files.len() < 100_000, "{} files read", set.files.len());
+    let last = set.startup.errors.last().expect("an error");
+    assert!(
+        last.message.contains("pgconf stopped expanding includes"),
+        "{}",
+        last.message
+    );
+    let stops = set
+        .startup
+        .errors
+        .iter()
+        .filter(|m| m.message.contains("pgconf stopped"))
+        .count();
+    assert_eq!(stops, 1, "the load stops at the first refusal");
+}
+
+#[test]
+fn a_file_included_many_times_is_within_the_budget() {
+    // Repeats are charged, but ordinary ones stay far below the budget.
+    let fs = MemFs::new()
+        .with("/d/postgresql.conf", "include 'common.conf'\n".repeat(2000))
+        .with("/d/common.conf", "work_mem = 4MB\n");
+    let set = load(&fs, 16);
+    assert!(set.startup.ok, "{:?}", set.startup.errors.first());
+    assert_eq!(set.files.len(), 2001);
+}

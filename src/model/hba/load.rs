@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use crate::model::fs::{FileSystem, os_message};
+use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
 use crate::source::SourceFile;
 use crate::syntax::auth::{AuthFile, AuthLines, Token, TokenizeRules};
@@ -97,6 +97,9 @@ pub(crate) struct Loader<'a> {
     root: PathBuf,
     pub sources: AuthSources,
     cache: HashMap<PathBuf, u32>,
+    /// A cached file is tokenized again for every reference: includes and `@file`s that fan
+    /// out are bounded here (a 16+ server's own loop would not end).
+    budget: ExpansionBudget,
 }
 
 impl<'a> Loader<'a> {
@@ -114,6 +117,7 @@ impl<'a> Loader<'a> {
             root,
             sources: AuthSources::default(),
             cache: HashMap::new(),
+            budget: ExpansionBudget::new(),
         };
         let bytes = fs.read(path).map_err(|error| AuthLoadError {
             path: path.to_path_buf(),
@@ -184,7 +188,13 @@ impl<'a> Loader<'a> {
             ));
         }
         if let Some(&id) = self.cache.get(path) {
-            return Ok(id);
+            // Read before: tokenized again for this reference.
+            let file = &self.sources.files[id as usize];
+            let (len, lines) = (u64::from(file.source.len()), file.syntax.lines.len() as u64);
+            return match self.budget.charge(true, len, lines) {
+                Ok(()) => Ok(id),
+                Err(reason) => Err((format!("could not open file \"{shown}\": {reason}"), false)),
+            };
         }
         match self.fs.read(path) {
             Ok(bytes) => Ok(self.add(path.to_path_buf(), bytes, shown)),
@@ -207,6 +217,9 @@ impl<'a> Loader<'a> {
     pub fn tokenize_file(&mut self, file: u32, depth: u32, out: &mut Vec<TokLine>) {
         let nlines = self.sources.files[file as usize].lines.lines.len();
         for li in 0..nlines {
+            if self.budget.exhausted() {
+                break;
+            }
             let (line_number, error, fields_range) = {
                 let l = &self.sources.files[file as usize].lines.lines[li];
                 (l.line_number, l.error, l.fields)

@@ -335,3 +335,40 @@ fn corpus_round_trips_and_loads() {
         }
     }
 }
+
+#[test]
+fn includes_that_fan_out_stop_at_the_expansion_budget() {
+    // A 16+ server re-reads an included file each time: ten self-includes, ten levels deep,
+    // never finish. pgconf stops with one error line once the repeats cost its budget.
+    let fs = MemFs::new().with("/d/pg_hba.conf", "include pg_hba.conf\n".repeat(10));
+    let hba = load(&fs, 16);
+    let rows = hba.view_rows();
+    let stops: Vec<_> = rows
+        .iter()
+        .filter_map(|r| r.error.as_deref())
+        .filter(|e| e.contains("pgconf stopped expanding includes"))
+        .collect();
+    assert_eq!(stops.len(), 1, "{:?}", rows.last());
+    // At most one row per 64 bytes of budget (each line read again costs 64).
+    assert!(rows.len() < 300_000, "{} rows", rows.len());
+    assert!(!hba.load_ok());
+}
+
+#[test]
+fn an_at_file_on_every_line_is_within_the_budget() {
+    // Every reference re-reads the file from the cache and is charged; 20 000 of a short
+    // list stay far below the budget.
+    let fs = MemFs::new()
+        .with(
+            "/d/pg_hba.conf",
+            "host all @admins 10.0.0.0/8 scram-sha-256\n".repeat(20_000),
+        )
+        .with("/d/admins", "alice, bob, carol\n");
+    let hba = load(&fs, 16);
+    assert!(
+        hba.load_ok(),
+        "{:?}",
+        hba.view_rows().iter().find(|r| r.error.is_some())
+    );
+    assert_eq!(hba.records().len(), 20_000);
+}

@@ -204,4 +204,23 @@ fn token_limit_12_15() {
         Some(TokenizeError::TokenTooLong)
     );
     assert_eq!(lines_of(&mk(10240), 16).0.lines[0].error, None);
+    for n in [10238, 10241, 20478, 20479, 20480] {
+        let expected = (n >= 10240).then_some(TokenizeError::TokenTooLong);
+        assert_eq!(lines_of(&mk(n), 15).0.lines[0].error, expected, "{n}");
+    }
+}
+
+#[test]
+fn a_long_token_is_scanned_once() {
+    // The fast path used to take nothing once a run reached the limit, so each of the next
+    // 10239 bytes rescanned the whole run: minutes for a 10 MB token in 12–15.
+    let mut line = b"host all ".to_vec();
+    line.extend(std::iter::repeat_n(b'u', 4 << 20));
+    line.extend_from_slice(b" 127.0.0.1/32 trust\n");
+    let started = std::time::Instant::now();
+    assert_eq!(
+        lines_of(&line, 15).0.lines[0].error,
+        Some(TokenizeError::TokenTooLong)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
