@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let files = split_files(rest, PATHS.len());
     let fs = mem_fs(&PATHS, &files);
-    let options = LoadOptions { version, auto };
+    let options = LoadOptions {
+        version,
+        auto,
+        roots: None,
+    };
     let set = match ConfigSet::load(&fs, Path::new(PATHS[0]), &options) {
         Ok(set) => set,
         Err(e) => panic!("main file exists but did not load: {e}"),
