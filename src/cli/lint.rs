@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
-use crate::lint::discover::discover;
+use crate::lint::discover::discover_loaded;
 use crate::lint::lint;
 use crate::lint::server::{IncludeScope, Server};
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
@@ -344,7 +344,7 @@ pub fn lint_paths_with_progress(
         },
     };
     let base = settings_of(&paths[0])?;
-    let files = discover(fs, paths, &|p| version_of(&base, p).0);
+    let found = discover_loaded(fs, paths, &|p| version_of(&base, p).0);
     // Includes may lead anywhere below the folders given (a file stands for its folder).
     let scope = IncludeScope {
         roots: paths
@@ -361,8 +361,8 @@ pub fn lint_paths_with_progress(
         follow_outside: cli.follow_outside_includes,
     };
     // Settings first (they may fail), then servers in parallel: each is independent.
-    let mut jobs = Vec::with_capacity(files.len());
-    for files in files {
+    let mut jobs = Vec::with_capacity(found.len());
+    for crate::lint::discover::Discovered { files, conf } in found {
         let anchor = files
             .conf
             .clone()
@@ -371,15 +371,16 @@ pub fn lint_paths_with_progress(
             .unwrap_or_default();
         let settings = settings_of(&anchor)?;
         let (version, known) = version_of(&settings, &anchor);
-        jobs.push((files, settings, version, known));
+        jobs.push((files, conf, settings, version, known));
     }
     let total = jobs.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<(Server, Vec<Diagnostic>)> = {
         use rayon::prelude::*;
         jobs.into_par_iter()
-            .map(|(files, settings, version, known)| {
-                let server = Server::load_scoped(fs, files, version, known, Some(&scope));
+            .map(|(files, conf, settings, version, known)| {
+                let server =
+                    Server::load_reusing(fs, files, version, known, Some(&scope), conf);
                 let diagnostics = lint(&server, &settings);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);

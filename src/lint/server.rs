@@ -76,6 +76,22 @@ impl Server {
         version_known: bool,
         scope: Option<&IncludeScope>,
     ) -> Server {
+        Self::load_reusing(fs, files, version, version_known, scope, None)
+    }
+
+    /// [`Server::load_scoped`], taking the configuration set `discovered` instead of reading
+    /// the files again when it is what this load would read: the same version, the auto file
+    /// looked for, and no include leading outside the scope. (Discovery loads every main file
+    /// with `AutoConf::Discover` and no roots to find its auth files.)
+    pub fn load_reusing(
+        fs: &dyn FileSystem,
+        files: ServerFiles,
+        version: PgVersion,
+        version_known: bool,
+        scope: Option<&IncludeScope>,
+        discovered: Option<ConfigSet>,
+    ) -> Server {
+        let mut discovered = discovered;
         let include_scope = scope.map(|scope| {
             let mut scope = scope.clone();
             let main_dir = files.conf.as_ref().and_then(|p| {
@@ -105,6 +121,16 @@ impl Server {
                     .filter(|scope| !scope.follow_outside)
                     .map(|scope| scope.roots.clone()),
             };
+            if let Some(set) = discovered.take()
+                && !is_auto
+                && set.version == version
+                && options
+                    .roots
+                    .as_ref()
+                    .is_none_or(|roots| set.includes_within(roots))
+            {
+                return Some(set);
+            }
             ConfigSet::load(fs, path, &options)
                 .map_err(|e| {
                     unreadable.push(UnreadableFile {

@@ -151,6 +151,9 @@ pub struct ConfigSet {
     pub startup: Startup,
     /// Files (not folders) in `include_dir` folders that the server skips.
     pub skipped_dir_entries: Vec<SkippedDirEntry>,
+    /// Every include target (file or folder) checked against [`LoadOptions::roots`], read or
+    /// not: see [`ConfigSet::includes_within`].
+    include_targets: Vec<PathBuf>,
 }
 
 /// A failure of the tool (the main file cannot be read), as opposed to problems in the files,
@@ -200,6 +203,7 @@ impl ConfigSet {
             items: Vec::new(),
             errors: Vec::new(),
             skipped: Vec::new(),
+            include_targets: Vec::new(),
         };
         let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
         loader.parse_file(main_id, true);
@@ -249,9 +253,23 @@ impl ConfigSet {
                 errors: loader.errors,
             },
             skipped_dir_entries: loader.skipped,
+            include_targets: loader.include_targets,
         };
         set.evaluate();
         Ok(set)
+    }
+
+    /// Whether a load with [`LoadOptions::roots`] = `roots` (and otherwise the same options)
+    /// reads exactly what this one read: every include target lies within them. Lint uses it
+    /// to keep the set discovery loaded instead of reading and evaluating the files twice.
+    pub fn includes_within(&self, roots: &[PathBuf]) -> bool {
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| paths::canonicalize_path(r, PgVersion::NEWEST))
+            .collect();
+        self.include_targets
+            .iter()
+            .all(|target| is_within(target, &roots))
     }
 
     /// The rows of `pg_file_settings`.
@@ -457,6 +475,8 @@ struct Loader<'a> {
     items: Vec<Item>,
     errors: Vec<LoadMessage>,
     skipped: Vec<SkippedDirEntry>,
+    /// See [`ConfigSet::includes_within`].
+    include_targets: Vec<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -621,6 +641,7 @@ impl Loader<'_> {
         path: &Path,
         in_view: bool,
     ) -> bool {
+        self.include_targets.push(path.to_path_buf());
         let Some(roots) = &self.roots else {
             return false;
         };
