@@ -379,8 +379,7 @@ pub fn lint_paths_with_progress(
         use rayon::prelude::*;
         jobs.into_par_iter()
             .map(|(files, conf, settings, version, known)| {
-                let server =
-                    Server::load_reusing(fs, files, version, known, Some(&scope), conf);
+                let server = Server::load_reusing(fs, files, version, known, Some(&scope), conf);
                 let diagnostics = lint(&server, &settings);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);
