@@ -48,7 +48,7 @@ def run_time(cmd, runs):
     from wait4 over a few more runs: on a shared machine CPU time is the steadier figure."""
     if shutil.which("hyperfine"):
         subprocess.run(
-            ["hyperfine", "-N", "--warmup", "1", "--runs", str(runs), "--export-json", "hf.json",
+            ["hyperfine", "-N", "-i", "--warmup", "1", "--runs", str(runs), "--export-json", "hf.json",
              "--style", "none", "--", shlex.join(cmd)],
             check=True, capture_output=True)
         wall = json.load(open("hf.json"))["results"][0]["median"]

@@ -296,10 +296,7 @@ pub fn render_run(run: &LintRun, format: OutputFormat, out: &mut dyn Write) -> i
         .cloned()
         .map(|d| relative_to(d, &cwd))
         .collect();
-    let sources = RunSources {
-        servers: &run.servers,
-        cwd: &cwd,
-    };
+    let sources = RunSources::new(&run.servers, &cwd);
     let color = anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
     render(format, &shown, &sources, out, color)
 }
@@ -452,17 +449,36 @@ fn relative_to(mut d: Diagnostic, cwd: &Path) -> Diagnostic {
     d
 }
 
+/// The files of a run by path, for renderers: a diagnostic's path is looked up as given and
+/// joined to the working folder. Indexed once, since searching every server for every
+/// finding was quadratic on a tree of thousands of servers.
 struct RunSources<'a> {
-    servers: &'a [Server],
+    /// Each path's first source, with its server's position: the first server holding
+    /// either spelling wins, and within a server the spelling as given.
+    by_path: HashMap<&'a Path, (usize, &'a SourceFile)>,
     cwd: &'a Path,
+}
+
+impl<'a> RunSources<'a> {
+    fn new(servers: &'a [Server], cwd: &'a Path) -> Self {
+        let mut by_path = HashMap::new();
+        for (i, server) in servers.iter().enumerate() {
+            for source in server.sources() {
+                by_path.entry(source.path()).or_insert((i, source));
+            }
+        }
+        RunSources { by_path, cwd }
+    }
 }
 
 impl Sources for RunSources<'_> {
     fn source(&self, path: &Path) -> Option<&SourceFile> {
         let abs = self.cwd.join(path);
-        self.servers
-            .iter()
-            .find_map(|s| s.source(path).or_else(|| s.source(&abs)))
+        match (self.by_path.get(path), self.by_path.get(abs.as_path())) {
+            (Some(&(i, given)), Some(&(j, joined))) => Some(if j < i { joined } else { given }),
+            (Some(&(_, s)), None) | (None, Some(&(_, s))) => Some(s),
+            (None, None) => None,
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! looking for a `postgresql.conf` in its folder and up to three folders above; an hba or
 //! ident file that belongs to no server is linted alone.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::server::ServerFiles;
@@ -57,7 +57,7 @@ fn skipped_dir(name: &str) -> bool {
 pub fn discover(
     fs: &dyn FileSystem,
     inputs: &[PathBuf],
-    version_of: &dyn Fn(&Path) -> PgVersion,
+    version_of: &(dyn Fn(&Path) -> PgVersion + Sync),
 ) -> Vec<ServerFiles> {
     discover_loaded(fs, inputs, version_of)
         .into_iter()
@@ -77,7 +77,7 @@ pub struct Discovered {
 pub fn discover_loaded(
     fs: &dyn FileSystem,
     inputs: &[PathBuf],
-    version_of: &dyn Fn(&Path) -> PgVersion,
+    version_of: &(dyn Fn(&Path) -> PgVersion + Sync),
 ) -> Vec<Discovered> {
     let mut explicit: Vec<PathBuf> = Vec::new();
     let mut walked: Vec<PathBuf> = Vec::new();
@@ -97,16 +97,36 @@ pub fn discover_loaded(
     let mut servers: Vec<Discovered> = Vec::new();
     // Every file some server already reads, by absolute path.
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
-    let add_server =
+    // The main files of the servers so far, by absolute path: a set, since a tree of
+    // thousands of servers made comparing with each a quadratic cost.
+    let mut mains: HashSet<PathBuf> = HashSet::new();
+    // The main files' sets are loaded in parallel up front (reading them is most of
+    // discovery, and lint keeps them); grouping below stays in order.
+    let mains_given: Vec<(PathBuf, &PathBuf)> = {
+        let mut seen = HashSet::new();
+        walked
+            .iter()
+            .chain(&explicit)
+            .filter(|p| role_of(p) == FileRole::Conf)
+            .map(|p| (absolute(p), p))
+            .filter(|(abs, _)| seen.insert(abs.clone()))
+            .collect()
+    };
+    let mut preloaded: HashMap<PathBuf, Found> = {
+        use rayon::prelude::*;
+        mains_given
+            .into_par_iter()
+            .map(|(abs, p)| (abs, server_of(fs, p, version_of(p))))
+            .collect()
+    };
+    let mut add_server =
         |conf: &Path, claimed: &mut BTreeSet<PathBuf>, servers: &mut Vec<Discovered>| {
             let abs = absolute(conf);
-            if servers
-                .iter()
-                .any(|s| s.files.conf.as_deref().map(absolute).as_deref() == Some(&abs))
-            {
+            let found = preloaded.remove(&abs);
+            if !mains.insert(abs) {
                 return;
             }
-            let found = server_of(fs, conf, version_of(conf));
+            let found = found.unwrap_or_else(|| server_of(fs, conf, version_of(conf)));
             claimed.extend(found.read.iter().cloned());
             servers.push(Discovered {
                 files: found.server,

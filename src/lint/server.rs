@@ -284,8 +284,9 @@ fn hba_options(set: &ConfigSet) -> HbaOptions {
     }
 }
 
-impl Sources for Server {
-    fn source(&self, path: &Path) -> Option<&SourceFile> {
+impl Server {
+    /// Every file of the server, conf files first, then hba, then ident files.
+    pub fn sources(&self) -> impl Iterator<Item = &SourceFile> {
         let conf = self
             .conf
             .iter()
@@ -298,6 +299,12 @@ impl Sources for Server {
             .ident
             .iter()
             .flat_map(|i| i.sources.files.iter().map(|f| &f.source));
-        conf.chain(hba).chain(ident).find(|s| s.path() == path)
+        conf.chain(hba).chain(ident)
+    }
+}
+
+impl Sources for Server {
+    fn source(&self, path: &Path) -> Option<&SourceFile> {
+        self.sources().find(|s| s.path() == path)
     }
 }
