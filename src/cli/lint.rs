@@ -298,7 +298,11 @@ pub fn render_run(run: &LintRun, format: OutputFormat, out: &mut dyn Write) -> i
         .collect();
     let sources = RunSources::new(&run.servers, &cwd);
     let color = anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
-    render(format, &shown, &sources, out, color)
+    // Renderers write token by token and stdout is line-buffered: big_active.conf's 32,000
+    // findings were 617,000 write(2) calls, more system time than linting took.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    render(format, &shown, &sources, &mut out, color)?;
+    out.flush()
 }
 
 /// Discovers the servers below `paths`, loads and lints each with the settings that apply to
