@@ -33,7 +33,7 @@ if [[ -z ${NO_INSTALL:-} ]]; then
 fi
 
 echo "== building pgconf (release) and its benchmarks" >&2
-(cd "$repo" && cargo build --release --locked -q && cargo bench --locked --bench read --no-run -q 2>/dev/null)
+(cd "$repo" && cargo build --release --locked -q && cargo bench --locked --bench read --no-run -q 2>/dev/null && cargo bench --locked --bench lint --no-run -q 2>/dev/null)
 
 echo "== inputs (anchors.md §0) in $work" >&2
 data=$repo/benches/data

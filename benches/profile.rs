@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Workloads: `conf-parse`, `conf-load` (the config model), `hba-parse`, `hba-load` (typed
-//! records); inputs: `big.conf`, `big_active.conf`, `big_hba.conf`, `includes`. Prints the
+//! records), `lint` (`pgconf lint` in process: discovery, settings, every rule), `fix`
+//! (`pgconf fix --check` in process: lint, fixes to a fixpoint, lint again); inputs: `big.conf`, `big_active.conf`, `big_hba.conf`, `includes`. Prints the
 //! input size and the instructions-free figure that matters to a profiler: nothing but the
 //! work itself runs between the start and the end.
 
@@ -32,7 +33,7 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let usage = "usage: profile conf-parse|conf-load|hba-parse|hba-load INPUT [RUNS]";
+    let usage = "usage: profile conf-parse|conf-load|hba-parse|hba-load|lint|fix INPUT [RUNS]";
     let (Some(work), Some(input)) = (args.first(), args.get(1)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -41,6 +42,8 @@ fn main() {
     let version = PgVersion::new(17).expect("17");
     let files: Vec<(PathBuf, Vec<u8>)> = match input.as_str() {
         "includes" => inputs::INCLUDE_SET.clone(),
+        // One Debian 15/main cluster's default files; `lint` and `fix` get its folder.
+        "debian" => inputs::debian_set(),
         "big.conf" => vec![(
             PathBuf::from("/etc/pg/postgresql.conf"),
             inputs::BIG_CONF.clone(),
@@ -64,6 +67,11 @@ fn main() {
         fs.insert(path.clone(), bytes);
     }
     let main: &Path = &files[0].0;
+    let lint_path = if input == "debian" {
+        main.parent().expect("folder").to_path_buf()
+    } else {
+        main.to_path_buf()
+    };
     let bytes = &files[0].1;
     let start = Instant::now();
     for _ in 0..runs {
@@ -93,6 +101,25 @@ fn main() {
                     ..HbaOptions::default()
                 };
                 std::hint::black_box(load_hba(&fs, main, version, &opts).expect("loads"));
+            }
+            "lint" => {
+                let run = pgconf::cli::lint::lint_paths(
+                    &fs,
+                    std::slice::from_ref(&lint_path),
+                    &pgconf::settings::CliOverrides::default(),
+                )
+                .expect("lints");
+                std::hint::black_box(run.diagnostics.len());
+            }
+            "fix" => {
+                let run = pgconf::fix::fix_paths(
+                    &fs,
+                    std::slice::from_ref(&lint_path),
+                    &pgconf::settings::CliOverrides::default(),
+                    pgconf::diagnostic::Applicability::Safe,
+                )
+                .expect("fixes");
+                std::hint::black_box(run.changes.len());
             }
             _ => {
                 eprintln!("{usage}");

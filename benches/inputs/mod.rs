@@ -124,6 +124,17 @@ pub static INCLUDE_SET: LazyLock<Files> = LazyLock::new(|| {
     files
 });
 
+/// Debian 12's files of a fresh 15/main cluster: postgresql.conf (with its
+/// `include_dir = 'conf.d'`, empty), pg_hba.conf and pg_ident.conf. Paths and contents.
+pub fn debian_set() -> Files {
+    let dir = Path::new("/etc/postgresql/15/main");
+    vec![
+        (dir.join("postgresql.conf"), DEBIAN15_CONF.to_vec()),
+        (dir.join("pg_hba.conf"), DEBIAN15_HBA.to_vec()),
+        (dir.join("pg_ident.conf"), DEBIAN15_IDENT.to_vec()),
+    ]
+}
+
 /// The shared corpus (`../shared/corpus` beside the repository, or `$PGCONF_CORPUS`): every
 /// file of `kind` (`conf`, `auto`, `hba`, `ident`) with its path, or `None` with a message.
 pub fn corpus(kind: &str) -> Option<Files> {

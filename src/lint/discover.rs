@@ -8,7 +8,7 @@
 //! looking for a `postgresql.conf` in its folder and up to three folders above; an hba or
 //! ident file that belongs to no server is linted alone.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::server::ServerFiles;
@@ -57,8 +57,28 @@ fn skipped_dir(name: &str) -> bool {
 pub fn discover(
     fs: &dyn FileSystem,
     inputs: &[PathBuf],
-    version_of: &dyn Fn(&Path) -> PgVersion,
+    version_of: &(dyn Fn(&Path) -> PgVersion + Sync),
 ) -> Vec<ServerFiles> {
+    discover_loaded(fs, inputs, version_of)
+        .into_iter()
+        .map(|d| d.files)
+        .collect()
+}
+
+/// A server found by [`discover_loaded`], with the configuration set read to find its files
+/// (loaded with the version `version_of` gave, `AutoConf::Discover` and no roots).
+pub struct Discovered {
+    pub files: ServerFiles,
+    pub conf: Option<ConfigSet>,
+}
+
+/// [`discover`], keeping each server's configuration set so that it need not be read and
+/// evaluated again (see [`ConfigSet::includes_within`]).
+pub fn discover_loaded(
+    fs: &dyn FileSystem,
+    inputs: &[PathBuf],
+    version_of: &(dyn Fn(&Path) -> PgVersion + Sync),
+) -> Vec<Discovered> {
     let mut explicit: Vec<PathBuf> = Vec::new();
     let mut walked: Vec<PathBuf> = Vec::new();
     for input in inputs {
@@ -74,21 +94,44 @@ pub fn discover(
         }
     }
 
-    let mut servers: Vec<ServerFiles> = Vec::new();
+    let mut servers: Vec<Discovered> = Vec::new();
     // Every file some server already reads, by absolute path.
     let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
-    let add_server =
-        |conf: &Path, claimed: &mut BTreeSet<PathBuf>, servers: &mut Vec<ServerFiles>| {
+    // The main files of the servers so far, by absolute path: a set, since a tree of
+    // thousands of servers made comparing with each a quadratic cost.
+    let mut mains: HashSet<PathBuf> = HashSet::new();
+    // The main files' sets are loaded in parallel up front (reading them is most of
+    // discovery, and lint keeps them); grouping below stays in order.
+    let mains_given: Vec<(PathBuf, &PathBuf)> = {
+        let mut seen = HashSet::new();
+        walked
+            .iter()
+            .chain(&explicit)
+            .filter(|p| role_of(p) == FileRole::Conf)
+            .map(|p| (absolute(p), p))
+            .filter(|(abs, _)| seen.insert(abs.clone()))
+            .collect()
+    };
+    let mut preloaded: HashMap<PathBuf, Found> = {
+        use rayon::prelude::*;
+        mains_given
+            .into_par_iter()
+            .map(|(abs, p)| (abs, server_of(fs, p, version_of(p))))
+            .collect()
+    };
+    let mut add_server =
+        |conf: &Path, claimed: &mut BTreeSet<PathBuf>, servers: &mut Vec<Discovered>| {
             let abs = absolute(conf);
-            if servers
-                .iter()
-                .any(|s| s.conf.as_deref().map(absolute).as_deref() == Some(&abs))
-            {
+            let found = preloaded.remove(&abs);
+            if !mains.insert(abs) {
                 return;
             }
-            let files = server_of(fs, conf, version_of(conf));
-            claimed.extend(files.read.iter().cloned());
-            servers.push(files.server);
+            let found = found.unwrap_or_else(|| server_of(fs, conf, version_of(conf)));
+            claimed.extend(found.read.iter().cloned());
+            servers.push(Discovered {
+                files: found.server,
+                conf: found.set,
+            });
         };
 
     // Main files first: walked postgresql.conf files, then explicit conf files.
@@ -132,13 +175,17 @@ pub fn discover(
             },
         };
         claimed.insert(absolute(path));
-        servers.push(server);
+        servers.push(Discovered {
+            files: server,
+            conf: None,
+        });
     }
     servers
 }
 
 struct Found {
     server: ServerFiles,
+    set: Option<ConfigSet>,
     /// Every file the server reads (absolute paths).
     read: Vec<PathBuf>,
 }
@@ -149,7 +196,7 @@ fn server_of(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> Found {
     let dir = conf.parent().unwrap_or_else(|| Path::new("."));
     let mut hba = None;
     let mut ident = None;
-    if let Ok(set) = ConfigSet::load(
+    let set = ConfigSet::load(
         fs,
         conf,
         &LoadOptions {
@@ -157,7 +204,9 @@ fn server_of(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> Found {
             auto: AutoConf::Discover,
             roots: None,
         },
-    ) {
+    )
+    .ok();
+    if let Some(set) = &set {
         read.extend(set.files.iter().map(|f| f.path.clone()));
         let named = |name: &str| {
             set.items.iter().rev().find_map(|item| match &item.kind {
@@ -186,6 +235,7 @@ fn server_of(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> Found {
             hba,
             ident,
         },
+        set,
         read,
     }
 }

@@ -76,6 +76,22 @@ impl Server {
         version_known: bool,
         scope: Option<&IncludeScope>,
     ) -> Server {
+        Self::load_reusing(fs, files, version, version_known, scope, None)
+    }
+
+    /// [`Server::load_scoped`], taking the configuration set `discovered` instead of reading
+    /// the files again when it is what this load would read: the same version, the auto file
+    /// looked for, and no include leading outside the scope. (Discovery loads every main file
+    /// with `AutoConf::Discover` and no roots to find its auth files.)
+    pub fn load_reusing(
+        fs: &dyn FileSystem,
+        files: ServerFiles,
+        version: PgVersion,
+        version_known: bool,
+        scope: Option<&IncludeScope>,
+        discovered: Option<ConfigSet>,
+    ) -> Server {
+        let mut discovered = discovered;
         let include_scope = scope.map(|scope| {
             let mut scope = scope.clone();
             let main_dir = files.conf.as_ref().and_then(|p| {
@@ -105,6 +121,16 @@ impl Server {
                     .filter(|scope| !scope.follow_outside)
                     .map(|scope| scope.roots.clone()),
             };
+            if let Some(set) = discovered.take()
+                && !is_auto
+                && set.version == version
+                && options
+                    .roots
+                    .as_ref()
+                    .is_none_or(|roots| set.includes_within(roots))
+            {
+                return Some(set);
+            }
             ConfigSet::load(fs, path, &options)
                 .map_err(|e| {
                     unreadable.push(UnreadableFile {
@@ -258,8 +284,9 @@ fn hba_options(set: &ConfigSet) -> HbaOptions {
     }
 }
 
-impl Sources for Server {
-    fn source(&self, path: &Path) -> Option<&SourceFile> {
+impl Server {
+    /// Every file of the server, conf files first, then hba, then ident files.
+    pub fn sources(&self) -> impl Iterator<Item = &SourceFile> {
         let conf = self
             .conf
             .iter()
@@ -272,6 +299,12 @@ impl Sources for Server {
             .ident
             .iter()
             .flat_map(|i| i.sources.files.iter().map(|f| &f.source));
-        conf.chain(hba).chain(ident).find(|s| s.path() == path)
+        conf.chain(hba).chain(ident)
+    }
+}
+
+impl Sources for Server {
+    fn source(&self, path: &Path) -> Option<&SourceFile> {
+        self.sources().find(|s| s.path() == path)
     }
 }

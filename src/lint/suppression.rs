@@ -43,6 +43,9 @@ pub struct Directive {
     pub reason: Option<String>,
 }
 
+/// What every directive starts with (after `#` and blanks).
+const MARKER: &[u8] = b"pgconf:";
+
 /// Parses one comment (`text` = the bytes of `span`, starting at `#`). Returns the directive if
 /// the comment is one with at least one valid code, and PG9001 diagnostics for what is wrong.
 /// Comments that do not start with `pgconf:` give `(None, [])`.
@@ -57,7 +60,6 @@ pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>
     while i < text.len() && is_blank(text[i]) {
         i += 1;
     }
-    const MARKER: &[u8] = b"pgconf:";
     if !text[i..].starts_with(MARKER) {
         return (None, problems);
     }
@@ -210,6 +212,15 @@ impl FileSuppressions {
         let bytes = source.bytes();
         let mut directives = Vec::new();
         let mut problems = Vec::new();
+        // Every directive (and every PG9001 problem) starts with the marker: a file without
+        // it has none, and big files are mostly comments that would be parsed for nothing.
+        if memchr::memmem::find(bytes, MARKER).is_none() {
+            return Self {
+                file,
+                directives,
+                problems,
+            };
+        }
         for comment in comments {
             let Some(text) = bytes.get(comment.range()) else {
                 continue;
@@ -303,6 +314,12 @@ pub fn apply(
             .collect(),
     );
     let mut kept = Vec::new();
+    if files.iter().all(|f| f.directives.is_empty()) {
+        // Nothing can be silenced and no directive can be unused (the usual case).
+        kept.extend(diagnostics);
+        kept.extend(problems);
+        return kept;
+    }
     for d in diagnostics.into_iter().chain(problems) {
         if !silence(&d, files, &mut used) {
             kept.push(d);

@@ -151,6 +151,9 @@ pub struct ConfigSet {
     pub startup: Startup,
     /// Files (not folders) in `include_dir` folders that the server skips.
     pub skipped_dir_entries: Vec<SkippedDirEntry>,
+    /// Every include target (file or folder) checked against [`LoadOptions::roots`], read or
+    /// not: see [`ConfigSet::includes_within`].
+    include_targets: Vec<PathBuf>,
 }
 
 /// A failure of the tool (the main file cannot be read), as opposed to problems in the files,
@@ -202,6 +205,7 @@ impl ConfigSet {
             skipped: Vec::new(),
             budget: ExpansionBudget::new(),
             read: HashSet::new(),
+            include_targets: Vec::new(),
         };
         loader.read.insert(main_path.clone());
         let main_id = loader.add_file(main_path.clone(), bytes, 0, None);
@@ -252,9 +256,23 @@ impl ConfigSet {
                 errors: loader.errors,
             },
             skipped_dir_entries: loader.skipped,
+            include_targets: loader.include_targets,
         };
         set.evaluate();
         Ok(set)
+    }
+
+    /// Whether a load with [`LoadOptions::roots`] = `roots` (and otherwise the same options)
+    /// reads exactly what this one read: every include target lies within them. Lint uses it
+    /// to keep the set discovery loaded instead of reading and evaluating the files twice.
+    pub fn includes_within(&self, roots: &[PathBuf]) -> bool {
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| paths::canonicalize_path(r, PgVersion::NEWEST))
+            .collect();
+        self.include_targets
+            .iter()
+            .all(|target| is_within(target, &roots))
     }
 
     /// The rows of `pg_file_settings`.
@@ -464,6 +482,8 @@ struct Loader<'a> {
     budget: ExpansionBudget,
     /// Files read so far: reading one again is charged to `budget`.
     read: HashSet<PathBuf>,
+    /// See [`ConfigSet::includes_within`].
+    include_targets: Vec<PathBuf>,
 }
 
 impl Loader<'_> {
@@ -631,6 +651,7 @@ impl Loader<'_> {
         path: &Path,
         in_view: bool,
     ) -> bool {
+        self.include_targets.push(path.to_path_buf());
         let Some(roots) = &self.roots else {
             return false;
         };

@@ -12,6 +12,7 @@ mod regex;
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -262,7 +263,10 @@ pub struct HbaFile {
     /// The tokenized lines in server order (after includes).
     pub lines: Vec<TokLine>,
     records: Vec<HbaRecord>,
-    rows: Vec<HbaRuleRow>,
+    /// Built on first use: only `show` and a few findings need them, and formatting every
+    /// address into `String`s was a fifth of a load (the lines, records and failures hold
+    /// everything a row says).
+    rows: OnceLock<Vec<HbaRuleRow>>,
     /// The lines the server rejects: index into `lines` (and the view rows) and why.
     failures: Vec<(usize, LineError)>,
     load_ok: bool,
@@ -270,7 +274,53 @@ pub struct HbaFile {
 
 impl HbaFile {
     pub fn view_rows(&self) -> &[HbaRuleRow] {
-        &self.rows
+        self.rows.get_or_init(|| self.build_rows())
+    }
+
+    /// The `pg_hba_file_rules` rows, one per line in server order: each line is either a
+    /// record (`records`, in line order) or a failure (`failures`, in line order).
+    fn build_rows(&self) -> Vec<HbaRuleRow> {
+        let new_cols = self.version.at_least(16);
+        let mut records = self.records.iter().peekable();
+        let mut failures = self.failures.iter().peekable();
+        let mut rule_number = 0u32;
+        let mut rows = Vec::with_capacity(self.lines.len());
+        for (index, line) in self.lines.iter().enumerate() {
+            let file_name =
+                new_cols.then(|| self.sources.files[line.file as usize].display.clone());
+            let mut row = HbaRuleRow {
+                rule_number: None,
+                file_name,
+                line_number: line.line_number,
+                conn_type: None,
+                database: None,
+                user_name: None,
+                address: None,
+                netmask: None,
+                auth_method: None,
+                options: None,
+                error: None,
+            };
+            let record = records.next_if(|r| r.line == index);
+            let err_msg = match record {
+                Some(rec) => rec.warning.clone(),
+                None => failures
+                    .next_if(|(i, _)| *i == index)
+                    .and_then(|(_, e)| e.in_view.then(|| e.message.clone())),
+            };
+            if err_msg.is_none() {
+                rule_number += 1;
+            }
+            if new_cols {
+                row.rule_number = Some(err_msg.is_none().then_some(rule_number));
+            }
+            row.error = err_msg;
+            if let Some(rec) = record {
+                fill_row(&mut row, rec);
+            }
+            rows.push(row);
+        }
+        rows
     }
 
     pub fn records(&self) -> &[HbaRecord] {
@@ -308,11 +358,8 @@ pub fn load_hba(
     loader.tokenize_file(main, 0, &mut lines);
     let sources = loader.sources;
     let mut records = Vec::new();
-    let mut rows = Vec::with_capacity(lines.len());
     let mut ok = true;
     let mut failures = Vec::new();
-    let mut rule_number = 0u32;
-    let new_cols = version.at_least(16);
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(LineError {
@@ -322,43 +369,16 @@ pub fn load_hba(
             }),
             None => parse_hba_line(&sources, line, version, opts),
         };
-        let file_name = new_cols.then(|| sources.files[line.file as usize].display.clone());
-        let mut row = HbaRuleRow {
-            rule_number: None,
-            file_name,
-            line_number: line.line_number,
-            conn_type: None,
-            database: None,
-            user_name: None,
-            address: None,
-            netmask: None,
-            auth_method: None,
-            options: None,
-            error: None,
-        };
-        let err_msg = match &parsed {
-            Err(e) => e.in_view.then(|| e.message.clone()),
-            Ok(r) => r.warning.clone(),
-        };
-        if err_msg.is_none() {
-            rule_number += 1;
-        }
-        if new_cols {
-            row.rule_number = Some(err_msg.is_none().then_some(rule_number));
-        }
-        row.error = err_msg;
         match parsed {
             Ok(mut rec) => {
                 rec.line = index;
-                fill_row(&mut row, &rec, &sources);
                 records.push(rec);
             }
             Err(e) => {
                 ok = false;
-                failures.push((rows.len(), e));
+                failures.push((index, e));
             }
         }
-        rows.push(row);
     }
     let load_ok = ok && !records.is_empty();
     Ok(HbaFile {
@@ -366,14 +386,13 @@ pub fn load_hba(
         sources,
         lines,
         records,
-        rows,
+        rows: OnceLock::new(),
         failures,
         load_ok,
     })
 }
 
-fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord, sources: &AuthSources) {
-    let _ = sources;
+fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord) {
     row.conn_type = Some(rec.conn_type.name().to_string());
     row.database = Some(rec.databases.iter().map(|n| lossy(&n.text)).collect());
     row.user_name = Some(rec.users.iter().map(|n| lossy(&n.text)).collect());
