@@ -23,8 +23,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|r| r.warning.is_none())
         .collect();
+    let mut index = EarlierRecords::default();
     for (j, later) in live.iter().enumerate() {
-        let Some(earlier) = live[..j].iter().find(|e| covers(e, later)) else {
+        let found = index.first_covering(&live, later);
+        index.add(j, later);
+        let Some(earlier) = found.map(|i| live[i]) else {
             continue;
         };
         let (path, span) = record_location(hba, later);
@@ -52,6 +55,87 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             .push(Label::new(epath, espan, "matches first (no fall-through)"));
         d.notes
             .push("put more specific records before broader ones, or remove this one".into());
+    }
+}
+
+/// The records seen so far, indexed so that finding the first one that covers a network
+/// record looks only at records whose address could contain it: 20,000 records are not
+/// compared pairwise. [`covers`] stays the judge; the index only narrows the candidates.
+#[derive(Default)]
+struct EarlierRecords {
+    /// Records whose address is not a contiguous network (all, host names, samehost,
+    /// non-contiguous masks, local): always candidates.
+    always: Vec<usize>,
+    /// Contiguous networks by (IPv6?, prefix length, network address).
+    networks: std::collections::HashMap<(bool, u8, u128), Vec<usize>>,
+    /// Prefix lengths in use, per family, so a lookup tries only those.
+    lengths: [std::collections::BTreeSet<u8>; 2],
+    count: usize,
+}
+
+impl EarlierRecords {
+    fn add(&mut self, i: usize, rec: &HbaRecord) {
+        self.count = i + 1;
+        match network(rec.address.as_ref()) {
+            Some((v6, len, net)) => {
+                self.networks.entry((v6, len, net)).or_default().push(i);
+                self.lengths[usize::from(v6)].insert(len);
+            }
+            None => self.always.push(i),
+        }
+    }
+
+    /// The first earlier record (lowest index) that covers `later`.
+    fn first_covering(&self, live: &[&HbaRecord], later: &HbaRecord) -> Option<usize> {
+        let covering = |i: &usize| covers(live[*i], later);
+        let Some((v6, len, net)) = network(later.address.as_ref()) else {
+            // Not a network: few such records; look at every earlier one.
+            return (0..self.count).find(covering);
+        };
+        let mut best = self.always.iter().copied().find(covering);
+        let bits = if v6 { 128 } else { 32 };
+        for &p in self.lengths[usize::from(v6)].range(..=len) {
+            let key = (v6, p, net & prefix_mask(p, bits));
+            if let Some(list) = self.networks.get(&key)
+                && let Some(i) = list.iter().copied().find(covering)
+            {
+                best = Some(best.map_or(i, |b| b.min(i)));
+            }
+        }
+        best
+    }
+}
+
+/// (IPv6?, prefix length, network) of a record whose address is a contiguous network.
+fn network(address: Option<&HbaAddress>) -> Option<(bool, u8, u128)> {
+    let Some(HbaAddress::Ip { addr, mask }) = address else {
+        return None;
+    };
+    let (v6, a, m, bits) = match (addr, mask) {
+        (IpAddr::V4(a), IpAddr::V4(m)) => (
+            false,
+            u128::from(u32::from(*a)),
+            u128::from(u32::from(*m)),
+            32u32,
+        ),
+        (IpAddr::V6(a), IpAddr::V6(m)) => (true, u128::from(*a), u128::from(*m), 128u32),
+        _ => return None,
+    };
+    let len = m.count_ones();
+    (m == prefix_mask(len as u8, bits)).then_some((v6, len as u8, a & m))
+}
+
+/// The mask of a prefix of `len` bits in an address of `bits` bits, as the low bits of a u128.
+fn prefix_mask(len: u8, bits: u32) -> u128 {
+    let width_mask = if bits == 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
+    if len == 0 {
+        0
+    } else {
+        (u128::MAX << (bits - u32::from(len).min(bits))) & width_mask
     }
 }
 
@@ -211,5 +295,82 @@ mod tests {
         assert!(!type_covers(Host, Local));
         assert!(type_covers(HostNoGssEnc, HostSsl));
         assert!(!type_covers(HostNoSsl, HostSsl));
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+    use crate::model::fs::MemFs;
+    use crate::model::hba::{HbaOptions, load_hba};
+    use crate::model::version::PgVersion;
+    use std::path::Path;
+
+    /// The index finds exactly the record a pairwise scan finds, on a file mixing nested
+    /// networks, both families, masks in a separate column (some not contiguous), `all`,
+    /// host names and `local`.
+    #[test]
+    fn the_index_agrees_with_a_pairwise_scan() {
+        let mut text = String::new();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for i in 0..600 {
+            let r = next();
+            let user = ["all", "app", "rep"][(r % 3) as usize];
+            let db = ["all", "db1", "replication"][((r >> 2) % 3) as usize];
+            let address = match (r >> 4) % 9 {
+                0 => "all".to_string(),
+                1 => "host.example.com".to_string(),
+                2 => format!("10.{}.0.0 255.{}.255.0", (r >> 8) % 4, (r >> 12) % 2 * 255),
+                3 => format!("fd00:{:x}::/{}", (r >> 8) % 4, 16 + (r >> 12) % 100),
+                _ => format!(
+                    "10.{}.{}.{}/{}",
+                    (r >> 8) % 4,
+                    (r >> 12) % 4,
+                    (r >> 16) % 4,
+                    [8, 16, 24, 30, 32][((r >> 20) % 5) as usize]
+                ),
+            };
+            let kind = ["host", "hostssl", "hostnossl"][((r >> 24) % 3) as usize];
+            if i % 50 == 0 {
+                text.push_str("local all all peer\n");
+            }
+            text.push_str(&format!("{kind} {db} {user} {address} scram-sha-256\n"));
+        }
+        let fs = MemFs::new().with("/d/pg_hba.conf", &text);
+        let opts = HbaOptions {
+            ssl_enabled: true,
+            ..HbaOptions::default()
+        };
+        let hba = load_hba(
+            &fs,
+            Path::new("/d/pg_hba.conf"),
+            PgVersion::new(16).unwrap(),
+            &opts,
+        )
+        .unwrap();
+        let live: Vec<&HbaRecord> = hba
+            .records()
+            .iter()
+            .filter(|r| r.warning.is_none())
+            .collect();
+        assert!(live.len() > 500);
+        let mut index = EarlierRecords::default();
+        let mut found = 0;
+        for (j, later) in live.iter().enumerate() {
+            let brute = live[..j].iter().position(|e| covers(e, later));
+            assert_eq!(index.first_covering(&live, later), brute, "record {j}");
+            found += usize::from(brute.is_some());
+            index.add(j, later);
+        }
+        assert!(
+            found > 50,
+            "the input has shadowed records to find ({found})"
+        );
     }
 }
