@@ -239,15 +239,20 @@ fn is_scanner_space(byte: u8) -> bool {
 /// either double-quoted (`""` is a quote) or bare (downcased A-Z, ends at the separator or a
 /// blank); names are truncated to 63 bytes. `None` on a syntax error.
 pub(crate) fn split_identifier_string(value: &[u8], separator: u8) -> Option<Vec<Vec<u8>>> {
+    split_names(value, separator, true)
+}
+
+/// The scanner `SplitIdentifierString` and `SplitGUCList` share; `identifiers` selects the
+/// former's downcasing of bare names and truncation to NAMEDATALEN - 1.
+fn split_names(value: &[u8], separator: u8, identifiers: bool) -> Option<Vec<Vec<u8>>> {
     let mut names = Vec::new();
-    let mut at = 0;
     let skip = |mut at: usize| {
         while value.get(at).copied().is_some_and(is_scanner_space) {
             at += 1;
         }
         at
     };
-    at = skip(at);
+    let mut at = skip(0);
     if at >= value.len() {
         return Some(names);
     }
@@ -283,7 +288,12 @@ pub(crate) fn split_identifier_string(value: &[u8], separator: u8) -> Option<Vec
             if at == start {
                 return None;
             }
-            name.extend(value.get(start..at)?.iter().map(u8::to_ascii_lowercase));
+            let bare = value.get(start..at)?;
+            if identifiers {
+                name.extend(bare.iter().map(u8::to_ascii_lowercase));
+            } else {
+                name.extend_from_slice(bare);
+            }
         }
         at = skip(at);
         let done = match value.get(at) {
@@ -294,7 +304,9 @@ pub(crate) fn split_identifier_string(value: &[u8], separator: u8) -> Option<Vec
             None => true,
             Some(_) => return None,
         };
-        name.truncate(MAX_IDENTIFIER_BYTES);
+        if identifiers {
+            name.truncate(MAX_IDENTIFIER_BYTES);
+        }
         names.push(name);
         if done {
             return Some(names);
@@ -761,62 +773,7 @@ fn check_replication_slot_name(
 /// `SplitGUCList` in varlena.c: like [`split_identifier_string`] but names keep their case and
 /// are not truncated.
 fn split_guc_list(value: &[u8], separator: u8) -> Option<Vec<Vec<u8>>> {
-    let mut names = Vec::new();
-    let skip = |mut at: usize| {
-        while value.get(at).copied().is_some_and(is_scanner_space) {
-            at += 1;
-        }
-        at
-    };
-    let mut at = skip(0);
-    if at >= value.len() {
-        return Some(names);
-    }
-    loop {
-        let mut name = Vec::new();
-        if value.get(at) == Some(&b'"') {
-            at += 1;
-            loop {
-                match value.get(at) {
-                    None => return None,
-                    Some(b'"') if value.get(at + 1) == Some(&b'"') => {
-                        name.push(b'"');
-                        at += 2;
-                    }
-                    Some(b'"') => {
-                        at += 1;
-                        break;
-                    }
-                    Some(byte) => {
-                        name.push(*byte);
-                        at += 1;
-                    }
-                }
-            }
-        } else {
-            let start = at;
-            while let Some(byte) = value.get(at) {
-                if *byte == separator || is_scanner_space(*byte) {
-                    break;
-                }
-                at += 1;
-            }
-            if at == start {
-                return None;
-            }
-            name.extend_from_slice(value.get(start..at)?);
-        }
-        at = skip(at);
-        match value.get(at) {
-            Some(byte) if *byte == separator => at = skip(at + 1),
-            None => {
-                names.push(name);
-                return Some(names);
-            }
-            Some(_) => return None,
-        }
-        names.push(name);
-    }
+    split_names(value, separator, false)
 }
 
 /// `check_debug_io_direct` (16+): a list of `data`, `wal`, `wal_init`.
