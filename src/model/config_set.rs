@@ -698,6 +698,35 @@ impl Loader<'_> {
         });
     }
 
+    /// The server's direct-recursion check (`strcmp(abs_path, calling_file)`): records the
+    /// error and returns true when `path` is the including file itself.
+    fn is_recursion(
+        &mut self,
+        calling: FileId,
+        line: u32,
+        span: Option<Span>,
+        path: &Path,
+        in_view: bool,
+    ) -> bool {
+        let calling_path = &self.files[calling].path;
+        if path != calling_path {
+            return false;
+        }
+        let message = format!(
+            "configuration file recursion in \"{}\"",
+            self.display(calling_path)
+        );
+        self.push_error(
+            calling,
+            line,
+            span,
+            "configuration file recursion",
+            message,
+            in_view,
+        );
+        true
+    }
+
     /// `ParseConfigFile`: `include` (strict) and `include_if_exists`.
     #[allow(clippy::too_many_arguments)]
     fn include_file(
@@ -744,19 +773,7 @@ impl Loader<'_> {
         let calling_path = self.files[calling].path.clone();
         let calling_dir = calling_path.parent().unwrap_or_else(|| Path::new("/"));
         let path = paths::resolve(calling_dir, target, self.version);
-        if path == calling_path {
-            let message = format!(
-                "configuration file recursion in \"{}\"",
-                self.display(&calling_path)
-            );
-            self.push_error(
-                calling,
-                line,
-                span,
-                "configuration file recursion",
-                message,
-                in_view,
-            );
+        if self.is_recursion(calling, line, span, &path, in_view) {
             return;
         }
         if self.outside_roots(calling, line, span, &path, in_view) {
@@ -919,19 +936,7 @@ impl Loader<'_> {
                 );
                 return;
             }
-            if path == calling_path {
-                let message = format!(
-                    "configuration file recursion in \"{}\"",
-                    self.display(&calling_path)
-                );
-                self.push_error(
-                    calling,
-                    line,
-                    span,
-                    "configuration file recursion",
-                    message,
-                    in_view,
-                );
+            if self.is_recursion(calling, line, span, &path, in_view) {
                 return;
             }
             // The first file that fails ends the directory.
