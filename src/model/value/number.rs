@@ -15,6 +15,17 @@ fn skip_spaces(text: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// The prologue of C's `strtol`/`strtod`/`atoi`: leading `isspace` blanks, then an optional
+/// sign. Returns whether the sign was `-` and where the digits start.
+pub(crate) fn c_sign_prefix(text: &[u8]) -> (bool, usize) {
+    let at = skip_spaces(text, 0);
+    match text.get(at) {
+        Some(b'-') => (true, at + 1),
+        Some(b'+') => (false, at + 1),
+        _ => (false, at),
+    }
+}
+
 /// What `strtol(text, &end, 0)` returns on a 64-bit `long`.
 struct StrtolResult {
     value: i64,
@@ -24,18 +35,7 @@ struct StrtolResult {
 
 /// glibc `strtol` with base 0: leading blanks, a sign, `0x` hex, a leading `0` means octal.
 fn strtol_base0(text: &[u8]) -> StrtolResult {
-    let mut at = skip_spaces(text, 0);
-    let negative = match text.get(at) {
-        Some(b'-') => {
-            at += 1;
-            true
-        }
-        Some(b'+') => {
-            at += 1;
-            false
-        }
-        _ => false,
-    };
+    let (negative, at) = c_sign_prefix(text);
     let (radix, digits_start) = match (text.get(at), text.get(at + 1), text.get(at + 2)) {
         (Some(b'0'), Some(b'x' | b'X'), Some(next)) if next.is_ascii_hexdigit() => (16, at + 2),
         (Some(b'0'), _, _) => (8, at),
@@ -100,18 +100,7 @@ pub(crate) fn strtod(text: &[u8]) -> StrtodResult {
         end: 0,
         out_of_range: false,
     };
-    let mut at = skip_spaces(text, 0);
-    let negative = match text.get(at) {
-        Some(b'-') => {
-            at += 1;
-            true
-        }
-        Some(b'+') => {
-            at += 1;
-            false
-        }
-        _ => false,
-    };
+    let (negative, at) = c_sign_prefix(text);
     let sign = if negative { -1.0 } else { 1.0 };
     let rest = text.get(at..).unwrap_or_default();
     if starts_with_ignore_case(rest, b"infinity") {
