@@ -131,6 +131,29 @@ fn version_for(fs: &dyn FileSystem, file: &Path, options: &EditOptions) -> PgVer
         .unwrap_or_default()
 }
 
+/// What a server is told after an edit of a file it reads on reload.
+const RELOAD_NEEDED: &str = "reload needed: SELECT pg_reload_conf(), or pg_ctl reload";
+
+/// The configuration starting at `file`, read as the version the options (or the files) name.
+fn load_conf_given(
+    fs: &dyn FileSystem,
+    file: &Path,
+    options: &EditOptions,
+) -> Result<ConfigSet, String> {
+    load_conf(fs, file, version_for(fs, file, options))
+}
+
+/// The pg_hba.conf at `file` and the version it was read as.
+fn load_hba_given(
+    fs: &dyn FileSystem,
+    file: &Path,
+    options: &EditOptions,
+) -> Result<(HbaFile, PgVersion), String> {
+    let version = version_for(fs, file, options);
+    let hba = load_hba(fs, file, version, &hba_options()).map_err(|e| e.to_string())?;
+    Ok((hba, version))
+}
+
 fn load_conf(fs: &dyn FileSystem, file: &Path, version: PgVersion) -> Result<ConfigSet, String> {
     ConfigSet::load(
         fs,
@@ -146,11 +169,11 @@ fn load_conf(fs: &dyn FileSystem, file: &Path, version: PgVersion) -> Result<Con
 
 pub fn run_set(args: &SetArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     let fs = RealFs;
-    let version = version_for(&fs, &args.file, &args.options);
-    let set = match load_conf(&fs, &args.file, version) {
+    let set = match load_conf_given(&fs, &args.file, &args.options) {
         Ok(set) => set,
         Err(e) => return fail(err, &e),
     };
+    let version = set.version;
     let catalog = Catalog::get(version);
     let value = args.value.as_bytes();
     let Some(param) = catalog.lookup(args.name.as_bytes()) else {
@@ -235,7 +258,7 @@ fn needs(context: Option<Context>) -> &'static str {
             "restart needed: the server reads this parameter only at start"
         }
         Some(Context::Internal) => "this parameter cannot be set",
-        _ => "reload needed: SELECT pg_reload_conf(), or pg_ctl reload",
+        _ => RELOAD_NEEDED,
     }
 }
 
@@ -245,11 +268,11 @@ pub fn run_unset(
     err: &mut dyn Write,
 ) -> io::Result<ExitStatus> {
     let fs = RealFs;
-    let version = version_for(&fs, &args.file, &args.options);
-    let set = match load_conf(&fs, &args.file, version) {
+    let set = match load_conf_given(&fs, &args.file, &args.options) {
         Ok(set) => set,
         Err(e) => return fail(err, &e),
     };
+    let version = set.version;
     let catalog = Catalog::get(version);
     let wanted = catalog.lookup(args.name.as_bytes()).map(|p| p.name());
     let mut edits = Vec::new();
@@ -318,105 +341,94 @@ pub fn run_hba(
     err: &mut dyn Write,
 ) -> io::Result<ExitStatus> {
     let fs = RealFs;
-    match cmd {
-        HbaCommand::Add(args) => {
-            let version = version_for(&fs, &args.file, &args.options);
-            let hba = match load_hba(&fs, &args.file, version, &hba_options()) {
-                Ok(h) => h,
-                Err(e) => return fail(err, &e.to_string()),
-            };
-            let record = match parse_record(&args.record, version) {
-                Ok(r) => r,
-                Err(e) => return fail(err, &e),
-            };
-            let edits = match (args.before, args.after) {
-                (None, None) => {
-                    if let Placement::Covered { line_number } = placement(&hba, &record) {
-                        writeln!(
-                            out,
-                            "line {line_number} already admits these connections the same way; nothing to add"
-                        )?;
-                        return Ok(ExitStatus::Success);
-                    }
-                    insert_records(&hba, std::slice::from_ref(&record), &args.comment)
-                }
-                (before, after) => {
-                    let target = before.or(after).unwrap_or(1);
-                    let Some((start, end)) = record_bounds(&hba, target) else {
-                        return fail(
-                            err,
-                            &format!("{}: line {target} holds no record", args.file.display()),
-                        );
-                    };
-                    let bytes = hba.sources.files[0].source.bytes();
-                    let eol = line_ending(bytes);
-                    let mut text = format!("# {}", args.comment).into_bytes();
-                    text.extend_from_slice(eol);
-                    text.extend_from_slice(args.record.trim().as_bytes());
-                    text.extend_from_slice(eol);
-                    vec![Edit {
-                        file: hba.sources.files[0].source.path().to_path_buf(),
-                        span: Span::empty(if before.is_some() { start } else { end }),
-                        replacement: text,
-                    }]
-                }
-            };
-            let status = commit(&fs, &edits, &args.options, &args.file, out, err, |fs| {
-                check_hba(fs, &args.file, version, &hba)
-            })?;
-            if status == ExitStatus::Success && !args.options.diff {
-                writeln!(
-                    out,
-                    "added to {}: {}",
-                    shown(&args.file),
-                    args.record.trim()
-                )?;
-                writeln!(
-                    out,
-                    "reload needed: SELECT pg_reload_conf(), or pg_ctl reload"
-                )?;
-            }
-            Ok(status)
+    let (file, options) = match cmd {
+        HbaCommand::Add(args) => (&args.file, &args.options),
+        HbaCommand::Remove(args) => (&args.file, &args.options),
+    };
+    let (hba, version) = match load_hba_given(&fs, file, options) {
+        Ok(loaded) => loaded,
+        Err(e) => return fail(err, &e),
+    };
+    let planned = match cmd {
+        HbaCommand::Add(args) => plan_hba_add(args, &hba, version),
+        HbaCommand::Remove(args) => plan_hba_remove(args, &hba),
+    };
+    let (edits, done) = match planned {
+        Ok(HbaPlan::Edit { edits, done }) => (edits, done),
+        Ok(HbaPlan::Nothing(why)) => {
+            writeln!(out, "{why}")?;
+            return Ok(ExitStatus::Success);
         }
-        HbaCommand::Remove(args) => {
-            let version = version_for(&fs, &args.file, &args.options);
-            let hba = match load_hba(&fs, &args.file, version, &hba_options()) {
-                Ok(h) => h,
-                Err(e) => return fail(err, &e.to_string()),
-            };
-            let Some((start, end)) = record_bounds(&hba, args.line) else {
-                return fail(
-                    err,
-                    &format!(
-                        "{}: line {} holds no record",
-                        args.file.display(),
-                        args.line
-                    ),
-                );
-            };
-            let edits = vec![Edit {
-                file: hba.sources.files[0].source.path().to_path_buf(),
-                span: Span::new(start, end),
-                replacement: Vec::new(),
-            }];
-            let status = commit(&fs, &edits, &args.options, &args.file, out, err, |fs| {
-                check_hba(fs, &args.file, version, &hba)
-            })?;
-            if status == ExitStatus::Success && !args.options.diff {
-                writeln!(
-                    out,
-                    "removed the record on line {} of {}",
-                    args.line,
-                    shown(&args.file)
-                )?;
-                writeln!(
-                    out,
-                    "reload needed: SELECT pg_reload_conf(), or pg_ctl reload"
-                )?;
-            }
-            Ok(status)
-        }
+        Err(e) => return fail(err, &e),
+    };
+    let status = commit(&fs, &edits, options, file, out, err, |fs| {
+        check_hba(fs, file, version, &hba)
+    })?;
+    if status == ExitStatus::Success && !options.diff {
+        writeln!(out, "{done}")?;
+        writeln!(out, "{RELOAD_NEEDED}")?;
     }
+    Ok(status)
+}
+
+/// What an `hba` command will do to the file.
+enum HbaPlan {
+    /// Make these edits, then say `done`.
+    Edit { edits: Vec<Edit>, done: String },
+    /// The file already is as asked; say why nothing changes.
+    Nothing(String),
+}
+
+fn plan_hba_add(args: &HbaAddArgs, hba: &HbaFile, version: PgVersion) -> Result<HbaPlan, String> {
+    let record = parse_record(&args.record, version)?;
+    let edits = match (args.before, args.after) {
+        (None, None) => {
+            if let Placement::Covered { line_number } = placement(hba, &record) {
+                return Ok(HbaPlan::Nothing(format!(
+                    "line {line_number} already admits these connections the same way; nothing to add"
+                )));
+            }
+            insert_records(hba, std::slice::from_ref(&record), &args.comment)
+        }
+        (before, after) => {
+            let target = before.or(after).unwrap_or(1);
+            let (start, end) =
+                record_bounds(hba, target).ok_or_else(|| no_record(&args.file, target))?;
+            let bytes = hba.sources.files[0].source.bytes();
+            let eol = line_ending(bytes);
+            let mut text = format!("# {}", args.comment).into_bytes();
+            text.extend_from_slice(eol);
+            text.extend_from_slice(args.record.trim().as_bytes());
+            text.extend_from_slice(eol);
+            vec![Edit {
+                file: hba.sources.files[0].source.path().to_path_buf(),
+                span: Span::empty(if before.is_some() { start } else { end }),
+                replacement: text,
+            }]
+        }
+    };
+    let done = format!("added to {}: {}", shown(&args.file), args.record.trim());
+    Ok(HbaPlan::Edit { edits, done })
+}
+
+fn plan_hba_remove(args: &HbaRemoveArgs, hba: &HbaFile) -> Result<HbaPlan, String> {
+    let (start, end) =
+        record_bounds(hba, args.line).ok_or_else(|| no_record(&args.file, args.line))?;
+    let edits = vec![Edit {
+        file: hba.sources.files[0].source.path().to_path_buf(),
+        span: Span::new(start, end),
+        replacement: Vec::new(),
+    }];
+    let done = format!(
+        "removed the record on line {} of {}",
+        args.line,
+        shown(&args.file)
+    );
+    Ok(HbaPlan::Edit { edits, done })
+}
+
+fn no_record(file: &Path, line: u32) -> String {
+    format!("{}: line {line} holds no record", file.display())
 }
 
 fn hba_options() -> HbaOptions {
