@@ -210,7 +210,8 @@ fn arbitrary_bytes_round_trip() {
 mod reference {
     use nom::branch::alt;
     use nom::bytes::complete::{tag, take_while, take_while_m_n, take_while1};
-    use nom::combinator::{opt, recognize};
+    use nom::combinator::{all_consuming, opt, recognize};
+    use nom::multi::many0;
     use nom::sequence::preceded;
     use nom::{IResult, Parser};
 
@@ -335,34 +336,34 @@ mod reference {
     /// Flex takes the longest match, so `'a''b'` is one string and `'a'''` ends after the third
     /// quote; a quote that is not doubled ends the scan. A string never spans lines.
     fn quoted_string(i: &[u8]) -> IResult<&[u8], &[u8]> {
-        let fail = || nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Char));
-        if i.first() != Some(&b'\'') {
-            return Err(fail());
-        }
-        let mut pos = 1;
-        let mut last_end = None;
-        while let Some(&b) = i.get(pos) {
-            match b {
-                b'\n' => break,
-                b'\\' => match i.get(pos + 1) {
-                    Some(&c) if c != b'\n' => pos += 2,
-                    _ => break,
-                },
-                b'\'' => {
-                    last_end = Some(pos + 1);
-                    if i.get(pos + 1) == Some(&b'\'') {
-                        pos += 2;
-                    } else {
-                        break;
-                    }
-                }
-                _ => pos += 1,
-            }
-        }
-        match last_end {
+        // Flex's longest match, literally: the longest prefix the regex matches whole. Within
+        // a fixed prefix the greedy reading is the only one, since quotes inside pair up.
+        match (2..=i.len()).rev().find(|&end| string_whole(&i[..end])) {
             Some(end) => Ok((&i[end..], &i[..end])),
-            None => Err(fail()),
+            None => Err(nom::Err::Error(nom::error::Error::new(
+                i,
+                nom::error::ErrorKind::Char,
+            ))),
         }
+    }
+
+    /// Whether all of `prefix` is one `STRING`.
+    fn string_whole(prefix: &[u8]) -> bool {
+        let quote = || tag(&b"'"[..]);
+        all_consuming(recognize((quote(), many0(string_piece), quote())))
+            .parse(prefix)
+            .is_ok()
+    }
+
+    /// `[^'\\\n]|\\.|\'\'`: one piece of a string's body.
+    fn string_piece(i: &[u8]) -> IResult<&[u8], &[u8]> {
+        let one = |allowed: fn(u8) -> bool| take_while_m_n(1, 1, allowed);
+        alt((
+            one(|b| !matches!(b, b'\'' | b'\\' | b'\n')),
+            recognize((tag(&b"\\"[..]), one(|b| b != b'\n'))),
+            tag(&b"''"[..]),
+        ))
+        .parse(i)
     }
 }
 
