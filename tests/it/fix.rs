@@ -381,3 +381,35 @@ fn corpus_fix_keeps_untouched_lines() {
         failures.join("\n\n")
     );
 }
+
+/// Found by the `fix_loop` fuzz target: a comment that starts like a commented default but is
+/// not a valid setting line (`#wal_level = replica x`) was uncommented by the ClickPipes fixes,
+/// which broke the file (the loop then undid the pass and reported a bug). Such a comment is a
+/// note: it stays, and the setting is appended.
+#[test]
+fn a_note_that_looks_like_a_default_is_not_uncommented() {
+    let cli = CliOverrides {
+        regions: vec!["us-east-2".into()],
+        pg_version: Some("16".into()),
+        ..CliOverrides::default()
+    };
+    for note in [
+        "#wal_level = replica x\n",
+        "#wal_level =\u{1} replica\t\t# minimal, replica, or logical\n",
+        "#wal_level = 'replica\n",
+    ] {
+        let file = PathBuf::from("/d/postgresql.conf");
+        let fs = MemFs::new().with(&file, note);
+        let run = fix_paths(&fs, std::slice::from_ref(&file), &cli, Applicability::Safe)
+            .unwrap_or_else(|e| panic!("{note:?}: {e}"));
+        assert!(run.reverted.is_empty(), "{note:?}: a pass broke the file");
+        let (_, new) = &run.changes[&file];
+        assert!(
+            new.starts_with(note.as_bytes()),
+            "{note:?}: the note changed"
+        );
+        let added = String::from_utf8_lossy(&new[note.len()..]);
+        assert!(added.contains("wal_level = logical\n"), "{note:?}: {added}");
+        assert_eq!(syntax_errors(&run.after, &file), 0, "{note:?}");
+    }
+}
