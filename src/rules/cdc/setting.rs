@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
-use crate::edits::placement::{CommentedSetting, commented_default};
+use crate::edits::placement::{CommentedSetting, append_line, commented_default};
 use crate::lint::server::Server;
 use crate::model::catalog::{Catalog, Context as ParamContext, Param};
 use crate::model::config_set::{Item, ItemKind};
@@ -175,23 +175,11 @@ pub fn set_value_fix(
                     ]
                 }
                 None => {
-                    let bytes = main.source.bytes();
-                    let eol: &[u8] = if bytes.windows(2).any(|w| w == b"\r\n") {
-                        b"\r\n"
-                    } else {
-                        b"\n"
-                    };
-                    let mut text = Vec::new();
-                    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-                        text.extend_from_slice(eol);
-                    }
-                    text.extend_from_slice(format!("{} = {fresh}", effective.name).as_bytes());
-                    text.extend_from_slice(eol);
-                    vec![Edit {
-                        file: path,
-                        span: Span::empty(main.source.len()),
-                        replacement: text,
-                    }]
+                    // The file's own (majority) line ending, as PG5002 counts them: a CRLF
+                    // line appended to a file that mostly ends in LF made PG5002 flip the
+                    // whole file to CRLF on the next pass.
+                    let line = format!("{} = {fresh}", effective.name);
+                    vec![append_line(main.source.bytes(), &path, line.as_bytes())]
                 }
             }
         }
