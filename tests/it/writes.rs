@@ -119,6 +119,39 @@ fn every_failing_step_of_a_write_leaves_the_original() {
     }
 }
 
+/// A drop-in that `set --into` would create is not created, and the include that would read
+/// it is not added, when the disk is full or the folder read-only.
+#[test]
+fn a_failed_drop_in_creates_nothing() {
+    for failpoint in ["create:EROFS", "write:ENOSPC", "rename:EACCES"] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("postgresql.conf"), conf()).unwrap();
+        let args = [
+            "set",
+            "--into",
+            "conf.d/90-cdc.conf",
+            "postgresql.conf",
+            "wal_level",
+            "logical",
+        ];
+        let mut command = pgconf(dir.path(), &args);
+        command.env("PGCONF_FAILPOINT", failpoint);
+        let outcome = run(command);
+        let drop_in = dir.path().join("conf.d/90-cdc.conf");
+        assert_eq!(outcome.code, 2, "{failpoint}: {}", outcome.stderr);
+        assert!(
+            outcome
+                .stderr
+                .contains(&format!("could not write {}", drop_in.display())),
+            "{failpoint}: {}",
+            outcome.stderr
+        );
+        assert!(!drop_in.exists(), "{failpoint}: the drop-in was created");
+        assert!(std::fs::read(dir.path().join("postgresql.conf")).unwrap() == conf());
+        assert_eq!(temp_files(&dir.path().join("conf.d")), Vec::<String>::new());
+    }
+}
+
 #[test]
 fn without_a_failpoint_both_commands_write() {
     for args in COMMANDS {
