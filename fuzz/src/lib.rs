@@ -87,3 +87,54 @@ pub fn line_limit(bytes: &[u8]) -> usize {
 pub fn exists(fs: &MemFs, path: &str) -> bool {
     pgconf::model::fs::FileSystem::exists(fs, Path::new(path))
 }
+
+/// 0-based lines of `bytes` that the spans `[start, end)` cover; an insertion (an empty span)
+/// counts for the line it lands in.
+pub fn lines_touched(bytes: &[u8], spans: impl IntoIterator<Item = (usize, usize)>) -> Vec<bool> {
+    let line_of = |offset: usize| {
+        bytes[..offset.min(bytes.len())]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+    };
+    let mut touched = vec![false; line_limit(bytes) + 1];
+    for (start, end) in spans {
+        let last = if end > start { end - 1 } else { start };
+        touched[line_of(start)..=line_of(last)].fill(true);
+    }
+    touched
+}
+
+/// Checks that the lines of `old` no edit touched survive in `new` byte for byte: each maximal
+/// run of untouched lines appears in `new` whole, at a line start, and the runs keep their
+/// order. (A line diff would do too, but it may pair repeated lines either way; this check
+/// has no false alarms.) `Err` names the first run that is missing.
+pub fn untouched_lines_kept(old: &[u8], new: &[u8], touched: &[bool]) -> Result<(), String> {
+    let old_lines: Vec<&[u8]> = old.split_inclusive(|&b| b == b'\n').collect();
+    let new_lines: Vec<&[u8]> = new.split_inclusive(|&b| b == b'\n').collect();
+    let mut from = 0;
+    let mut i = 0;
+    while i < old_lines.len() {
+        if touched.get(i).copied().unwrap_or(false) {
+            i += 1;
+            continue;
+        }
+        let run_end = (i..old_lines.len())
+            .find(|&j| touched.get(j).copied().unwrap_or(false))
+            .unwrap_or(old_lines.len());
+        let run = &old_lines[i..run_end];
+        let at = (from..=new_lines.len().saturating_sub(run.len()))
+            .find(|&k| new_lines.get(k..k + run.len()) == Some(run))
+            .ok_or_else(|| {
+                format!(
+                    "untouched lines {}..={} are not in the output as they were: {:?}",
+                    i + 1,
+                    run_end,
+                    String::from_utf8_lossy(&run.concat())
+                )
+            })?;
+        from = at + run.len();
+        i = run_end;
+    }
+    Ok(())
+}

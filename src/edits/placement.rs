@@ -156,41 +156,64 @@ pub fn append_line(bytes: &[u8], path: &Path, line: &[u8]) -> Edit {
 /// Uncomments `#name = old  # note` into `name = value  # note`: the `#` and the old value
 /// are the only bytes replaced.
 fn uncomment_default(set: &ConfigSet, file: FileId, name: &str, value: &[u8]) -> Option<Edit> {
+    let found = commented_default(set, file, name)?;
     let source = &set.files[file];
     let bytes = source.source.bytes();
-    for line in &source.tree.lines {
+    // Keep the commented line's own spelling of the name; replace `#…value`.
+    let mut replacement = bytes[found.hash.end as usize..found.value.start as usize].to_vec();
+    replacement.extend_from_slice(&value_token(value, found.quoted));
+    Some(Edit {
+        file: source.path.clone(),
+        span: found.hash.cover(found.value),
+        replacement,
+    })
+}
+
+/// A commented-out setting, `#name = value  # note` (how postgresql.conf ships its defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommentedSetting {
+    /// The `#` that comments the line out.
+    pub hash: Span,
+    /// The value after `=`.
+    pub value: Span,
+    /// Whether that value is a quoted string.
+    pub quoted: bool,
+}
+
+/// The first line of `file` that is a comment holding one setting of `name`: what follows the
+/// `#` is read with the file's own grammar and must be a valid setting line, so that removing
+/// the `#` and replacing the value gives a line the server accepts. (`#wal_level = replica x`
+/// is a note, not a default: uncommenting it would be a syntax error.)
+pub fn commented_default(set: &ConfigSet, file: FileId, name: &str) -> Option<CommentedSetting> {
+    let source = &set.files[file];
+    let bytes = source.source.bytes();
+    source.tree.lines.iter().find_map(|line| {
         if !matches!(line.item, LineItem::Blank) {
-            continue;
+            return None;
         }
-        let Some(comment) = line.comment else {
-            continue;
-        };
-        let text = &bytes[comment.range()];
+        let comment = line.comment?;
         // Parse what follows the `#` as a line of its own.
-        let body = &text[1..];
+        let body = &bytes[comment.range()][1..];
         let parsed = conf::parse_bytes(body);
         let [inner] = parsed.lines.as_slice() else {
-            continue;
+            return None;
         };
         let LineItem::Setting(s) = &inner.item else {
-            continue;
+            return None;
         };
         if !s.name_bytes(body).eq_ignore_ascii_case(name.as_bytes()) {
-            continue;
+            return None;
         }
-        // Keep the commented line's own spelling of the name; replace `#…value`.
-        let start = comment.start;
-        let value_start = comment.start + 1 + s.value.span.start;
-        let value_end = comment.start + 1 + s.value.span.end;
-        let mut replacement = bytes[start as usize + 1..value_start as usize].to_vec();
-        replacement.extend_from_slice(&value_token(value, s.value.kind == TokenKind::String));
-        return Some(Edit {
-            file: source.path.clone(),
-            span: Span::new(start, value_end),
-            replacement,
-        });
-    }
-    None
+        let body_start = comment.start + 1;
+        Some(CommentedSetting {
+            hash: Span::new(comment.start, body_start),
+            value: Span::new(
+                body_start + s.value.span.start,
+                body_start + s.value.span.end,
+            ),
+            quoted: s.value.kind == TokenKind::String,
+        })
+    })
 }
 
 /// Puts `name = value` into the drop-in `into`, creating it and the include that reads it.
@@ -316,6 +339,40 @@ mod tests {
             apply(&fs, &e)[0].1,
             b"wal_level = logical\t\t\t# minimal, replica, or logical\r\nport = 5432\r\n"
         );
+    }
+
+    /// Found by the `fix_loop` fuzz target: a comment that starts like a default but holds
+    /// more than one value is a note; uncommenting it made a line the server rejects.
+    #[test]
+    fn a_comment_that_is_not_a_valid_setting_is_not_uncommented() {
+        for note in [
+            "#wal_level = replica x\n",
+            "#wal_level = \u{1} replica\n",
+            "#wal_level = 'replica\n",
+            "#wal_level =\n",
+        ] {
+            let fs = MemFs::new().with("/d/postgresql.conf", note);
+            let set = load(&fs);
+            assert_eq!(
+                commented_default(&set, set.main, "wal_level"),
+                None,
+                "{note:?}"
+            );
+            let e = set_parameter(&set, "wal_level", b"logical", None);
+            let fixed = format!("{note}wal_level = logical\n");
+            assert_eq!(apply(&fs, &e)[0].1, fixed.as_bytes(), "{note:?}");
+        }
+        let text =
+            "#  max_wal_senders = 10   # max number\n#listen_addresses = 'localhost'\t# what\n";
+        let fs = MemFs::new().with("/d/postgresql.conf", text);
+        let set = load(&fs);
+        let found = commented_default(&set, set.main, "listen_addresses").expect("found");
+        assert_eq!(&text.as_bytes()[found.hash.range()], b"#");
+        assert_eq!(&text.as_bytes()[found.value.range()], b"'localhost'");
+        assert!(found.quoted);
+        let found = commented_default(&set, set.main, "MAX_WAL_SENDERS").expect("found");
+        assert_eq!(&text.as_bytes()[found.value.range()], b"10");
+        assert!(!found.quoted);
     }
 
     #[test]

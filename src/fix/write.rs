@@ -7,6 +7,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use tempfile::NamedTempFile;
+
 /// Why a file was not written. The file is left exactly as it was.
 #[derive(Debug)]
 pub enum WriteError {
@@ -51,25 +53,15 @@ pub fn write_atomic(path: &Path, expected: &[u8], new: &[u8]) -> Result<(), Writ
     }
     let meta = std::fs::metadata(&target).map_err(io_err)?;
     let dir = target.parent().unwrap_or_else(|| Path::new("/"));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pgconf-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    tmp.write_all(new).map_err(io_err)?;
-    tmp.as_file().sync_all().map_err(io_err)?;
-    std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io_err)?;
-    keep_owner(tmp.path(), &meta).map_err(io_err)?;
-    failpoint("after-temp-write");
+    let tmp = write_temp(dir, new, &meta).map_err(io_err)?;
+    failpoint("after-temp-write").map_err(io_err)?;
     // Checked again just before the rename, to narrow the window for a concurrent editor.
     if std::fs::read(&target).map_err(io_err)? != expected {
         return Err(WriteError::Changed(path.to_path_buf()));
     }
+    failpoint("rename").map_err(io_err)?;
     tmp.persist(&target).map_err(|e| io_err(e.error))?;
-    // The rename is durable once the folder is synced.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    sync_dir(dir);
     Ok(())
 }
 
@@ -84,15 +76,8 @@ pub fn create_file(path: &Path, bytes: &[u8], template: &Path) -> Result<(), Wri
     let dir = path.parent().unwrap_or_else(|| Path::new("/"));
     std::fs::create_dir_all(dir).map_err(io_err)?;
     let meta = std::fs::metadata(template).map_err(io_err)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pgconf-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    tmp.write_all(bytes).map_err(io_err)?;
-    tmp.as_file().sync_all().map_err(io_err)?;
-    std::fs::set_permissions(tmp.path(), meta.permissions()).map_err(io_err)?;
-    keep_owner(tmp.path(), &meta).map_err(io_err)?;
+    let tmp = write_temp(dir, bytes, &meta).map_err(io_err)?;
+    failpoint("rename").map_err(io_err)?;
     tmp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == io::ErrorKind::AlreadyExists {
             WriteError::Changed(path.to_path_buf())
@@ -100,10 +85,35 @@ pub fn create_file(path: &Path, bytes: &[u8], template: &Path) -> Result<(), Wri
             io_err(e.error)
         }
     })?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// A temporary file `.pgconf-*.tmp` in `dir` holding `bytes`, on disk (fsynced), with the mode
+/// and owner of `like`: everything but the rename. On any error the temporary file is removed
+/// (dropping a `NamedTempFile` deletes it), so a full disk or a read-only folder leaves nothing
+/// behind.
+fn write_temp(dir: &Path, bytes: &[u8], like: &std::fs::Metadata) -> io::Result<NamedTempFile> {
+    failpoint("create")?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pgconf-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    failpoint("write")?;
+    tmp.write_all(bytes)?;
+    failpoint("fsync")?;
+    tmp.as_file().sync_all()?;
+    std::fs::set_permissions(tmp.path(), like.permissions())?;
+    keep_owner(tmp.path(), like)?;
+    Ok(tmp)
+}
+
+/// Makes a rename durable by syncing its folder. Best effort: the rename has happened, and a
+/// folder that cannot be opened or synced loses nothing that was not already at risk.
+fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
 }
 
 #[cfg(unix)]
@@ -121,12 +131,45 @@ fn keep_owner(_: &Path, _: &std::fs::Metadata) -> io::Result<()> {
     Ok(())
 }
 
-/// Test hook: with `PGCONF_FAILPOINT=<name>` the process dies at that point, as a crash or a
-/// kill would, so tests can prove the original file survives.
-fn failpoint(name: &str) {
-    if std::env::var_os("PGCONF_FAILPOINT").is_some_and(|v| v == name) {
+/// Test hook, so tests can prove what a crash, a full disk or a read-only folder does to a
+/// write without needing one. The steps of a write are `create` (the temporary file), `write`,
+/// `fsync`, `after-temp-write` and `rename`. `PGCONF_FAILPOINT=<step>` kills the process
+/// there, as a crash or `kill -9` would; `PGCONF_FAILPOINT=<step>:<ERRNO>` makes the step fail
+/// with that operating-system error (`ENOSPC`, `EDQUOT`, `EFBIG`, `EIO`, `EROFS`, `EACCES`).
+fn failpoint(step: &str) -> io::Result<()> {
+    let Some(value) = std::env::var_os("PGCONF_FAILPOINT") else {
+        return Ok(());
+    };
+    let value = value.to_string_lossy();
+    if value == step {
         std::process::abort();
     }
+    match value.split_once(':') {
+        Some((at, name)) if at == step => match injected_error(name) {
+            Some(errno) => Err(io::Error::from_raw_os_error(errno)),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// The errno a failpoint names.
+#[cfg(unix)]
+fn injected_error(name: &str) -> Option<i32> {
+    Some(match name {
+        "ENOSPC" => libc::ENOSPC,
+        "EDQUOT" => libc::EDQUOT,
+        "EFBIG" => libc::EFBIG,
+        "EIO" => libc::EIO,
+        "EROFS" => libc::EROFS,
+        "EACCES" => libc::EACCES,
+        _ => return None,
+    })
+}
+
+#[cfg(not(unix))]
+fn injected_error(_: &str) -> Option<i32> {
+    None
 }
 
 #[cfg(test)]

@@ -89,36 +89,10 @@ pub struct RealFs;
 
 impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let meta = std::fs::metadata(path)?;
-        if meta.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::IsADirectory,
-                "is a directory",
-            ));
-        }
-        if !meta.is_file() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "not a regular file",
-            ));
-        }
-        if meta.len() > MAX_FILE_SIZE {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
-            ));
-        }
-        let file = std::fs::File::open(path)?;
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        // `take` bounds the read even if the file grows while we read it.
-        file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
-            ));
-        }
-        Ok(bytes)
+        // What is plainly not a regular file is refused without being opened: opening some
+        // devices has effects of its own (a tape rewinds).
+        regular_file_len(&std::fs::metadata(path)?)?;
+        read_regular_file(path)
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
@@ -155,6 +129,65 @@ impl FileSystem for RealFs {
             .map(walkdir::DirEntry::into_path)
             .collect()
     }
+}
+
+/// The length of a file that [`FileSystem::read`] may read; the error it reports otherwise.
+fn regular_file_len(meta: &std::fs::Metadata) -> io::Result<u64> {
+    if meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(meta.len())
+}
+
+fn too_large() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!("file is larger than {} MiB", MAX_FILE_SIZE >> 20),
+    )
+}
+
+/// Reads `path` if what it opens is a regular file of at most [`MAX_FILE_SIZE`]. The check is
+/// made on the open handle (`fstat`), not on the path, so a FIFO or device swapped in after an
+/// earlier `stat` is refused too; and the open does not block, so such a FIFO cannot hang it.
+fn read_regular_file(path: &Path) -> io::Result<Vec<u8>> {
+    let file = open_nonblocking(path)?;
+    let len = regular_file_len(&file.metadata()?)?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    // `take` bounds the read even if the file grows while we read it.
+    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+/// Opens `path` for reading without waiting: a FIFO opens at once (with no writer) instead of
+/// blocking until one comes, and a terminal does not become the controlling one. For a regular
+/// file `O_NONBLOCK` changes nothing.
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// An in-memory file tree for tests: absolute paths to contents; directories are implied by
@@ -285,6 +318,25 @@ mod tests {
     fn os_message_drops_the_errno_suffix() {
         let err = std::fs::read("/definitely/not/here").unwrap_err();
         assert_eq!(os_message(&err), "No such file or directory");
+    }
+
+    /// The race: a FIFO where a file was when it was `stat`ed. Opening it must neither block
+    /// nor read it. (Run on a thread so a regression fails the test instead of hanging it.)
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_behind_the_stat_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("swapped.conf");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", fifo.display());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(read_regular_file(&fifo)));
+        let result = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("opening a FIFO blocked");
+        let err = result.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(err.to_string(), "not a regular file");
     }
 
     #[test]

@@ -381,3 +381,79 @@ fn corpus_fix_keeps_untouched_lines() {
         failures.join("\n\n")
     );
 }
+
+/// Found by the `fix_loop` fuzz target: a comment that starts like a commented default but is
+/// not a valid setting line (`#wal_level = replica x`) was uncommented by the ClickPipes fixes,
+/// which broke the file (the loop then undid the pass and reported a bug). Such a comment is a
+/// note: it stays, and the setting is appended.
+#[test]
+fn a_note_that_looks_like_a_default_is_not_uncommented() {
+    let cli = CliOverrides {
+        regions: vec!["us-east-2".into()],
+        pg_version: Some("16".into()),
+        ..CliOverrides::default()
+    };
+    for note in [
+        "#wal_level = replica x\n",
+        "#wal_level =\u{1} replica\t\t# minimal, replica, or logical\n",
+        "#wal_level = 'replica\n",
+    ] {
+        let file = PathBuf::from("/d/postgresql.conf");
+        let fs = MemFs::new().with(&file, note);
+        let run = fix_paths(&fs, std::slice::from_ref(&file), &cli, Applicability::Safe)
+            .unwrap_or_else(|e| panic!("{note:?}: {e}"));
+        assert!(run.reverted.is_empty(), "{note:?}: a pass broke the file");
+        let (_, new) = &run.changes[&file];
+        assert!(
+            new.starts_with(note.as_bytes()),
+            "{note:?}: the note changed"
+        );
+        let added = String::from_utf8_lossy(&new[note.len()..]);
+        assert!(added.contains("wal_level = logical\n"), "{note:?}: {added}");
+        assert_eq!(syntax_errors(&run.after, &file), 0, "{note:?}");
+    }
+}
+
+/// Found by `fix_loop`: a line ending in several CRs before its LF (`\r\r\r\n`, blanks to the
+/// server) lost one CR per pass to PG5002's "End every line in LF", so the loop ran out of
+/// passes. The fix removes every CR of the ending at once.
+#[test]
+fn a_line_ending_in_many_crs_is_fixed_in_one_pass() {
+    let cli = CliOverrides {
+        select: vec!["PG5002".into()],
+        ..CliOverrides::default()
+    };
+    for name in ["postgresql.conf", "pg_hba.conf"] {
+        let file = Path::new("/d").join(name);
+        let text = "# a\r\r\r\r\r\r\r\r\r\r\r\r\r\r\n# b\n# c\n";
+        let fs = MemFs::new().with(&file, text);
+        let run = fix_paths(&fs, std::slice::from_ref(&file), &cli, Applicability::Safe)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(run.converged, "{name}: no fixpoint");
+        assert_eq!(run.applied.len(), 1, "{name}: {:?}", run.applied);
+        assert_eq!(run.changes[&file].1, b"# a\n# b\n# c\n", "{name}");
+    }
+}
+
+/// Found by `fix_loop`: the ClickPipes fixes appended their lines with CRLF as soon as one
+/// line of the file ended so, while PG5002 (and the editor) follow the majority; in a file
+/// of mostly LF the next pass then turned every line to CRLF, lines no fix was about.
+#[test]
+fn appended_settings_use_the_files_majority_line_ending() {
+    let cli = CliOverrides {
+        regions: vec!["us-east-2".into()],
+        pg_version: Some("17".into()),
+        ..CliOverrides::default()
+    };
+    let file = PathBuf::from("/d/postgresql.conf");
+    let fs = MemFs::new().with(&file, "\nmax_wal_senders = 1\r\n");
+    let run = fix_paths(&fs, std::slice::from_ref(&file), &cli, Applicability::Safe)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(run.converged);
+    let new = &run.changes[&file].1;
+    assert!(
+        new.starts_with(b"\nmax_wal_senders = 10\n") && !new.contains(&b'\r'),
+        "{}",
+        String::from_utf8_lossy(new).escape_debug()
+    );
+}

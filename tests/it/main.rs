@@ -13,3 +13,4 @@ mod rules;
 mod scenario;
 mod support;
 mod watch;
+mod writes;

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
-use crate::lint::server::{Server, commented_default};
+use crate::edits::placement::{CommentedSetting, append_line, commented_default};
+use crate::lint::server::Server;
 use crate::model::catalog::{Catalog, Context as ParamContext, Param};
 use crate::model::config_set::{Item, ItemKind};
 use crate::model::value::{TypedValue, parse_value};
@@ -153,10 +154,12 @@ pub fn set_value_fix(
         None => {
             let main = set.files.get(set.main)?;
             let path: PathBuf = main.source.path().to_path_buf();
-            match commented_default(set, set.main, effective.name)
-                .and_then(|comment| commented_value(main.source.bytes(), comment, effective.name))
-            {
-                Some((hash, old_value, was_quoted)) => {
+            match commented_default(set, set.main, effective.name) {
+                Some(CommentedSetting {
+                    hash,
+                    value: old_value,
+                    quoted: was_quoted,
+                }) => {
                     let replacement = if was_quoted { quoted.as_str() } else { fresh };
                     vec![
                         Edit {
@@ -172,23 +175,11 @@ pub fn set_value_fix(
                     ]
                 }
                 None => {
-                    let bytes = main.source.bytes();
-                    let eol: &[u8] = if bytes.windows(2).any(|w| w == b"\r\n") {
-                        b"\r\n"
-                    } else {
-                        b"\n"
-                    };
-                    let mut text = Vec::new();
-                    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-                        text.extend_from_slice(eol);
-                    }
-                    text.extend_from_slice(format!("{} = {fresh}", effective.name).as_bytes());
-                    text.extend_from_slice(eol);
-                    vec![Edit {
-                        file: path,
-                        span: Span::empty(main.source.len()),
-                        replacement: text,
-                    }]
+                    // The file's own (majority) line ending, as PG5002 counts them: a CRLF
+                    // line appended to a file that mostly ends in LF made PG5002 flip the
+                    // whole file to CRLF on the next pass.
+                    let line = format!("{} = {fresh}", effective.name);
+                    vec![append_line(main.source.bytes(), &path, line.as_bytes())]
                 }
             }
         }
@@ -198,64 +189,6 @@ pub fn set_value_fix(
         applicability,
         edits,
     })
-}
-
-/// In a commented default `#name = value  # comment`: the span of the `#`, the span of the
-/// value, and whether the value is quoted.
-fn commented_value(bytes: &[u8], comment: Span, name: &str) -> Option<(Span, Span, bool)> {
-    let text = bytes.get(comment.range())?;
-    if text.first() != Some(&b'#') {
-        return None;
-    }
-    let mut i = 1;
-    let skip_blanks = |i: &mut usize| {
-        while text.get(*i).is_some_and(|c| *c == b' ' || *c == b'\t') {
-            *i += 1;
-        }
-    };
-    skip_blanks(&mut i);
-    if !text.get(i..)?.starts_with(name.as_bytes()) {
-        return None;
-    }
-    i += name.len();
-    skip_blanks(&mut i);
-    if text.get(i) != Some(&b'=') {
-        return None;
-    }
-    i += 1;
-    skip_blanks(&mut i);
-    let start = i;
-    let quoted = text.get(i) == Some(&b'\'');
-    if quoted {
-        i += 1;
-        loop {
-            match text.get(i)? {
-                b'\\' => i += 2,
-                b'\'' if text.get(i + 1) == Some(&b'\'') => i += 2,
-                b'\'' => {
-                    i += 1;
-                    break;
-                }
-                _ => i += 1,
-            }
-        }
-    } else {
-        while text
-            .get(i)
-            .is_some_and(|c| !matches!(c, b' ' | b'\t' | b'#' | b'\r' | b'\n'))
-        {
-            i += 1;
-        }
-    }
-    if i == start {
-        return None;
-    }
-    let at = |offset: usize| comment.start + u32::try_from(offset).unwrap_or(u32::MAX);
-    Some((
-        Span::new(comment.start, at(1)),
-        Span::new(at(start), at(i)),
-        quoted,
-    ))
 }
 
 /// An integer parameter's effective value.
@@ -384,23 +317,5 @@ mod tests {
             std::path::Path::new("/d/postgresql.auto.conf")
         );
         assert_eq!(fix.edits[0].replacement, b"'logical'");
-    }
-
-    #[test]
-    fn commented_value_spans() {
-        let text = b"#listen_addresses = 'localhost'\t\t# what IP address(es)";
-        let comment = Span::new(0, text.len() as u32);
-        let (hash, value, quoted) =
-            commented_value(text, comment, "listen_addresses").expect("found");
-        assert_eq!(hash, Span::new(0, 1));
-        assert_eq!(&text[value.range()], b"'localhost'");
-        assert!(quoted);
-        let text = b"#  max_wal_senders = 10   # max number";
-        let (_, value, quoted) =
-            commented_value(text, Span::new(0, text.len() as u32), "max_wal_senders")
-                .expect("found");
-        assert_eq!(&text[value.range()], b"10");
-        assert!(!quoted);
-        assert!(commented_value(b"#wal_level =", Span::new(0, 12), "wal_level").is_none());
     }
 }

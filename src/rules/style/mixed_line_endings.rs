@@ -23,7 +23,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (i, &b) in bytes.iter().enumerate() {
             match b {
                 b'\n' if i > 0 && bytes[i - 1] == b'\r' => {
-                    crlf.push(Span::new(i as u32 - 1, i as u32 + 1));
+                    // Every CR before the LF: removing only the last leaves the line ending
+                    // in CRLF still (the fixer found `\r\r\n` taking one pass per CR).
+                    let crs = bytes[line_start..i]
+                        .iter()
+                        .rev()
+                        .take_while(|&&c| c == b'\r')
+                        .count();
+                    crlf.push(Span::new((i - crs) as u32, i as u32 + 1));
                     line_start = i + 1;
                 }
                 b'\n' => {
@@ -82,7 +89,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     span: if crlf_wins {
                         Span::empty(span.start)
                     } else {
-                        Span::new(span.start, span.start + 1)
+                        Span::new(span.start, span.end - 1)
                     },
                     replacement: if crlf_wins {
                         b"\r".to_vec()
