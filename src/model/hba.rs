@@ -504,7 +504,7 @@ fn parse_hba_line(
     opts: &HbaOptions,
 ) -> LineResult<HbaRecord> {
     let v = version.major();
-    let mut fields = line.fields.iter();
+    let mut fields = src.fields(line);
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };

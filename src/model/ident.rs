@@ -123,8 +123,8 @@ fn parse_ident_line(
     line: &TokLine,
     version: PgVersion,
 ) -> Result<IdentMapping, String> {
-    let mut fields = line.fields.iter();
-    let one = |fields: &mut std::slice::Iter<'_, Vec<TokRef>>| -> Result<TokRef, String> {
+    let mut fields = src.fields(line);
+    let one = |fields: &mut dyn Iterator<Item = &[TokRef]>| -> Result<TokRef, String> {
         let f = fields
             .next()
             .ok_or_else(|| "missing entry at end of line".to_string())?;
