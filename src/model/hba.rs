@@ -274,18 +274,19 @@ pub struct HbaFile {
 
 impl HbaFile {
     pub fn view_rows(&self) -> &[HbaRuleRow] {
-        self.rows.get_or_init(|| self.build_rows())
+        self.rows.get_or_init(|| self.rows().collect())
     }
 
-    /// The `pg_hba_file_rules` rows, one per line in server order: each line is either a
-    /// record (`records`, in line order) or a failure (`failures`, in line order).
-    fn build_rows(&self) -> Vec<HbaRuleRow> {
+    /// The `pg_hba_file_rules` rows, one per line in server order, each built when it is
+    /// reached: `show` writes them one at a time instead of holding them all (about half of
+    /// its memory on a big file). Each line is either a record (`records`, in line order) or
+    /// a failure (`failures`, in line order).
+    pub fn rows(&self) -> impl Iterator<Item = HbaRuleRow> + '_ {
         let new_cols = self.version.at_least(16);
         let mut records = self.records.iter().peekable();
         let mut failures = self.failures.iter().peekable();
         let mut rule_number = 0u32;
-        let mut rows = Vec::with_capacity(self.lines.len());
-        for (index, line) in self.lines.iter().enumerate() {
+        self.lines.iter().enumerate().map(move |(index, line)| {
             let file_name =
                 new_cols.then(|| self.sources.files[line.file as usize].display.clone());
             let mut row = HbaRuleRow {
@@ -318,9 +319,8 @@ impl HbaFile {
             if let Some(rec) = record {
                 fill_row(&mut row, rec);
             }
-            rows.push(row);
-        }
-        rows
+            row
+        })
     }
 
     pub fn records(&self) -> &[HbaRecord] {
