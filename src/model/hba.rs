@@ -10,6 +10,7 @@ pub mod first_match;
 pub(crate) mod load;
 mod regex;
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -105,7 +106,9 @@ impl AuthMethod {
 /// One database or role name of a record, where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthName {
-    pub text: Vec<u8>,
+    /// The de-quoted name. The keywords most records use (`all`, `replication`, ...) are
+    /// not copied: a copy of each name was one allocation per name of every record.
+    pub text: Cow<'static, [u8]>,
     /// Started with `"`: not a keyword, not `+group`.
     pub quoted: bool,
     /// 16+: starts with `/` (quoted or not).
@@ -115,7 +118,24 @@ pub struct AuthName {
 
 impl AuthName {
     pub fn is_keyword(&self, k: &str) -> bool {
-        !self.quoted && self.text == k.as_bytes()
+        !self.quoted && *self.text == *k.as_bytes()
+    }
+}
+
+/// The words `check_db` and `check_role` give a meaning to, unquoted.
+const NAME_KEYWORDS: [&[u8]; 5] = [
+    b"all",
+    b"replication",
+    b"sameuser",
+    b"samerole",
+    b"samegroup",
+];
+
+/// `text` borrowed from [`NAME_KEYWORDS`] when it is one, else copied.
+fn name_text(text: &[u8]) -> Cow<'static, [u8]> {
+    match NAME_KEYWORDS.iter().find(|k| **k == text) {
+        Some(keyword) => Cow::Borrowed(keyword),
+        None => Cow::Owned(text.to_vec()),
     }
 }
 
@@ -158,7 +178,7 @@ pub struct HbaRecord {
     /// The `options` column.
     pub options: Vec<String>,
     /// A warning that does not stop the line from loading (`hostssl` with SSL off).
-    pub warning: Option<String>,
+    pub warning: Option<&'static str>,
     /// Index of the record's line in [`HbaFile::lines`].
     pub line: usize,
     /// Where the address, the separate mask column and the method were written (for lint
@@ -304,7 +324,7 @@ impl HbaFile {
             };
             let record = records.next_if(|r| r.line == index);
             let err_msg = match record {
-                Some(rec) => rec.warning.clone(),
+                Some(rec) => rec.warning.map(str::to_string),
                 None => failures
                     .next_if(|(i, _)| *i == index)
                     .and_then(|(_, e)| e.in_view.then(|| e.message.clone())),
@@ -357,7 +377,8 @@ pub fn load_hba(
     let mut lines = Vec::new();
     loader.tokenize_file(main, 0, &mut lines);
     let sources = loader.sources;
-    let mut records = Vec::new();
+    // Nearly every line is a record: sized once (a record is ~200 bytes).
+    let mut records = Vec::with_capacity(lines.len());
     let mut ok = true;
     let mut failures = Vec::new();
     for (index, line) in lines.iter().enumerate() {
@@ -518,7 +539,7 @@ fn parse_hba_line(
         b"host" => ConnType::Host,
         b"hostssl" => {
             if !opts.ssl_enabled {
-                warning = Some("hostssl record cannot match because SSL is disabled".to_string());
+                warning = Some("hostssl record cannot match because SSL is disabled");
             }
             ConnType::HostSsl
         }
@@ -748,7 +769,7 @@ fn names(src: &AuthSources, tokens: &[TokRef], version: PgVersion) -> LineResult
             );
         }
         out.push(AuthName {
-            text: text.to_vec(),
+            text: name_text(text),
             quoted: src.quoted(t),
             regex: is_regex,
             at: t,

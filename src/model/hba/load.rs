@@ -200,6 +200,12 @@ impl<'a> Loader<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let id = loader.add(path.to_path_buf(), bytes, display);
+        // Sized once for the main file (usually the only one): growing the lists by doubling
+        // copied them and kept both copies for a moment, at the peak of a load.
+        let main = &loader.sources.files[id as usize].lines;
+        let (fields, tokens) = (main.fields.len(), main.tokens.len());
+        loader.sources.fields.reserve_exact(fields);
+        loader.sources.tokens.reserve_exact(tokens);
         Ok((loader, id))
     }
 
