@@ -169,8 +169,11 @@ pub struct HbaRecord {
     pub file: u32,
     pub line_number: u32,
     pub conn_type: ConnType,
-    pub databases: Vec<AuthName>,
-    pub users: Vec<AuthName>,
+    /// The database names, then the role names ([`HbaRecord::databases`],
+    /// [`HbaRecord::users`]): one allocation per record instead of two.
+    names: Box<[AuthName]>,
+    /// Where the role names start in `names`.
+    first_user: u32,
     pub address: Option<HbaAddress>,
     pub method: AuthMethod,
     /// The option tokens as written (`name=value`), in order.
@@ -189,6 +192,16 @@ pub struct HbaRecord {
 }
 
 impl HbaRecord {
+    /// The database column's names, in order.
+    pub fn databases(&self) -> &[AuthName] {
+        &self.names[..self.first_user as usize]
+    }
+
+    /// The role column's names, in order.
+    pub fn users(&self) -> &[AuthName] {
+        &self.names[self.first_user as usize..]
+    }
+
     /// Whether a TCP connection from `ip` for `database`/`user` (non-SSL-specific, not
     /// replication) matches, as far as the file alone tells.
     pub fn matches_tcp(&self, ip: IpAddr, database: &str, user: &str) -> Match {
@@ -218,8 +231,8 @@ impl HbaRecord {
             },
             _ => Match::Unknown,
         };
-        let db = names_match(&self.databases, database, true);
-        let us = names_match(&self.users, user, false);
+        let db = names_match(self.databases(), database, true);
+        let us = names_match(self.users(), user, false);
         [addr, db, us]
             .into_iter()
             .fold(Match::Yes, |acc, m| match (acc, m) {
@@ -415,8 +428,8 @@ pub fn load_hba(
 
 fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord) {
     row.conn_type = Some(rec.conn_type.name().to_string());
-    row.database = Some(rec.databases.iter().map(|n| lossy(&n.text)).collect());
-    row.user_name = Some(rec.users.iter().map(|n| lossy(&n.text)).collect());
+    row.database = Some(rec.databases().iter().map(|n| lossy(&n.text)).collect());
+    row.user_name = Some(rec.users().iter().map(|n| lossy(&n.text)).collect());
     match &rec.address {
         None => {}
         Some(HbaAddress::All) => row.address = Some("all".into()),
@@ -557,11 +570,15 @@ fn parse_hba_line(
     let Some(db_tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    let databases = names(src, db_tokens, version)?;
+    // Sized for both columns at once (the role column is the next field, if any).
+    let user_count = fields.clone().next().map_or(0, <[TokRef]>::len);
+    let mut all_names = Vec::with_capacity(db_tokens.len() + user_count);
+    names(src, db_tokens, version, &mut all_names)?;
+    let first_user = all_names.len() as u32;
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
-    let users = names(src, user_tokens, version)?;
+    names(src, user_tokens, version, &mut all_names)?;
 
     let mut address = None;
     let (mut address_at, mut mask_at) = (None, None);
@@ -682,8 +699,8 @@ fn parse_hba_line(
         file: line.file,
         line_number: line.line_number,
         conn_type,
-        databases,
-        users,
+        names: all_names.into_boxed_slice(),
+        first_user,
         address,
         method,
         option_tokens,
@@ -752,9 +769,14 @@ fn parse_method(
     Ok(method)
 }
 
-/// Database / role tokens; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
-fn names(src: &AuthSources, tokens: &[TokRef], version: PgVersion) -> LineResult<Vec<AuthName>> {
-    let mut out = Vec::with_capacity(tokens.len());
+/// Database / role tokens, appended to `out`; 16+ compiles `/regex` tokens
+/// (`regcomp_auth_token`).
+fn names(
+    src: &AuthSources,
+    tokens: &[TokRef],
+    version: PgVersion,
+    out: &mut Vec<AuthName>,
+) -> LineResult<()> {
     for &t in tokens {
         let text = src.text(t);
         let is_regex = version.at_least(16) && text.first() == Some(&b'/');
@@ -775,7 +797,7 @@ fn names(src: &AuthSources, tokens: &[TokRef], version: PgVersion) -> LineResult
             at: t,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn invalid_option(name: &str, methods: &str) -> LineResult<()> {
