@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anstyle::{AnsiColor, Style};
 use clap::ValueEnum;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::ExitStatus;
 use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
@@ -71,6 +71,15 @@ pub enum ShowFormat {
 }
 
 pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
+    // The output is written token by token and stdout is line-buffered: a million rows were
+    // ~25 million write(2) calls.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    let status = show(args, &mut out, err)?;
+    out.flush()?;
+    Ok(status)
+}
+
+fn show(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
     let fs = RealFs;
     let kind = args.kind.unwrap_or_else(|| guess_kind(&args.file));
     let version = args
@@ -95,24 +104,24 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                 ..HbaOptions::default()
             };
             match load_hba(&fs, &args.file, version, &opts) {
-                Ok(hba) => show_view(out, args.format, "hba", version, hba.view_rows()),
+                Ok(hba) => show_view(out, args.format, "hba", version, || hba.rows()),
                 Err(e) => fail(err, &e),
             }
         }
         FileKind::Ident => match load_ident(&fs, &args.file, version) {
-            Ok(ident) => show_view(out, args.format, "ident", version, ident.view_rows()),
+            Ok(ident) => show_view(out, args.format, "ident", version, || ident.rows()),
             Err(e) => fail(err, &e),
         },
     }
 }
 
 /// The rows of an auth view, as JSON or a table.
-fn show_view<R: Serialize>(
+fn show_view<I: Iterator<Item: Serialize>>(
     out: &mut dyn Write,
     format: ShowFormat,
     kind: &'static str,
     version: PgVersion,
-    rows: &[R],
+    rows: impl Fn() -> I,
 ) -> io::Result<ExitStatus> {
     match format {
         ShowFormat::Json => write_json(
@@ -120,7 +129,7 @@ fn show_view<R: Serialize>(
             &ViewJson {
                 kind,
                 pg_version: version.major(),
-                rows,
+                rows: Streamed(rows),
             },
         )?,
         ShowFormat::Table => write_table(out, rows)?,
@@ -135,10 +144,24 @@ fn fail(err: &mut dyn Write, e: &dyn std::fmt::Display) -> io::Result<ExitStatus
 
 /// `show` output for hba and ident: the view's rows.
 #[derive(Serialize)]
-struct ViewJson<'a, R: Serialize> {
+struct ViewJson<R: Serialize> {
     kind: &'static str,
     pg_version: u8,
-    rows: &'a [R],
+    rows: R,
+}
+
+/// A JSON array of the items of a fresh iterator: written as they are made, never all held
+/// (a million rows were hundreds of megabytes).
+struct Streamed<F>(F);
+
+impl<F, I> Serialize for Streamed<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item: Serialize>,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
 }
 
 /// The kind a file name suggests.
@@ -157,11 +180,11 @@ pub fn guess_kind(path: &Path) -> FileKind {
 }
 
 #[derive(Serialize)]
-struct ConfJson<'a> {
+struct ConfJson<'a, R: Serialize, E: Serialize> {
     kind: &'static str,
     pg_version: u8,
-    rows: Vec<ConfRow<'a>>,
-    startup: StartupJson,
+    rows: R,
+    startup: StartupJson<'a, E>,
 }
 
 /// A row of `pg_file_settings`.
@@ -177,45 +200,52 @@ struct ConfRow<'a> {
 }
 
 #[derive(Serialize)]
-struct StartupJson {
+struct StartupJson<'a, E: Serialize> {
     ok: bool,
-    values: std::collections::BTreeMap<String, String>,
-    errors: Vec<MessageJson>,
+    values: &'a std::collections::BTreeMap<String, String>,
+    errors: E,
 }
 
 #[derive(Serialize)]
-struct MessageJson {
+struct MessageJson<'a> {
     sourcefile: String,
     sourceline: u32,
-    message: String,
+    message: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
+    detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<String>,
+    hint: Option<&'a str>,
 }
 
-fn conf_rows(set: &ConfigSet) -> Vec<ConfRow<'_>> {
-    set.view_rows()
-        .enumerate()
-        .map(|(i, item)| {
-            let (name, setting) = match &item.kind {
-                ItemKind::Setting { name, value, .. } => (
-                    Some(crate::source::text::escape_bytes(name)),
-                    Some(crate::source::text::escape_bytes(value)),
-                ),
-                ItemKind::FileError { .. } => (None, None),
-            };
-            ConfRow {
-                sourcefile: set.display_path(item.file),
-                sourceline: item.line,
-                seqno: i as u32 + 1,
-                name,
-                setting,
-                applied: item.applied,
-                error: item.error.as_deref(),
-            }
-        })
-        .collect()
+fn conf_rows(set: &ConfigSet) -> impl Iterator<Item = ConfRow<'_>> {
+    set.view_rows().enumerate().map(|(i, item)| {
+        let (name, setting) = match &item.kind {
+            ItemKind::Setting { name, value, .. } => (
+                Some(crate::source::text::escape_bytes(name)),
+                Some(crate::source::text::escape_bytes(value)),
+            ),
+            ItemKind::FileError { .. } => (None, None),
+        };
+        ConfRow {
+            sourcefile: set.display_path(item.file),
+            sourceline: item.line,
+            seqno: i as u32 + 1,
+            name,
+            setting,
+            applied: item.applied,
+            error: item.error.as_deref(),
+        }
+    })
+}
+
+fn startup_errors(set: &ConfigSet) -> impl Iterator<Item = MessageJson<'_>> {
+    set.startup.errors.iter().map(|m| MessageJson {
+        sourcefile: set.display_path(m.file),
+        sourceline: m.line,
+        message: &m.message,
+        detail: m.detail.as_deref(),
+        hint: m.hint.as_deref(),
+    })
 }
 
 fn show_conf(
@@ -245,37 +275,24 @@ fn show_conf(
             return Ok(ExitStatus::Error);
         }
     };
-    let rows = conf_rows(&set);
-    let startup = StartupJson {
-        ok: set.startup.ok,
-        values: set.startup.values.clone(),
-        errors: set
-            .startup
-            .errors
-            .iter()
-            .map(|m| MessageJson {
-                sourcefile: set.display_path(m.file),
-                sourceline: m.line,
-                message: m.message.clone(),
-                detail: m.detail.clone(),
-                hint: m.hint.clone(),
-            })
-            .collect(),
-    };
     match args.format {
         ShowFormat::Json => write_json(
             out,
             &ConfJson {
                 kind: "conf",
                 pg_version: version.major(),
-                rows,
-                startup,
+                rows: Streamed(|| conf_rows(&set)),
+                startup: StartupJson {
+                    ok: set.startup.ok,
+                    values: &set.startup.values,
+                    errors: Streamed(|| startup_errors(&set)),
+                },
             },
         )?,
         ShowFormat::Table => {
-            write_table(out, &rows)?;
+            write_table(out, || conf_rows(&set))?;
             writeln!(out)?;
-            if startup.ok {
+            if set.startup.ok {
                 writeln!(out, "PostgreSQL {version} would start with these files.")?;
             } else {
                 let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
@@ -283,9 +300,9 @@ fn show_conf(
                     out,
                     "{red}PostgreSQL {version} would not start with these files:{red:#}"
                 )?;
-                for m in &startup.errors {
+                for m in startup_errors(&set) {
                     writeln!(out, "  {}:{}: {}", m.sourcefile, m.sourceline, m.message)?;
-                    if let Some(hint) = &m.hint {
+                    if let Some(hint) = m.hint {
                         writeln!(out, "      hint: {hint}")?;
                     }
                 }
@@ -300,20 +317,68 @@ fn write_json<T: Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
 }
 
 /// Aligned columns from any serialisable rows: the keys of the first row are the header;
-/// `applied` rows are marked and `error` cells are red.
-fn write_table<R: Serialize>(out: &mut dyn Write, rows: &[R]) -> io::Result<()> {
-    let rows: Vec<serde_json::Map<String, serde_json::Value>> = rows
-        .iter()
-        .filter_map(|r| match serde_json::to_value(r) {
-            Ok(serde_json::Value::Object(map)) => Some(map),
-            _ => None,
-        })
-        .collect();
-    let Some(first) = rows.first() else {
+/// `applied` rows are marked and `error` cells are red. Two passes over rows made on demand,
+/// one for the widths and one to print, so that no more than a row is held at a time.
+fn write_table<I: Iterator<Item: Serialize>>(
+    out: &mut dyn Write,
+    rows: impl Fn() -> I,
+) -> io::Result<()> {
+    let Some(columns) = rows()
+        .find_map(|r| as_object(&r))
+        .map(|first| first.keys().cloned().collect::<Vec<String>>())
+    else {
         return writeln!(out, "(no rows)");
     };
-    let columns: Vec<&String> = first.keys().collect();
-    let cell = |v: Option<&serde_json::Value>| match v {
+    let cells = |row: I::Item| -> Option<Vec<String>> {
+        let row = as_object(&row)?;
+        Some(columns.iter().map(|c| cell(row.get(c))).collect())
+    };
+    let mut widths: Vec<usize> = columns.iter().map(String::len).collect();
+    for row in rows().filter_map(cells) {
+        for (width, value) in widths.iter_mut().zip(&row) {
+            *width = (*width).max(value.chars().count());
+        }
+    }
+    let bold = Style::new().bold();
+    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+    let header: Vec<String> = columns
+        .iter()
+        .zip(&widths)
+        .map(|(c, w)| format!("{c:<w$}"))
+        .collect();
+    writeln!(out, "{bold}{}{bold:#}", header.join("  ").trim_end())?;
+    for row in rows().filter_map(cells) {
+        let mut line = String::new();
+        for (i, (value, w)) in row.iter().zip(&widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            let style = match columns[i].as_str() {
+                "error" if !value.is_empty() => red,
+                "applied" if !value.is_empty() => green,
+                _ => Style::new(),
+            };
+            // Padding stays outside the colour so trimming the line removes it.
+            let pad = w.saturating_sub(value.chars().count());
+            line.push_str(&format!("{style}{value}{style:#}{}", " ".repeat(pad)));
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+/// A row as a JSON object (every row type here serialises to one).
+fn as_object<R: Serialize>(row: &R) -> Option<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::to_value(row) {
+        Ok(serde_json::Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// A table cell: nothing for null, lists joined by commas, `yes` for true.
+fn cell(value: Option<&serde_json::Value>) -> String {
+    match value {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(s)) => for_display(s).into_owned(),
         Some(serde_json::Value::Array(items)) => items
@@ -327,49 +392,5 @@ fn write_table<R: Serialize>(out: &mut dyn Write, rows: &[R]) -> io::Result<()> 
             .join(","),
         Some(serde_json::Value::Bool(b)) => if *b { "yes" } else { "" }.to_string(),
         Some(other) => other.to_string(),
-    };
-    let table: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| columns.iter().map(|c| cell(r.get(c.as_str()))).collect())
-        .collect();
-    let widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            table
-                .iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-                .max(c.len())
-        })
-        .collect();
-    let bold = Style::new().bold();
-    let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
-    let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
-    let header: Vec<String> = columns
-        .iter()
-        .zip(&widths)
-        .map(|(c, w)| format!("{c:<w$}"))
-        .collect();
-    writeln!(out, "{bold}{}{bold:#}", header.join("  ").trim_end())?;
-    for (row, cells) in rows.iter().zip(&table) {
-        let mut line = String::new();
-        for (i, (value, w)) in cells.iter().zip(&widths).enumerate() {
-            if i > 0 {
-                line.push_str("  ");
-            }
-            let style = match columns[i].as_str() {
-                "error" if !value.is_empty() => red,
-                "applied" if !value.is_empty() => green,
-                _ => Style::new(),
-            };
-            // Padding stays outside the colour so trimming the line removes it.
-            let pad = w.saturating_sub(value.chars().count());
-            line.push_str(&format!("{style}{value}{style:#}{}", " ".repeat(pad)));
-        }
-        let _ = row;
-        writeln!(out, "{}", line.trim_end())?;
     }
-    Ok(())
 }

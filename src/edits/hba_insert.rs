@@ -316,8 +316,12 @@ fn overlap(rec: &HbaRecord, new: &NewRecord, hba: &HbaFile) -> Overlap {
         }
         best
     };
-    let db = names(&rec.databases, &new.database, new.database == "replication");
-    let user = names(&rec.users, &new.user, false);
+    let db = names(
+        rec.databases(),
+        &new.database,
+        new.database == "replication",
+    );
+    let user = names(rec.users(), &new.user, false);
     let addr = match (&rec.address, new.network()) {
         (Some(HbaAddress::All), _) => Overlap::Covers,
         (Some(HbaAddress::Ip { addr, mask }), Some((na, nm))) => ip_overlap(*addr, *mask, na, nm),

@@ -7,6 +7,7 @@
 //! as items of their own. [`ConfigSet::startup`] says whether a server would start with
 //! these files and, if so, what `postgres -C` prints for every parameter named in them.
 
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -97,8 +98,9 @@ pub struct Item {
     pub ignored: bool,
     /// Whether a fresh server applies it.
     pub applied: bool,
-    /// The view's `error` column.
-    pub error: Option<String>,
+    /// The view's `error` column: almost always one of a few fixed words, which are not
+    /// copied (a file of a million unknown names held a million copies).
+    pub error: Option<Cow<'static, str>>,
 }
 
 /// What an [`Item`] is.
@@ -356,8 +358,9 @@ impl ConfigSet {
         for (item, ignored) in self.items.iter_mut().zip(&ignored) {
             item.ignored = *ignored;
         }
+        self.startup.errors.reserve(unknown.len());
         for &i in &unknown {
-            self.items[i].error = Some("unrecognized configuration parameter".into());
+            self.items[i].error = Some(Cow::Borrowed("unrecognized configuration parameter"));
             let item = &self.items[i];
             if let ItemKind::Setting { name, setting, .. } = &item.kind {
                 let message = format!(
@@ -420,7 +423,7 @@ impl ConfigSet {
                     shown.insert(key, shown_value);
                 }
                 Err(err) => {
-                    item.error = Some("setting could not be applied".into());
+                    item.error = Some(Cow::Borrowed("setting could not be applied"));
                     failed = true;
                     self.startup.errors.push(LoadMessage {
                         file: item.file,
@@ -533,7 +536,15 @@ impl Loader<'_> {
         let mut in_view = in_view;
         let mut syntax_errors = 0;
         let depth = self.files[file].depth;
-        let line_count = self.files[file].tree.lines.len();
+        let lines = &self.files[file].tree.lines;
+        // An item per setting line, reserved up front rather than grown by doubling (each
+        // growth a copy of every item so far).
+        let settings = lines
+            .iter()
+            .filter(|l| matches!(l.item, LineItem::Setting(_)))
+            .count();
+        self.items.reserve(settings);
+        let line_count = lines.len();
         for index in 0..line_count {
             if self.budget.exhausted() {
                 break;
@@ -665,7 +676,7 @@ impl Loader<'_> {
             in_view,
             ignored: false,
             applied: false,
-            error: Some(NOT_READ_OUTSIDE_ROOTS.to_string()),
+            error: Some(Cow::Borrowed(NOT_READ_OUTSIDE_ROOTS)),
         });
         true
     }
@@ -675,7 +686,7 @@ impl Loader<'_> {
         file: FileId,
         line: u32,
         span: Option<Span>,
-        column: &str,
+        column: impl Into<Cow<'static, str>>,
         message: String,
         in_view: bool,
     ) {
@@ -686,7 +697,7 @@ impl Loader<'_> {
             in_view,
             ignored: false,
             applied: false,
-            error: Some(column.to_string()),
+            error: Some(column.into()),
         });
         self.errors.push(LoadMessage {
             file,
@@ -850,7 +861,7 @@ impl Loader<'_> {
                     os_message(&err)
                 );
                 let column = format!("could not open file \"{shown}\"");
-                self.push_error(calling, line, span, &column, message, in_view);
+                self.push_error(calling, line, span, column, message, in_view);
                 false
             }
         }
@@ -898,7 +909,7 @@ impl Loader<'_> {
                     os_message(&err)
                 );
                 let column = format!("could not open directory \"{shown}\"");
-                self.push_error(calling, line, span, &column, message, in_view);
+                self.push_error(calling, line, span, column, message, in_view);
                 return;
             }
         };

@@ -10,6 +10,7 @@ pub mod first_match;
 pub(crate) mod load;
 mod regex;
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -105,7 +106,9 @@ impl AuthMethod {
 /// One database or role name of a record, where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthName {
-    pub text: Vec<u8>,
+    /// The de-quoted name. The keywords most records use (`all`, `replication`, ...) are
+    /// not copied: a copy of each name was one allocation per name of every record.
+    pub text: Cow<'static, [u8]>,
     /// Started with `"`: not a keyword, not `+group`.
     pub quoted: bool,
     /// 16+: starts with `/` (quoted or not).
@@ -115,7 +118,24 @@ pub struct AuthName {
 
 impl AuthName {
     pub fn is_keyword(&self, k: &str) -> bool {
-        !self.quoted && self.text == k.as_bytes()
+        !self.quoted && *self.text == *k.as_bytes()
+    }
+}
+
+/// The words `check_db` and `check_role` give a meaning to, unquoted.
+const NAME_KEYWORDS: [&[u8]; 5] = [
+    b"all",
+    b"replication",
+    b"sameuser",
+    b"samerole",
+    b"samegroup",
+];
+
+/// `text` borrowed from [`NAME_KEYWORDS`] when it is one, else copied.
+fn name_text(text: &[u8]) -> Cow<'static, [u8]> {
+    match NAME_KEYWORDS.iter().find(|k| **k == text) {
+        Some(keyword) => Cow::Borrowed(keyword),
+        None => Cow::Owned(text.to_vec()),
     }
 }
 
@@ -149,8 +169,11 @@ pub struct HbaRecord {
     pub file: u32,
     pub line_number: u32,
     pub conn_type: ConnType,
-    pub databases: Vec<AuthName>,
-    pub users: Vec<AuthName>,
+    /// The database names, then the role names ([`HbaRecord::databases`],
+    /// [`HbaRecord::users`]): one allocation per record instead of two.
+    names: Box<[AuthName]>,
+    /// Where the role names start in `names`.
+    first_user: u32,
     pub address: Option<HbaAddress>,
     pub method: AuthMethod,
     /// The option tokens as written (`name=value`), in order.
@@ -158,7 +181,7 @@ pub struct HbaRecord {
     /// The `options` column.
     pub options: Vec<String>,
     /// A warning that does not stop the line from loading (`hostssl` with SSL off).
-    pub warning: Option<String>,
+    pub warning: Option<&'static str>,
     /// Index of the record's line in [`HbaFile::lines`].
     pub line: usize,
     /// Where the address, the separate mask column and the method were written (for lint
@@ -169,6 +192,16 @@ pub struct HbaRecord {
 }
 
 impl HbaRecord {
+    /// The database column's names, in order.
+    pub fn databases(&self) -> &[AuthName] {
+        &self.names[..self.first_user as usize]
+    }
+
+    /// The role column's names, in order.
+    pub fn users(&self) -> &[AuthName] {
+        &self.names[self.first_user as usize..]
+    }
+
     /// Whether a TCP connection from `ip` for `database`/`user` (non-SSL-specific, not
     /// replication) matches, as far as the file alone tells.
     pub fn matches_tcp(&self, ip: IpAddr, database: &str, user: &str) -> Match {
@@ -198,8 +231,8 @@ impl HbaRecord {
             },
             _ => Match::Unknown,
         };
-        let db = names_match(&self.databases, database, true);
-        let us = names_match(&self.users, user, false);
+        let db = names_match(self.databases(), database, true);
+        let us = names_match(self.users(), user, false);
         [addr, db, us]
             .into_iter()
             .fold(Match::Yes, |acc, m| match (acc, m) {
@@ -274,18 +307,19 @@ pub struct HbaFile {
 
 impl HbaFile {
     pub fn view_rows(&self) -> &[HbaRuleRow] {
-        self.rows.get_or_init(|| self.build_rows())
+        self.rows.get_or_init(|| self.rows().collect())
     }
 
-    /// The `pg_hba_file_rules` rows, one per line in server order: each line is either a
-    /// record (`records`, in line order) or a failure (`failures`, in line order).
-    fn build_rows(&self) -> Vec<HbaRuleRow> {
+    /// The `pg_hba_file_rules` rows, one per line in server order, each built when it is
+    /// reached: `show` writes them one at a time instead of holding them all (about half of
+    /// its memory on a big file). Each line is either a record (`records`, in line order) or
+    /// a failure (`failures`, in line order).
+    pub fn rows(&self) -> impl Iterator<Item = HbaRuleRow> + '_ {
         let new_cols = self.version.at_least(16);
         let mut records = self.records.iter().peekable();
         let mut failures = self.failures.iter().peekable();
         let mut rule_number = 0u32;
-        let mut rows = Vec::with_capacity(self.lines.len());
-        for (index, line) in self.lines.iter().enumerate() {
+        self.lines.iter().enumerate().map(move |(index, line)| {
             let file_name =
                 new_cols.then(|| self.sources.files[line.file as usize].display.clone());
             let mut row = HbaRuleRow {
@@ -303,7 +337,7 @@ impl HbaFile {
             };
             let record = records.next_if(|r| r.line == index);
             let err_msg = match record {
-                Some(rec) => rec.warning.clone(),
+                Some(rec) => rec.warning.map(str::to_string),
                 None => failures
                     .next_if(|(i, _)| *i == index)
                     .and_then(|(_, e)| e.in_view.then(|| e.message.clone())),
@@ -318,9 +352,8 @@ impl HbaFile {
             if let Some(rec) = record {
                 fill_row(&mut row, rec);
             }
-            rows.push(row);
-        }
-        rows
+            row
+        })
     }
 
     pub fn records(&self) -> &[HbaRecord] {
@@ -357,7 +390,8 @@ pub fn load_hba(
     let mut lines = Vec::new();
     loader.tokenize_file(main, 0, &mut lines);
     let sources = loader.sources;
-    let mut records = Vec::new();
+    // Nearly every line is a record: sized once (a record is ~200 bytes).
+    let mut records = Vec::with_capacity(lines.len());
     let mut ok = true;
     let mut failures = Vec::new();
     for (index, line) in lines.iter().enumerate() {
@@ -394,8 +428,8 @@ pub fn load_hba(
 
 fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord) {
     row.conn_type = Some(rec.conn_type.name().to_string());
-    row.database = Some(rec.databases.iter().map(|n| lossy(&n.text)).collect());
-    row.user_name = Some(rec.users.iter().map(|n| lossy(&n.text)).collect());
+    row.database = Some(rec.databases().iter().map(|n| lossy(&n.text)).collect());
+    row.user_name = Some(rec.users().iter().map(|n| lossy(&n.text)).collect());
     match &rec.address {
         None => {}
         Some(HbaAddress::All) => row.address = Some("all".into()),
@@ -504,7 +538,7 @@ fn parse_hba_line(
     opts: &HbaOptions,
 ) -> LineResult<HbaRecord> {
     let v = version.major();
-    let mut fields = line.fields.iter();
+    let mut fields = src.fields(line);
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
@@ -518,7 +552,7 @@ fn parse_hba_line(
         b"host" => ConnType::Host,
         b"hostssl" => {
             if !opts.ssl_enabled {
-                warning = Some("hostssl record cannot match because SSL is disabled".to_string());
+                warning = Some("hostssl record cannot match because SSL is disabled");
             }
             ConnType::HostSsl
         }
@@ -536,11 +570,15 @@ fn parse_hba_line(
     let Some(db_tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    let databases = names(src, db_tokens, version)?;
+    // Sized for both columns at once (the role column is the next field, if any).
+    let user_count = fields.clone().next().map_or(0, <[TokRef]>::len);
+    let mut all_names = Vec::with_capacity(db_tokens.len() + user_count);
+    names(src, db_tokens, version, &mut all_names)?;
+    let first_user = all_names.len() as u32;
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
-    let users = names(src, user_tokens, version)?;
+    names(src, user_tokens, version, &mut all_names)?;
 
     let mut address = None;
     let (mut address_at, mut mask_at) = (None, None);
@@ -661,8 +699,8 @@ fn parse_hba_line(
         file: line.file,
         line_number: line.line_number,
         conn_type,
-        databases,
-        users,
+        names: all_names.into_boxed_slice(),
+        first_user,
         address,
         method,
         option_tokens,
@@ -731,9 +769,14 @@ fn parse_method(
     Ok(method)
 }
 
-/// Database / role tokens; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
-fn names(src: &AuthSources, tokens: &[TokRef], version: PgVersion) -> LineResult<Vec<AuthName>> {
-    let mut out = Vec::with_capacity(tokens.len());
+/// Database / role tokens, appended to `out`; 16+ compiles `/regex` tokens
+/// (`regcomp_auth_token`).
+fn names(
+    src: &AuthSources,
+    tokens: &[TokRef],
+    version: PgVersion,
+    out: &mut Vec<AuthName>,
+) -> LineResult<()> {
     for &t in tokens {
         let text = src.text(t);
         let is_regex = version.at_least(16) && text.first() == Some(&b'/');
@@ -748,13 +791,13 @@ fn names(src: &AuthSources, tokens: &[TokRef], version: PgVersion) -> LineResult
             );
         }
         out.push(AuthName {
-            text: text.to_vec(),
+            text: name_text(text),
             quoted: src.quoted(t),
             regex: is_regex,
             at: t,
         });
     }
-    Ok(out)
+    Ok(())
 }
 
 fn invalid_option(name: &str, methods: &str) -> LineResult<()> {

@@ -3,6 +3,7 @@
 //! line reader, tokenizer, `@file` and (16+) include directives with pg_hba.conf.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -15,6 +16,8 @@ use crate::model::version::PgVersion;
 pub struct IdentMapping {
     pub file: u32,
     pub line_number: u32,
+    /// Index of the mapping's line in [`IdentFile::lines`].
+    pub line: usize,
     pub map_name: TokRef,
     pub system_user: TokRef,
     pub pg_user: TokRef,
@@ -40,12 +43,51 @@ pub struct IdentFile {
     pub sources: AuthSources,
     pub lines: Vec<TokLine>,
     mappings: Vec<IdentMapping>,
-    rows: Vec<IdentMappingRow>,
+    /// The lines the server rejects: index into `lines` and the error.
+    failures: Vec<(usize, String)>,
+    /// Built on first use, as for pg_hba (`show` streams [`IdentFile::rows`] instead).
+    rows: OnceLock<Vec<IdentMappingRow>>,
 }
 
 impl IdentFile {
     pub fn view_rows(&self) -> &[IdentMappingRow] {
-        &self.rows
+        self.rows.get_or_init(|| self.rows().collect())
+    }
+
+    /// The `pg_ident_file_mappings` rows, one per line in server order, each built when it is
+    /// reached: every line is either a mapping or a failure (both in line order).
+    pub fn rows(&self) -> impl Iterator<Item = IdentMappingRow> + '_ {
+        let new_cols = self.version.at_least(16);
+        let mut mappings = self.mappings.iter().peekable();
+        let mut failures = self.failures.iter().peekable();
+        let mut number = 0u32;
+        self.lines.iter().enumerate().map(move |(index, line)| {
+            let mut row = IdentMappingRow {
+                map_number: None,
+                file_name: new_cols.then(|| self.sources.files[line.file as usize].display.clone()),
+                line_number: line.line_number,
+                map_name: None,
+                sys_name: None,
+                pg_username: None,
+                error: None,
+            };
+            if let Some(m) = mappings.next_if(|m| m.line == index) {
+                number += 1;
+                if new_cols {
+                    row.map_number = Some(Some(number));
+                }
+                let text = |r| crate::source::text::escape_bytes(self.sources.text(r));
+                row.map_name = Some(text(m.map_name));
+                row.sys_name = Some(text(m.system_user));
+                row.pg_username = Some(text(m.pg_user));
+            } else if let Some((_, e)) = failures.next_if(|(i, _)| *i == index) {
+                if new_cols {
+                    row.map_number = Some(None);
+                }
+                row.error = Some(e.clone());
+            }
+            row
+        })
     }
 
     pub fn mappings(&self) -> &[IdentMapping] {
@@ -54,7 +96,7 @@ impl IdentFile {
 
     /// Whether a reload would take the file (any error rejects it all).
     pub fn load_ok(&self) -> bool {
-        self.rows.iter().all(|r| r.error.is_none())
+        self.failures.is_empty()
     }
 }
 
@@ -68,51 +110,25 @@ pub fn load_ident(
     let mut lines = Vec::new();
     loader.tokenize_file(main, 0, &mut lines);
     let sources = loader.sources;
-    let new_cols = version.at_least(16);
-    let mut rows = Vec::with_capacity(lines.len());
     let mut mappings = Vec::new();
-    let mut number = 0u32;
-    for line in &lines {
+    let mut failures = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(e.clone()),
-            None => parse_ident_line(&sources, line, version),
-        };
-        let mut row = IdentMappingRow {
-            map_number: None,
-            file_name: new_cols.then(|| sources.files[line.file as usize].display.clone()),
-            line_number: line.line_number,
-            map_name: None,
-            sys_name: None,
-            pg_username: None,
-            error: None,
+            None => parse_ident_line(&sources, line, index, version),
         };
         match parsed {
-            Ok(m) => {
-                number += 1;
-                if new_cols {
-                    row.map_number = Some(Some(number));
-                }
-                let t = |r| crate::source::text::escape_bytes(sources.text(r));
-                row.map_name = Some(t(m.map_name));
-                row.sys_name = Some(t(m.system_user));
-                row.pg_username = Some(t(m.pg_user));
-                mappings.push(m);
-            }
-            Err(e) => {
-                if new_cols {
-                    row.map_number = Some(None);
-                }
-                row.error = Some(e);
-            }
+            Ok(m) => mappings.push(m),
+            Err(e) => failures.push((index, e)),
         }
-        rows.push(row);
     }
     Ok(IdentFile {
         version,
         sources,
         lines,
         mappings,
-        rows,
+        failures,
+        rows: OnceLock::new(),
     })
 }
 
@@ -121,10 +137,11 @@ pub fn load_ident(
 fn parse_ident_line(
     src: &AuthSources,
     line: &TokLine,
+    index: usize,
     version: PgVersion,
 ) -> Result<IdentMapping, String> {
-    let mut fields = line.fields.iter();
-    let one = |fields: &mut std::slice::Iter<'_, Vec<TokRef>>| -> Result<TokRef, String> {
+    let mut fields = src.fields(line);
+    let one = |fields: &mut dyn Iterator<Item = &[TokRef]>| -> Result<TokRef, String> {
         let f = fields
             .next()
             .ok_or_else(|| "missing entry at end of line".to_string())?;
@@ -158,6 +175,7 @@ fn parse_ident_line(
     Ok(IdentMapping {
         file: line.file,
         line_number: line.line_number,
+        line: index,
         map_name,
         system_user,
         pg_user,

@@ -25,6 +25,10 @@ impl Formatter for SurrogateEscape<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Markers are not ASCII: most strings are, and need no scan char by char.
+        if fragment.is_ascii() {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((at, c)) = rest.char_indices().find(|&(_, c)| marker_byte(c).is_some()) {
             writer.write_all(&rest.as_bytes()[..at])?;

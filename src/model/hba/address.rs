@@ -293,9 +293,28 @@ pub fn mask_from_len(len: u32, v6: bool) -> IpAddr {
 /// removed by `clean_ipv6_addr`).
 pub fn format_ip(ip: IpAddr) -> String {
     match ip {
-        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V4(v4) => ntop4(v4),
         IpAddr::V6(v6) => ntop6(&v6),
     }
+}
+
+/// Dotted decimal, digit by digit: `Ipv4Addr`'s `Display` goes through the formatting
+/// machinery and padding, about a tenth of `show`'s work on a file of 20,000 addresses.
+fn ntop4(addr: Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, octet) in addr.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
 }
 
 /// glibc `inet_ntop6`: the first longest run of two or more zero groups becomes `::`; an
@@ -398,6 +417,17 @@ mod tests {
         assert_eq!(f("fe80::1%bogus"), None);
         assert_eq!(f("1.2.3.4%1"), None);
         assert_eq!(format_ip(mask_from_len(64, true)), "ffff:ffff:ffff:ffff::");
+    }
+
+    #[test]
+    fn dotted_decimal_is_what_display_writes() {
+        const EDGES: [u8; 8] = [0, 1, 9, 10, 99, 100, 199, 255];
+        for a in EDGES {
+            for b in EDGES {
+                let addr = Ipv4Addr::new(a, b, 255 - a, b / 2);
+                assert_eq!(format_ip(IpAddr::V4(addr)), addr.to_string());
+            }
+        }
     }
 
     #[test]

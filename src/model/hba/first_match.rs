@@ -195,8 +195,8 @@ impl FirstMatchIndex {
                 break;
             };
             let verdict = conn_type_verdict(record.conn_type, query)
-                .and(database_verdict(&record.databases, query, &mut regexes))
-                .and(role_verdict(&record.users, query.user, &mut regexes));
+                .and(database_verdict(record.databases(), query, &mut regexes))
+                .and(role_verdict(record.users(), query.user, &mut regexes));
             if verdict == Verdict::No {
                 continue;
             }
@@ -325,8 +325,8 @@ impl FirstMatchIndex {
 pub fn verdict_without_address(record: &HbaRecord, query: &MatchQuery<'_>) -> Verdict {
     let mut regexes = RegexCache::default();
     conn_type_verdict(record.conn_type, query)
-        .and(database_verdict(&record.databases, query, &mut regexes))
-        .and(role_verdict(&record.users, query.user, &mut regexes))
+        .and(database_verdict(record.databases(), query, &mut regexes))
+        .and(role_verdict(record.users(), query.user, &mut regexes))
 }
 
 /// `check_ip` for a mask that is not a prefix.

@@ -34,27 +34,93 @@ pub struct TokRef {
     pub token: u32,
 }
 
-/// `TokenizedAuthLine`: the fields of one logical line after `@file` expansion.
+/// `TokenizedAuthLine`: one logical line after `@file` expansion. Its fields are read through
+/// [`AuthSources::fields`].
 #[derive(Debug, Clone)]
 pub struct TokLine {
     pub file: u32,
     /// Index into that file's [`AuthLines::lines`].
     pub line: u32,
     pub line_number: u32,
-    pub fields: Vec<Vec<TokRef>>,
+    /// Range of the load's field list (see [`AuthSources::fields`]).
+    fields: (u32, u32),
     pub err: Option<String>,
     /// The token `err` is about, when it has one: the `@file` or the include target that
     /// could not be read (lint labels point there).
     pub err_at: Option<TokRef>,
 }
 
-/// All files of one load, plus the tokenized lines in server order.
+/// All files of one load, and the fields of its tokenized lines.
+///
+/// The fields of every [`TokLine`] live in two flat lists (each field a range of `tokens`)
+/// rather than a `Vec<Vec<TokRef>>` per line: a line's fields were one allocation each plus
+/// one for the list, the larger part of a load's `malloc`/`free` and of its memory.
 #[derive(Debug, Default)]
 pub struct AuthSources {
     pub files: Vec<LoadedSource>,
+    fields: Vec<(u32, u32)>,
+    tokens: Vec<TokRef>,
 }
 
 impl AuthSources {
+    /// The fields of `line`, each its tokens, in order; a field is never empty.
+    pub fn fields<'a>(
+        &'a self,
+        line: &TokLine,
+    ) -> impl ExactSizeIterator<Item = &'a [TokRef]> + DoubleEndedIterator + Clone + 'a {
+        self.fields[line.fields.0 as usize..line.fields.1 as usize]
+            .iter()
+            .map(|&(start, end)| &self.tokens[start as usize..end as usize])
+    }
+
+    /// The first token of the line's first field: what says what kind of line it is.
+    pub fn first_token(&self, line: &TokLine) -> Option<TokRef> {
+        self.fields(line).next().map(|field| field[0])
+    }
+
+    /// Where the field and token lists end, to roll them back to.
+    fn mark(&self) -> (usize, usize) {
+        (self.fields.len(), self.tokens.len())
+    }
+
+    fn truncate(&mut self, (fields, tokens): (usize, usize)) {
+        self.fields.truncate(fields);
+        self.tokens.truncate(tokens);
+    }
+
+    /// Ends the field whose tokens start at `start` (the list's end), unless it is empty.
+    fn close_field(&mut self, start: usize) {
+        if self.tokens.len() > start {
+            self.fields.push((start as u32, self.tokens.len() as u32));
+        }
+    }
+
+    /// Takes the fields from `mark` on off the lists (with token ranges relative to them).
+    fn detach(&mut self, mark: (usize, usize)) -> Detached {
+        let base = mark.1 as u32;
+        let fields = self.fields[mark.0..]
+            .iter()
+            .map(|&(start, end)| (start - base, end - base))
+            .collect();
+        let tokens = self.tokens[mark.1..].to_vec();
+        self.truncate(mark);
+        Detached { fields, tokens }
+    }
+
+    /// Appends detached fields again; returns their range.
+    fn reattach(&mut self, detached: Detached) -> (u32, u32) {
+        let first = self.fields.len() as u32;
+        let base = self.tokens.len() as u32;
+        self.tokens.extend(detached.tokens);
+        self.fields.extend(
+            detached
+                .fields
+                .into_iter()
+                .map(|(start, end)| (start + base, end + base)),
+        );
+        (first, self.fields.len() as u32)
+    }
+
     pub fn token(&self, r: TokRef) -> &Token {
         &self.files[r.file as usize].lines.tokens[r.token as usize]
     }
@@ -68,6 +134,12 @@ impl AuthSources {
     pub fn quoted(&self, r: TokRef) -> bool {
         self.token(r).quoted
     }
+}
+
+/// Fields taken off [`AuthSources`]' lists, to be put back elsewhere.
+struct Detached {
+    fields: Vec<(u32, u32)>,
+    tokens: Vec<TokRef>,
 }
 
 /// Why the main file could not be read (the CLI reports it; the server would not start).
@@ -128,6 +200,12 @@ impl<'a> Loader<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let id = loader.add(path.to_path_buf(), bytes, display);
+        // Sized once for the main file (usually the only one): growing the lists by doubling
+        // copied them and kept both copies for a moment, at the peak of a load.
+        let main = &loader.sources.files[id as usize].lines;
+        let (fields, tokens) = (main.fields.len(), main.tokens.len());
+        loader.sources.fields.reserve_exact(fields);
+        loader.sources.tokens.reserve_exact(tokens);
         Ok((loader, id))
     }
 
@@ -224,64 +302,22 @@ impl<'a> Loader<'a> {
                 let l = &self.sources.files[file as usize].lines.lines[li];
                 (l.line_number, l.error, l.fields)
             };
-            let mut err = error.map(|e| e.message().to_string());
-            let mut err_at = None;
-            // Sized once: growing it field by field was 40,000 reallocations on big_hba.conf.
-            let mut fields: Vec<Vec<TokRef>> = if err.is_none() {
-                Vec::with_capacity((fields_range.1 - fields_range.0) as usize)
-            } else {
-                Vec::new()
+            let mark = self.sources.mark();
+            let (mut err, mut err_at) = match error {
+                Some(e) => (Some(e.message().to_string()), None),
+                None => self.push_fields(file, fields_range, depth),
             };
-            if err.is_none() {
-                for fi in fields_range.0..fields_range.1 {
-                    let (t0, t1) =
-                        self.sources.files[file as usize].lines.fields[fi as usize].tokens;
-                    let mut toks = Vec::with_capacity((t1 - t0) as usize);
-                    for ti in t0..t1 {
-                        let r = TokRef { file, token: ti };
-                        let is_at = {
-                            let text = self.sources.text(r);
-                            !self.sources.quoted(r) && text.len() > 1 && text[0] == b'@'
-                        };
-                        if is_at {
-                            let name = self.sources.text(r)[1..].to_vec();
-                            self.expand_file(&name, file, depth + 1, &mut toks, &mut err);
-                            if err.is_some() {
-                                err_at = Some(r);
-                                break;
-                            }
-                        } else {
-                            toks.push(r);
-                        }
-                    }
-                    if !toks.is_empty() {
-                        fields.push(toks);
-                    }
-                    if err.is_some() {
-                        break;
-                    }
-                }
-            }
-            if fields.is_empty() && err.is_none() {
+            let mut fields = (mark.0 as u32, self.sources.fields.len() as u32);
+            if fields.0 == fields.1 && err.is_none() {
                 continue;
             }
-            if self.version.at_least(16) && err.is_none() && fields.len() == 2 {
-                let first = self.sources.text(fields[0][0]).to_vec();
-                let second = self.sources.text(fields[1][0]).to_vec();
-                match first.as_slice() {
-                    b"include" | b"include_if_exists" => {
-                        let missing_ok = first == b"include_if_exists";
-                        let path = self.resolve(&second, file);
-                        match self.include_file(&path, depth + 1, missing_ok, out) {
-                            None => continue,
-                            Some(e) => (err, err_at) = (Some(e), Some(fields[1][0])),
-                        }
+            if self.version.at_least(16) && err.is_none() && fields.1 - fields.0 == 2 {
+                match self.include_directive(file, depth, mark, out) {
+                    Directive::NotOne => {}
+                    Directive::Read => continue,
+                    Directive::Failed(e, at, kept) => {
+                        (err, err_at, fields) = (Some(e), Some(at), kept)
                     }
-                    b"include_dir" => match self.include_dir(&second, file, depth, out) {
-                        None => continue,
-                        Some(e) => (err, err_at) = (Some(e), Some(fields[1][0])),
-                    },
-                    _ => {}
                 }
             }
             out.push(TokLine {
@@ -292,6 +328,80 @@ impl<'a> Loader<'a> {
                 err,
                 err_at,
             });
+        }
+    }
+
+    /// `next_field_expand` for each field of one line: pushes its fields, `@file`s expanded
+    /// in place. An error stops the line (keeping what was read) and is returned with the
+    /// token it is about.
+    fn push_fields(
+        &mut self,
+        file: u32,
+        fields: (u32, u32),
+        depth: u32,
+    ) -> (Option<String>, Option<TokRef>) {
+        for fi in fields.0..fields.1 {
+            let (t0, t1) = self.sources.files[file as usize].lines.fields[fi as usize].tokens;
+            let start = self.sources.tokens.len();
+            for token in t0..t1 {
+                let r = TokRef { file, token };
+                let text = self.sources.text(r);
+                if self.sources.quoted(r) || text.len() < 2 || text[0] != b'@' {
+                    self.sources.tokens.push(r);
+                    continue;
+                }
+                let name = text[1..].to_vec();
+                if let Some(e) = self.expand_file(&name, file, depth + 1) {
+                    self.sources.close_field(start);
+                    return (Some(e), Some(r));
+                }
+            }
+            self.sources.close_field(start);
+        }
+        (None, None)
+    }
+
+    /// A 16+ `include`, `include_if_exists` or `include_dir` line (two fields, whose fields
+    /// start at `mark`): the included lines are appended to `out`. The line's own fields are
+    /// taken off the lists first, so that the included lines' tokens follow the tokens before
+    /// them (see [`Loader::expand_file`]), and put back when the line stays as an error.
+    fn include_directive(
+        &mut self,
+        file: u32,
+        depth: u32,
+        mark: (usize, usize),
+        out: &mut Vec<TokLine>,
+    ) -> Directive {
+        let (keyword, target) = {
+            let mut fields = self.sources.fields[mark.0..]
+                .iter()
+                .map(|&(start, _)| self.sources.tokens[start as usize]);
+            match (fields.next(), fields.next()) {
+                (Some(keyword), Some(target)) => (keyword, target),
+                _ => return Directive::NotOne,
+            }
+        };
+        let keyword = match self.sources.text(keyword) {
+            b"include" => Include::File { missing_ok: false },
+            b"include_if_exists" => Include::File { missing_ok: true },
+            b"include_dir" => Include::Dir,
+            _ => return Directive::NotOne,
+        };
+        let name = self.sources.text(target).to_vec();
+        let own = self.sources.detach(mark);
+        let error = match keyword {
+            Include::File { missing_ok } => {
+                let path = self.resolve(&name, file);
+                self.include_file(&path, depth + 1, missing_ok, out)
+            }
+            Include::Dir => self.include_dir(&name, file, depth, out),
+        };
+        match error {
+            None => Directive::Read,
+            Some(e) => {
+                let fields = self.sources.reattach(own);
+                Directive::Failed(e, target, fields)
+            }
         }
     }
 
@@ -361,39 +471,56 @@ impl<'a> Loader<'a> {
     }
 
     /// `tokenize_expand_file` (16+) / `tokenize_inc_file` (12–15): all tokens of all lines of
-    /// the file, flattened into the current field; the first error line's message wins.
-    fn expand_file(
-        &mut self,
-        name: &[u8],
-        outer: u32,
-        depth: u32,
-        toks: &mut Vec<TokRef>,
-        err: &mut Option<String>,
-    ) {
+    /// the file, flattened into the current field (the last one on the lists); the first error
+    /// line's message wins, and the tokens before it stay.
+    fn expand_file(&mut self, name: &[u8], outer: u32, depth: u32) -> Option<String> {
         let path = self.resolve(name, outer);
         let id = match self.open(&path, depth) {
             Ok(id) => id,
             Err((msg, _)) => {
-                *err = Some(if self.version.at_least(16) {
+                return Some(if self.version.at_least(16) {
                     msg
                 } else {
                     old_secondary_message(&msg, name, &self.display(&path))
                 });
-                return;
             }
         };
+        let mark = self.sources.mark();
         let mut lines = Vec::new();
         self.tokenize_file(id, depth, &mut lines);
-        for l in lines {
-            if let Some(e) = l.err {
-                *err = Some(e);
-                return;
+        // The file's lines pushed their tokens after the current field's, in line order:
+        // flattening them into that field is dropping their field boundaries.
+        let mut kept = mark.1;
+        let mut error = None;
+        for line in lines {
+            if line.err.is_some() {
+                error = line.err;
+                break;
             }
-            for f in l.fields {
-                toks.extend(f);
+            if let Some(&(_, end)) =
+                self.sources.fields[line.fields.0 as usize..line.fields.1 as usize].last()
+            {
+                kept = end as usize;
             }
         }
+        self.sources.truncate((mark.0, kept));
+        error
     }
+}
+
+/// What a line of two fields is to [`Loader::include_directive`].
+enum Directive {
+    /// Not an include directive: an ordinary line.
+    NotOne,
+    /// Included (or skipped as missing): the line itself is not a record.
+    Read,
+    /// The error, the target's token, and the line's fields, put back.
+    Failed(String, TokRef, (u32, u32)),
+}
+
+enum Include {
+    File { missing_ok: bool },
+    Dir,
 }
 
 /// 12–15 word the open failure of an `@file` differently.

@@ -201,7 +201,7 @@ fn at_files_and_their_errors() {
     );
     // Record spans point into the file the token came from.
     let rec = &f.records()[0];
-    let db3 = &rec.databases[2];
+    let db3 = &rec.databases()[2];
     assert_eq!(f.sources.files[db3.at.file as usize].display, "dbs.txt");
     assert_eq!(f.span(db3.at), crate::source::Span::new(9, 15));
 }

@@ -17,7 +17,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let names_user = rec
-            .users
+            .users()
             .iter()
             .any(|u| u.is_keyword("all") || (!u.regex && u.text == user));
         if !names_user {

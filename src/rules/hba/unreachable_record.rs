@@ -143,8 +143,8 @@ fn prefix_mask(len: u8, bits: u32) -> u128 {
 fn covers(earlier: &HbaRecord, later: &HbaRecord) -> bool {
     type_covers(earlier.conn_type, later.conn_type)
         && address_covers(earlier.address.as_ref(), later.address.as_ref())
-        && names_cover(&earlier.databases, &later.databases, true)
-        && names_cover(&earlier.users, &later.users, false)
+        && names_cover(earlier.databases(), later.databases(), true)
+        && names_cover(earlier.users(), later.users(), false)
 }
 
 /// Connection types: `host` takes every TCP connection. SSL and GSSAPI encryption exclude

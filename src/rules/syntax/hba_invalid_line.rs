@@ -61,7 +61,7 @@ fn hint(
     sources: &crate::model::hba::AuthSources,
 ) -> Option<String> {
     let m = error.message.as_str();
-    let first = line.fields.first()?.first().map(|t| sources.text(*t));
+    let first = Some(sources.text(sources.first_token(line)?));
     if let Some(value) = m
         .strip_prefix("invalid value for clientcert: \"")
         .and_then(|v| v.strip_suffix('"'))

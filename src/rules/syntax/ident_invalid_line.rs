@@ -69,7 +69,7 @@ fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> 
     if line.err.is_some() {
         return line.err_at;
     }
-    let fields = line.fields.iter().take(3);
+    let fields = ident.sources.fields(line).take(3);
     if message == "multiple values in ident field" {
         return fields.filter_map(|f| f.get(1)).next().copied();
     }
@@ -79,9 +79,8 @@ fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> 
             let text = sources.text(*t);
             text.first() == Some(&b'/') && crate::model::hba::regex_check(&text[1..]).is_err()
         };
-        return line
-            .fields
-            .iter()
+        return sources
+            .fields(line)
             .skip(1)
             .take(2)
             .filter_map(|f| f.first())
