@@ -61,19 +61,24 @@ pub fn render(
 /// Orders findings by file, position, then code: the order every format prints.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        (
-            &a.primary.file,
-            a.primary.span.start,
-            a.code,
-            a.primary.span.end,
-        )
-            .cmp(&(
-                &b.primary.file,
+        compare_paths(&a.primary.file, &b.primary.file).then_with(|| {
+            (a.primary.span.start, a.code, a.primary.span.end).cmp(&(
                 b.primary.span.start,
                 b.code,
                 b.primary.span.end,
             ))
+        })
     });
+}
+
+/// `Path`'s order (by components), with a byte comparison first: most findings of a run are
+/// in one file, and equal bytes are equal paths without splitting either into components.
+fn compare_paths(a: &Path, b: &Path) -> std::cmp::Ordering {
+    if a.as_os_str() == b.as_os_str() {
+        std::cmp::Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
 }
 
 /// Source files held in memory; the simplest [`Sources`].

@@ -420,11 +420,20 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
 }
 
 /// Index into [`RULES`] of the rule with this code (any case) or name.
+///
+/// Findings carry their rule's code exactly as the registry spells it, and the lint run looks
+/// it up per finding, so an exact code is found by binary search over the sorted registry;
+/// anything else (lower case, names, blanks from a config file) takes the folding scan.
 pub fn rule_index(code_or_name: &str) -> Option<usize> {
-    let key = code_or_name.trim();
     RULES
-        .iter()
-        .position(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+        .binary_search_by(|r| r.code.cmp(code_or_name))
+        .ok()
+        .or_else(|| {
+            let key = code_or_name.trim();
+            RULES
+                .iter()
+                .position(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+        })
 }
 
 /// The code or name closest to `input`, if one is close enough to suggest.
@@ -543,7 +552,12 @@ mod tests {
             find_rule("duplicate-setting").map(|r| r.code),
             Some("PG2003")
         );
+        assert_eq!(find_rule(" PG2003 ").map(|r| r.code), Some("PG2003"));
         assert_eq!(find_rule("PG7000"), None);
+        for (i, rule) in RULES.iter().enumerate() {
+            assert_eq!(rule_index(rule.code), Some(i));
+            assert_eq!(rule_index(rule.name), Some(i));
+        }
         assert_eq!(
             did_you_mean("duplicate-settings"),
             Some("duplicate-setting")

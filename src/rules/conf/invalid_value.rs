@@ -10,29 +10,27 @@
 //! enum option or `on`/`off` for a Boolean is offered display-only.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
-use crate::model::catalog::{Catalog, Param, Unit, VarType};
+use crate::model::catalog::{Param, Unit, VarType};
 use crate::model::value::check_value_named;
 use crate::model::version::PgVersion;
 use crate::rules::Context;
 use crate::source::Span;
 use crate::syntax::conf::{TokenKind, quote_value};
 
-use super::{Reported, SettingEntry, parameter_key, place, settings};
+use super::{Reported, SettingEntry, place};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let server = ctx.server;
-    let Some(set) = &server.conf else {
+    let (Some(set), Some(index)) = (&server.conf, ctx.setting_index()) else {
         return;
     };
     let version = server.version;
-    let catalog = Catalog::get(version);
-    let entries: Vec<SettingEntry<'_>> = settings(set).collect();
     let mut reported = Reported::default();
-    for (position, entry) in entries.iter().enumerate() {
+    for entry in index.entries() {
         if entry.item.ignored {
             continue;
         }
-        let Some(param) = catalog.lookup(entry.name) else {
+        let Some(param) = entry.param else {
             continue;
         };
         if param.is_internal() {
@@ -72,12 +70,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         // The quirk of guc.c: only earlier entries spelled byte-for-byte like a later one are
         // skipped, so this dead line is still checked.
-        let key = parameter_key(version, entry.name);
-        if let Some(later) = entries[position + 1..]
-            .iter()
-            .rev()
-            .find(|e| parameter_key(version, e.name) == key)
-        {
+        if let Some(later) = index.last_of_parameter(entry) {
             d.notes.push(format!(
                 "{} sets `{}` again, but the server still checks this line: it skips an \
                  earlier line only when the name is spelled byte-for-byte the same (`{}` here, \

@@ -20,13 +20,7 @@ fn run(check: crate::rules::Check, text: &str, major: u8) -> Vec<Diagnostic> {
     let server = Server::load(&fs, files, version, true);
     let settings = Settings::default();
     let mut out = Vec::new();
-    check(
-        &Context {
-            server: &server,
-            settings: &settings,
-        },
-        &mut out,
-    );
+    check(&Context::new(&server, &settings), &mut out);
     out
 }
 
