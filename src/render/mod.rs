@@ -100,8 +100,37 @@ pub(crate) struct Region {
     pub end_column: usize,
 }
 
-pub(crate) fn region(sources: &dyn Sources, label: &Label) -> Option<Region> {
-    let source = sources.source(&label.file)?;
+/// The regions of labels, looked up in [`Sources`] with the last file remembered: findings come
+/// sorted by file, and finding a source by path (hashing its components) cost more than the
+/// region itself.
+pub(crate) struct Regions<'s, 'd> {
+    sources: &'s dyn Sources,
+    last: Option<(&'d Path, Option<&'s SourceFile>)>,
+}
+
+impl<'s, 'd> Regions<'s, 'd> {
+    pub(crate) fn new(sources: &'s dyn Sources) -> Self {
+        Self {
+            sources,
+            last: None,
+        }
+    }
+
+    /// The region of `label`; `None` when its file is not among the sources.
+    pub(crate) fn of(&mut self, label: &'d Label) -> Option<Region> {
+        let source = match self.last {
+            Some((path, source)) if path.as_os_str() == label.file.as_os_str() => source,
+            _ => {
+                let source = self.sources.source(&label.file);
+                self.last = Some((&label.file, source));
+                source
+            }
+        };
+        region_in(source?, label)
+    }
+}
+
+pub(crate) fn region_in(source: &SourceFile, label: &Label) -> Option<Region> {
     let start = label.span.start.min(source.len());
     let end = label.span.end.clamp(start, source.len());
     let (line, column) = source.line_col(start);
