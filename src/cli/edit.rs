@@ -271,14 +271,14 @@ pub fn run_unset(
             edits.push(Edit {
                 file: file.path.clone(),
                 span: Span::new(line.span.start, line.newline.end),
-                replacement: Vec::new(),
+                replacement: Vec::new().into(),
             });
         } else {
             // Retire the line: it stays readable and can be restored by deleting the `#`.
             edits.push(Edit {
                 file: file.path.clone(),
                 span: Span::empty(setting.name.span.start),
-                replacement: b"#".to_vec(),
+                replacement: b"#".as_slice().into(),
             });
         }
     }
@@ -357,7 +357,7 @@ pub fn run_hba(
                     vec![Edit {
                         file: hba.sources.files[0].source.path().to_path_buf(),
                         span: Span::empty(if before.is_some() { start } else { end }),
-                        replacement: text,
+                        replacement: text.into(),
                     }]
                 }
             };
@@ -397,7 +397,7 @@ pub fn run_hba(
             let edits = vec![Edit {
                 file: hba.sources.files[0].source.path().to_path_buf(),
                 span: Span::new(start, end),
-                replacement: Vec::new(),
+                replacement: Vec::new().into(),
             }];
             let status = commit(&fs, &edits, &args.options, &args.file, out, err, |fs| {
                 check_hba(fs, &args.file, version, &hba)

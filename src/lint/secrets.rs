@@ -106,20 +106,25 @@ pub fn redact(diagnostics: &mut [Diagnostic], secrets: &[String]) {
     if secrets.is_empty() {
         return;
     }
-    let mask = |text: &mut String| {
-        for s in secrets {
-            if text.contains(s.as_str()) {
-                *text = text.replace(s.as_str(), MASK);
-            }
-        }
-    };
     for d in diagnostics {
-        mask(&mut d.message);
-        d.notes.iter_mut().for_each(mask);
-        mask(&mut d.primary.message);
-        d.secondary.iter_mut().for_each(|l| mask(&mut l.message));
+        mask(&mut d.message, secrets);
+        d.notes.iter_mut().for_each(|n| mask(n, secrets));
+        mask(&mut d.primary.message, secrets);
+        d.secondary
+            .iter_mut()
+            .for_each(|l| mask(&mut l.message, secrets));
         if let Some(fix) = &mut d.fix {
-            mask(&mut fix.title);
+            mask(&mut fix.title, secrets);
+        }
+    }
+}
+
+/// Replaces every secret in `text` (a `String`, or a `Cow` that stays borrowed when no
+/// secret is in it).
+fn mask<T: AsRef<str> + From<String>>(text: &mut T, secrets: &[String]) {
+    for s in secrets {
+        if text.as_ref().contains(s.as_str()) {
+            *text = T::from(text.as_ref().replace(s.as_str(), MASK));
         }
     }
 }

@@ -267,7 +267,7 @@ mod tests {
             secondary: vec![],
             notes: notes.iter().map(|n| n.to_string()).collect(),
             fix: fix.map(|title| Fix {
-                title: title.into(),
+                title: title.to_string().into(),
                 applicability: Applicability::Unsafe,
                 edits: vec![],
             }),

@@ -94,7 +94,7 @@ fn diagnostics() -> Vec<Diagnostic> {
         edits: vec![Edit {
             file: "postgresql.conf".into(),
             span: Span::new(0, 0),
-            replacement: vec![],
+            replacement: Vec::new().into(),
         }],
     });
     let broad = diag(

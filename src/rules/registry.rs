@@ -422,18 +422,31 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
 /// Index into [`RULES`] of the rule with this code (any case) or name.
 ///
 /// Findings carry their rule's code exactly as the registry spells it, and the lint run looks
-/// it up per finding, so an exact code is found by binary search over the sorted registry;
-/// anything else (lower case, names, blanks from a config file) takes the folding scan.
+/// it up per finding, so an exact code is found by binary search over the registry (sorted by
+/// code, so by number); anything else (lower case, names, blanks from a config file) takes
+/// the folding scan.
 pub fn rule_index(code_or_name: &str) -> Option<usize> {
-    RULES
-        .binary_search_by(|r| r.code.cmp(code_or_name))
-        .ok()
+    code_number(code_or_name)
+        .and_then(|n| {
+            RULES
+                .binary_search_by_key(&Some(n), |r| code_number(r.code))
+                .ok()
+        })
         .or_else(|| {
             let key = code_or_name.trim();
             RULES
                 .iter()
                 .position(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
         })
+}
+
+/// The number of a code spelled as the registry spells it (`PG2003` → 2003): comparing
+/// numbers is a fraction of comparing strings.
+fn code_number(code: &str) -> Option<u16> {
+    let digits: &[u8; 4] = code.strip_prefix("PG")?.as_bytes().try_into().ok()?;
+    digits.iter().try_fold(0u16, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
+    })
 }
 
 /// The code or name closest to `input`, if one is close enough to suggest.

@@ -4,6 +4,7 @@
 //! instructions, and a set of 33,000 lines asked once per rule paid for it many times over.
 //! [`crate::rules::Context::setting_index`] builds the index once per lint and shares it.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -42,9 +43,9 @@ impl SettingEntry<'_> {
     }
 
     /// The parameter's name as the catalog spells it; the name as written for placeholders.
-    pub fn parameter_name(&self) -> String {
+    pub fn parameter_name(&self) -> Cow<'static, str> {
         self.param
-            .map_or_else(|| self.shown_name(), |p| p.name().to_string())
+            .map_or_else(|| self.shown_name().into(), |p| p.name().into())
     }
 
     /// `name = value`, the span labels point at.

@@ -259,7 +259,8 @@ impl Analysis<'_, '_> {
                 } else {
                     "they take"
                 }
-            ),
+            )
+            .into(),
             applicability: Applicability::Safe,
             edits,
         })
@@ -500,7 +501,7 @@ impl Analysis<'_, '_> {
             );
             if !edits.is_empty() {
                 d.fix = Some(Fix {
-                    title: format!("add `host all {} 0.0.0.0/0 scram-sha-256`", self.user()),
+                    title: format!("add `host all {} 0.0.0.0/0 scram-sha-256`", self.user()).into(),
                     applicability: Applicability::Safe,
                     edits,
                 });

@@ -155,7 +155,7 @@ pub fn set_value_fix(
             vec![Edit {
                 file: file.source.path().to_path_buf(),
                 span: setting.value.span,
-                replacement: replacement.as_bytes().to_vec(),
+                replacement: replacement.as_bytes().to_vec().into(),
             }]
         }
         None => {
@@ -170,12 +170,12 @@ pub fn set_value_fix(
                         Edit {
                             file: path.clone(),
                             span: hash,
-                            replacement: Vec::new(),
+                            replacement: Vec::new().into(),
                         },
                         Edit {
                             file: path,
                             span: old_value,
-                            replacement: replacement.as_bytes().to_vec(),
+                            replacement: replacement.as_bytes().to_vec().into(),
                         },
                     ]
                 }
@@ -195,14 +195,14 @@ pub fn set_value_fix(
                     vec![Edit {
                         file: path,
                         span: Span::empty(main.source.len()),
-                        replacement: text,
+                        replacement: text.into(),
                     }]
                 }
             }
         }
     };
     Some(Fix {
-        title,
+        title: title.into(),
         applicability,
         edits,
     })
@@ -314,7 +314,7 @@ mod tests {
         edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
         for edit in edits {
             assert_eq!(edit.file, std::path::Path::new("/d/postgresql.conf"));
-            bytes.splice(edit.span.range(), edit.replacement);
+            bytes.splice(edit.span.range(), edit.replacement.iter().copied());
         }
         String::from_utf8(bytes).expect("utf-8")
     }
@@ -394,7 +394,7 @@ mod tests {
             fix.edits[0].file,
             std::path::Path::new("/d/postgresql.auto.conf")
         );
-        assert_eq!(fix.edits[0].replacement, b"'logical'");
+        assert_eq!(*fix.edits[0].replacement, *b"'logical'");
     }
 
     #[test]

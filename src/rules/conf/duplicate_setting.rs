@@ -42,14 +42,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if !reported.first(entry.path(), entry.span()) {
                 continue;
             }
-            let path = entry.path().to_path_buf();
-            let name = entry.parameter_name();
-            let mut reporter = ctx.reporter("PG2003", &path, out);
+            let path = entry.path();
+            let mut reporter = ctx.reporter("PG2003", path, out);
             let d = reporter.report(
                 entry.span(),
                 format!(
-                    "`{name}` is set again at {}; this line has no effect",
-                    place(set, winner, &path)
+                    "`{}` is set again at {}; this line has no effect",
+                    entry.parameter_name(),
+                    place(set, winner, path)
                 ),
             );
             d.secondary.push(Label::new(
@@ -79,7 +79,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     });
                 }
             }
-            d.fix = Some(comment_out(&path, entry.setting, Applicability::Unsafe));
+            d.fix = Some(comment_out(path, entry.setting, Applicability::Unsafe));
         }
     }
 }

@@ -152,12 +152,12 @@ fn fix(param: &Param, entry: &SettingEntry<'_>, version: PgVersion) -> Option<Fi
                 _ => token.span.start,
             };
             Some(Fix {
-                title: format!("Write the unit as `{fixed}`"),
+                title: format!("Write the unit as `{fixed}`").into(),
                 applicability: Applicability::Unsafe,
                 edits: vec![Edit {
                     file: path,
                     span: Span::new(offset + start as u32, offset + end as u32),
-                    replacement: fixed.as_bytes().to_vec(),
+                    replacement: fixed.as_bytes().to_vec().into(),
                 }],
             })
         }
@@ -199,12 +199,12 @@ fn replace_value(entry: &SettingEntry<'_>, option: &str, path: &std::path::Path)
         option.as_bytes().to_vec()
     };
     Fix {
-        title: format!("Use `{option}`"),
+        title: format!("Use `{option}`").into(),
         applicability: Applicability::DisplayOnly,
         edits: vec![Edit {
             file: path.to_path_buf(),
             span: entry.setting.value.span,
-            replacement,
+            replacement: replacement.into(),
         }],
     }
 }

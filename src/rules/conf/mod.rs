@@ -8,7 +8,9 @@ pub mod read_only_parameter;
 pub mod unknown_parameter;
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
 
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::model::config_set::ConfigSet;
@@ -17,16 +19,27 @@ use crate::syntax::conf::Setting;
 
 pub use crate::rules::SettingEntry;
 
-/// "line 7" in the same file, "conf.d/10.conf line 7" in another.
-pub fn place(set: &ConfigSet, entry: &SettingEntry<'_>, from: &Path) -> String {
-    if entry.path() == from {
-        format!("line {}", entry.item.line)
-    } else {
-        format!(
-            "{} line {}",
-            set.display_path(entry.item.file),
-            entry.item.line
-        )
+/// "line 7" in the same file, "conf.d/10.conf line 7" in another, for messages.
+pub struct Place<'a> {
+    set: &'a ConfigSet,
+    entry: &'a SettingEntry<'a>,
+    from: &'a Path,
+}
+
+/// Where `entry` is, said from a finding in `from`.
+pub fn place<'a>(set: &'a ConfigSet, entry: &'a SettingEntry<'a>, from: &'a Path) -> Place<'a> {
+    Place { set, entry, from }
+}
+
+impl fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self.entry.item.line;
+        if self.entry.path() == self.from {
+            write!(f, "line {line}")
+        } else {
+            let shown = self.set.display_path(self.entry.item.file);
+            write!(f, "{shown} line {line}")
+        }
     }
 }
 
@@ -39,21 +52,42 @@ pub fn comment_out(path: &Path, setting: &Setting, applicability: Applicability)
         edits: vec![Edit {
             file: path.to_path_buf(),
             span: Span::empty(setting.name.span.start),
-            replacement: b"# ".to_vec(),
+            replacement: b"# ".as_slice().into(),
         }],
     }
 }
 
 /// Primary locations already reported: a file included twice holds the same line twice.
 #[derive(Default)]
-pub struct Reported(HashSet<(PathBuf, Span)>);
+pub struct Reported<'a>(HashSet<Location<'a>>);
 
-impl Reported {
+impl<'a> Reported<'a> {
     /// `true` the first time `(path, span)` is seen.
-    pub fn first(&mut self, path: &Path, span: Span) -> bool {
-        self.0.insert((path.to_path_buf(), span))
+    pub fn first(&mut self, path: &'a Path, span: Span) -> bool {
+        self.0.insert(Location { path, span })
     }
 }
+
+/// A span in a file, hashed by its span alone: paths are compared when spans collide, but
+/// never copied or hashed (a path hashes component by component).
+struct Location<'a> {
+    path: &'a Path,
+    span: Span,
+}
+
+impl Hash for Location<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.span.hash(state);
+    }
+}
+
+impl PartialEq for Location<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.span == other.span && self.path == other.path
+    }
+}
+
+impl Eq for Location<'_> {}
 
 /// The server's all-or-nothing rule, for findings that stop it.
 pub const NOTHING_APPLIES: &str = "a server with this line does not start; on reload it applies \

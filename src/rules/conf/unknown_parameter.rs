@@ -178,13 +178,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d.notes = notes;
         if let Some(name) = replacement {
             d.fix = Some(Fix {
-                title: format!("Rename to `{name}`"),
+                title: format!("Rename to `{name}`").into(),
                 // A successor may take values in another unit; a person decides.
                 applicability: Applicability::DisplayOnly,
                 edits: vec![Edit {
                     file: path.clone(),
                     span: name_span,
-                    replacement: name.into_bytes(),
+                    replacement: name.into_bytes().into(),
                 }],
             });
         }

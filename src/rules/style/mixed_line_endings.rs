@@ -105,14 +105,14 @@ fn report_mixed_endings(ctx: &Context<'_>, file: &ServerFile<'_>, out: &mut Vec<
                 Span::new(span.start, span.start + 1)
             },
             replacement: if crlf_wins {
-                b"\r".to_vec()
+                b"\r".as_slice().into()
             } else {
-                Vec::new()
+                Vec::new().into()
             },
         })
         .collect();
     d.fix = Some(Fix {
-        title: format!("End every line in {majority_name}"),
+        title: format!("End every line in {majority_name}").into(),
         applicability: Applicability::Safe,
         edits,
     });
