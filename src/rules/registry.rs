@@ -1,6 +1,8 @@
 //! Every rule's metadata in one static slice, sorted by code, so that a grep finds them all and
 //! selection, `explain`, `rules` and SARIF agree without any registration machinery.
 
+use std::sync::LazyLock;
+
 use crate::diagnostic::Severity;
 
 /// Where each rule's page is published; SARIF `helpUri` and the human footer point here.
@@ -426,12 +428,11 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
 /// code, so by number); anything else (lower case, names, blanks from a config file) takes
 /// the folding scan.
 pub fn rule_index(code_or_name: &str) -> Option<usize> {
+    /// The registry's code numbers, in its (sorted) order.
+    static NUMBERS: LazyLock<Vec<Option<u16>>> =
+        LazyLock::new(|| RULES.iter().map(|r| code_number(r.code)).collect());
     code_number(code_or_name)
-        .and_then(|n| {
-            RULES
-                .binary_search_by_key(&Some(n), |r| code_number(r.code))
-                .ok()
-        })
+        .and_then(|n| NUMBERS.binary_search(&Some(n)).ok())
         .or_else(|| {
             let key = code_or_name.trim();
             RULES
