@@ -35,17 +35,26 @@ pub fn secrets_of(server: &Server) -> Vec<String> {
             let ItemKind::Setting { name, value, .. } = &item.kind else {
                 continue;
             };
-            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-            let text = String::from_utf8_lossy(value).into_owned();
-            if SECRET_PARAMETERS.contains(&name.as_str()) {
-                out.push(text);
-            } else if CONNINFO_PARAMETERS.contains(&name.as_str()) {
-                out.extend(conninfo_passwords(&text));
+            let is = |names: &[&str]| {
+                names
+                    .iter()
+                    .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+            };
+            if is(SECRET_PARAMETERS) {
+                out.push(String::from_utf8_lossy(value).into_owned());
+            } else if is(CONNINFO_PARAMETERS) {
+                out.extend(conninfo_passwords(&String::from_utf8_lossy(value)));
             }
         }
     }
     for file in server.hba.iter().flat_map(|h| h.sources.files.iter()) {
-        let text = String::from_utf8_lossy(file.source.bytes());
+        // Most files name no such option; only those are decoded and searched.
+        let bytes = file.source.bytes();
+        let named = |option: &&str| memchr::memmem::find(bytes, option.as_bytes()).is_some();
+        if !SECRET_HBA_OPTIONS.iter().any(named) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes);
         for option in SECRET_HBA_OPTIONS {
             for (at, _) in text.match_indices(option) {
                 let rest = &text[at + option.len()..];

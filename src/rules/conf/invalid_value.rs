@@ -11,7 +11,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
 use crate::model::catalog::{Param, Unit, VarType};
-use crate::model::value::check_value_named;
+use crate::model::value::{check_value_named, parse_value_named};
 use crate::model::version::PgVersion;
 use crate::rules::Context;
 use crate::source::Span;
@@ -37,7 +37,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let written = String::from_utf8_lossy(entry.name);
-        let Err(error) = check_value_named(param, &written, entry.value, version) else {
+        let Err(error) = parse_value_named(param, &written, entry.value, version) else {
             continue;
         };
         if depends_on_host(param.name(), entry.value) {
