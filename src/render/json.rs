@@ -157,13 +157,40 @@ const NEEDS_ESCAPE: [bool; 256] = {
 fn string(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     let mut rest = s.as_bytes();
-    while let Some(at) = rest.iter().position(|b| NEEDS_ESCAPE[usize::from(*b)]) {
+    while let Some(at) = first_to_escape(rest) {
         buf.extend_from_slice(&rest[..at]);
         escape(buf, rest[at]);
         rest = &rest[at + 1..];
     }
     buf.extend_from_slice(rest);
     buf.push(b'"');
+}
+
+/// The position of the first byte of `bytes` that needs escaping. Eight bytes are tested at
+/// a time (most strings need no escape at all); the table decides within a word that has one.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A high bit is set for each zero byte (and only if one exists).
+    let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        if control
+            | zero_byte(w ^ (ONES * u64::from(b'"')))
+            | zero_byte(w ^ (ONES * u64::from(b'\\')))
+            != 0
+        {
+            break;
+        }
+        offset += 8;
+    }
+    bytes[offset..]
+        .iter()
+        .position(|b| NEEDS_ESCAPE[usize::from(*b)])
+        .map(|at| offset + at)
 }
 
 fn escape(buf: &mut Vec<u8>, b: u8) {
@@ -304,6 +331,18 @@ mod tests {
             String::from_utf8_lossy(&out),
             String::from_utf8_lossy(&reference(diagnostics, sources))
         );
+    }
+
+    #[test]
+    fn escapes_are_found_at_every_offset_of_a_word() {
+        for special in ['"', '\\', '\n', '\u{1f}', '\u{0}'] {
+            for at in 0..20 {
+                let text = format!("{}{special}{}\u{e9}", "a".repeat(at), "b".repeat(at % 9));
+                let mut out = Vec::new();
+                string(&mut out, &text);
+                assert_eq!(out, serde_json::to_vec(&text).unwrap_or_default(), "{text:?}");
+            }
+        }
     }
 
     #[cfg(unix)]

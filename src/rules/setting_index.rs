@@ -87,7 +87,7 @@ impl<'a> SettingIndex<'a> {
     pub fn new(set: &'a ConfigSet) -> Self {
         let catalog = Catalog::get(set.version);
         let mut index = SettingIndex {
-            entries: Vec::new(),
+            entries: Vec::with_capacity(set.items.len()),
             groups: Vec::new(),
             keys: HashMap::new(),
         };
