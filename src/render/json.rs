@@ -340,7 +340,11 @@ mod tests {
                 let text = format!("{}{special}{}\u{e9}", "a".repeat(at), "b".repeat(at % 9));
                 let mut out = Vec::new();
                 string(&mut out, &text);
-                assert_eq!(out, serde_json::to_vec(&text).unwrap_or_default(), "{text:?}");
+                assert_eq!(
+                    out,
+                    serde_json::to_vec(&text).unwrap_or_default(),
+                    "{text:?}"
+                );
             }
         }
     }

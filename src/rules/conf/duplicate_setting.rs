@@ -52,11 +52,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     place(set, winner, path)
                 ),
             );
-            d.secondary.push(Label::new(
+            // One label: a Vec grown by push would hold four.
+            d.secondary = vec![Label::new(
                 winner.path(),
                 winner.span(),
                 "this setting takes effect",
-            ));
+            )];
             if let Some(param) = entry.param {
                 let written = String::from_utf8_lossy(entry.name);
                 // Only whether it parses: what `postgres -C` would print is not needed.

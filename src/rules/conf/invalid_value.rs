@@ -80,11 +80,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 entry.shown_name(),
                 later.shown_name()
             ));
-            d.secondary.push(Label::new(
+            d.secondary = vec![Label::new(
                 later.path(),
                 later.span(),
                 "the setting that takes effect",
-            ));
+            )];
         }
         d.fix = fix(param, entry, version);
     }

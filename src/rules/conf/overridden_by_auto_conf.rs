@@ -68,11 +68,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
         };
         let d = reporter.report(entry.span(), message);
-        d.secondary.push(Label::new(
+        d.secondary = vec![Label::new(
             winner.path(),
             winner.span(),
             "set by ALTER SYSTEM; this value takes effect",
-        ));
+        )];
         d.notes.push(
             "postgresql.auto.conf is read after postgresql.conf and everything it includes, so \
              its values win"
