@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Workloads: `conf-parse`, `conf-load` (the config model), `hba-parse`, `hba-load` (typed
-//! records), `lint` (`pgconf lint` in process: discovery, settings, every rule), `fix`
+//! records), `lint` (`pgconf lint` in process: discovery, settings, every rule), `lint-json`
+//! (the same, then its `--format json` output written to a sink), `fix`
 //! (`pgconf fix --check` in process: lint, fixes to a fixpoint, lint again); inputs: `big.conf`, `big_active.conf`, `big_hba.conf`, `includes`. Prints the
 //! input size and the instructions-free figure that matters to a profiler: nothing but the
 //! work itself runs between the start and the end.
@@ -33,7 +34,8 @@ fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let usage = "usage: profile conf-parse|conf-load|hba-parse|hba-load|lint|fix INPUT [RUNS]";
+    let usage =
+        "usage: profile conf-parse|conf-load|hba-parse|hba-load|lint|lint-json|fix INPUT [RUNS]";
     let (Some(work), Some(input)) = (args.first(), args.get(1)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -110,6 +112,21 @@ fn main() {
                 )
                 .expect("lints");
                 std::hint::black_box(run.diagnostics.len());
+            }
+            // `lint` and then `--format json` into a sink: the renderer without stdout.
+            "lint-json" => {
+                let run = pgconf::cli::lint::lint_paths(
+                    &fs,
+                    std::slice::from_ref(&lint_path),
+                    &pgconf::settings::CliOverrides::default(),
+                )
+                .expect("lints");
+                pgconf::cli::lint::render_run(
+                    &run,
+                    pgconf::render::OutputFormat::Json,
+                    &mut std::io::sink(),
+                )
+                .expect("renders");
             }
             "fix" => {
                 let run = pgconf::fix::fix_paths(

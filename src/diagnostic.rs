@@ -1,6 +1,7 @@
 //! Findings about a user's files, independent of how they are shown. Renderers (`render`)
 //! turn them into text, JSON, SARIF or workflow annotations; the fixer applies their edits.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::source::{SourceFile, Span};
@@ -28,11 +29,16 @@ impl Severity {
 pub struct Label {
     pub file: PathBuf,
     pub span: Span,
-    pub message: String,
+    /// Most label texts are fixed; those are borrowed, not copied into every finding.
+    pub message: Cow<'static, str>,
 }
 
 impl Label {
-    pub fn new(file: impl Into<PathBuf>, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(
+        file: impl Into<PathBuf>,
+        span: Span,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             file: file.into(),
             span,
@@ -68,13 +74,15 @@ impl Applicability {
 pub struct Edit {
     pub file: PathBuf,
     pub span: Span,
-    pub replacement: Vec<u8>,
+    /// Fixed texts (`# `, an empty deletion) are borrowed rather than allocated per edit.
+    pub replacement: Cow<'static, [u8]>,
 }
 
 /// A set of edits that together fix one finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fix {
-    pub title: String,
+    /// Borrowed when fixed, as most titles are.
+    pub title: Cow<'static, str>,
     pub applicability: Applicability,
     pub edits: Vec<Edit>,
 }

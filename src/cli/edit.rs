@@ -294,14 +294,14 @@ pub fn run_unset(
             edits.push(Edit {
                 file: file.path.clone(),
                 span: Span::new(line.span.start, line.newline.end),
-                replacement: Vec::new(),
+                replacement: Vec::new().into(),
             });
         } else {
             // Retire the line: it stays readable and can be restored by deleting the `#`.
             edits.push(Edit {
                 file: file.path.clone(),
                 span: Span::empty(setting.name.span.start),
-                replacement: b"#".to_vec(),
+                replacement: b"#"[..].into(),
             });
         }
     }
@@ -403,7 +403,7 @@ fn plan_hba_add(args: &HbaAddArgs, hba: &HbaFile, version: PgVersion) -> Result<
             vec![Edit {
                 file: hba.sources.files[0].source.path().to_path_buf(),
                 span: Span::empty(if before.is_some() { start } else { end }),
-                replacement: text,
+                replacement: text.into(),
             }]
         }
     };
@@ -417,7 +417,7 @@ fn plan_hba_remove(args: &HbaRemoveArgs, hba: &HbaFile) -> Result<HbaPlan, Strin
     let edits = vec![Edit {
         file: hba.sources.files[0].source.path().to_path_buf(),
         span: Span::new(start, end),
-        replacement: Vec::new(),
+        replacement: Vec::new().into(),
     }];
     let done = format!(
         "removed the record on line {} of {}",

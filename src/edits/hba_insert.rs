@@ -172,7 +172,7 @@ pub fn insert_records(hba: &HbaFile, records: &[NewRecord], comment: &str) -> Ve
         .map(|(offset, replacement)| Edit {
             file: source.path().to_path_buf(),
             span: Span::empty(offset),
-            replacement,
+            replacement: replacement.into(),
         })
         .collect()
 }

@@ -98,7 +98,7 @@ pub fn set_parameter(
             edits: vec![Edit {
                 file: file.path.clone(),
                 span: setting.value.span,
-                replacement,
+                replacement: replacement.into(),
             }],
             in_auto_conf: in_auto,
             file: file.path.clone(),
@@ -149,7 +149,7 @@ pub fn append_line(bytes: &[u8], path: &Path, line: &[u8]) -> Edit {
     Edit {
         file: path.to_path_buf(),
         span: Span::empty(bytes.len() as u32),
-        replacement: text,
+        replacement: text.into(),
     }
 }
 
@@ -165,7 +165,7 @@ fn uncomment_default(set: &ConfigSet, file: FileId, name: &str, value: &[u8]) ->
     Some(Edit {
         file: source.path.clone(),
         span: found.hash.cover(found.value),
-        replacement,
+        replacement: replacement.into(),
     })
 }
 
@@ -238,7 +238,7 @@ fn into_drop_in(set: &ConfigSet, name: &str, value: &[u8], into: &Path) -> Setti
             edits.push(Edit {
                 file: into_abs.clone(),
                 span: Span::empty(0),
-                replacement: text,
+                replacement: text.into(),
             });
             // The include that reads it, unless an include_dir of its folder is there.
             let main_dir = set.main_dir();

@@ -106,7 +106,7 @@ mod tests {
                 .map(|&(s, e, r)| Edit {
                     file: "/f".into(),
                     span: Span::new(s, e),
-                    replacement: r.as_bytes().to_vec(),
+                    replacement: r.as_bytes().to_vec().into(),
                 })
                 .collect(),
         }

@@ -111,7 +111,7 @@ pub fn fix_paths(
             let (d, f) = fixes[i];
             applied.push(AppliedFix {
                 code: d.code,
-                title: f.title.clone(),
+                title: f.title.to_string(),
                 file: d.primary.file.clone(),
             });
         }

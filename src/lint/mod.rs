@@ -24,7 +24,7 @@ use suppression::FileSuppressions;
 /// Runs every enabled rule over one server and returns the findings, selection and inline
 /// suppressions applied, sorted by file and position.
 pub fn lint(server: &Server, settings: &Settings) -> Vec<Diagnostic> {
-    let ctx = Context { server, settings };
+    let ctx = Context::new(server, settings);
     let mut found = Vec::new();
     for (code, check) in CHECKS {
         if rule_index(code).is_some_and(|i| settings.rules.is_enabled(i)) {

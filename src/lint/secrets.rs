@@ -35,17 +35,26 @@ pub fn secrets_of(server: &Server) -> Vec<String> {
             let ItemKind::Setting { name, value, .. } = &item.kind else {
                 continue;
             };
-            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-            let text = String::from_utf8_lossy(value).into_owned();
-            if SECRET_PARAMETERS.contains(&name.as_str()) {
-                out.push(text);
-            } else if CONNINFO_PARAMETERS.contains(&name.as_str()) {
-                out.extend(conninfo_passwords(&text));
+            let is = |names: &[&str]| {
+                names
+                    .iter()
+                    .any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
+            };
+            if is(SECRET_PARAMETERS) {
+                out.push(String::from_utf8_lossy(value).into_owned());
+            } else if is(CONNINFO_PARAMETERS) {
+                out.extend(conninfo_passwords(&String::from_utf8_lossy(value)));
             }
         }
     }
     for file in server.hba.iter().flat_map(|h| h.sources.files.iter()) {
-        let text = String::from_utf8_lossy(file.source.bytes());
+        // Most files name no such option; only those are decoded and searched.
+        let bytes = file.source.bytes();
+        let named = |option: &&str| memchr::memmem::find(bytes, option.as_bytes()).is_some();
+        if !SECRET_HBA_OPTIONS.iter().any(named) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes);
         for option in SECRET_HBA_OPTIONS {
             for (at, _) in text.match_indices(option) {
                 let rest = &text[at + option.len()..];
@@ -106,20 +115,25 @@ pub fn redact(diagnostics: &mut [Diagnostic], secrets: &[String]) {
     if secrets.is_empty() {
         return;
     }
-    let mask = |text: &mut String| {
-        for s in secrets {
-            if text.contains(s.as_str()) {
-                *text = text.replace(s.as_str(), MASK);
-            }
-        }
-    };
     for d in diagnostics {
-        mask(&mut d.message);
-        d.notes.iter_mut().for_each(mask);
-        mask(&mut d.primary.message);
-        d.secondary.iter_mut().for_each(|l| mask(&mut l.message));
+        mask(&mut d.message, secrets);
+        d.notes.iter_mut().for_each(|n| mask(n, secrets));
+        mask(&mut d.primary.message, secrets);
+        d.secondary
+            .iter_mut()
+            .for_each(|l| mask(&mut l.message, secrets));
         if let Some(fix) = &mut d.fix {
-            mask(&mut fix.title);
+            mask(&mut fix.title, secrets);
+        }
+    }
+}
+
+/// Replaces every secret in `text` (a `String`, or a `Cow` that stays borrowed when no
+/// secret is in it).
+fn mask<T: AsRef<str> + From<String>>(text: &mut T, secrets: &[String]) {
+    for s in secrets {
+        if text.as_ref().contains(s.as_str()) {
+            *text = T::from(text.as_ref().replace(s.as_str(), MASK));
         }
     }
 }

@@ -444,7 +444,7 @@ fn unused_fix(source: &SourceFile, directive: &Directive, item: Span, remove_all
         edits: vec![Edit {
             file: source.path().to_path_buf(),
             span,
-            replacement: Vec::new(),
+            replacement: Vec::new().into(),
         }],
     }
 }

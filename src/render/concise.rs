@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{display_path, region};
+use super::{Regions, display_path};
 use crate::diagnostic::{Diagnostic, Sources};
 
 pub(super) fn render(
@@ -10,10 +10,11 @@ pub(super) fn render(
     sources: &dyn Sources,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut regions = Regions::new(sources);
     for d in diagnostics {
         let path = display_path(&d.primary.file);
         let message = one_line(&d.message);
-        match region(sources, &d.primary) {
+        match regions.of(&d.primary) {
             Some(r) => writeln!(out, "{path}:{}:{}: {} {message}", r.line, r.column, d.code)?,
             None => writeln!(out, "{path}: {} {message}", d.code)?,
         }

@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use super::{display_path, region};
+use super::{Regions, display_path};
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 
 pub(super) fn render(
@@ -12,6 +12,7 @@ pub(super) fn render(
     sources: &dyn Sources,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut regions = Regions::new(sources);
     for d in diagnostics {
         let command = match d.severity {
             Severity::Error => "error",
@@ -23,7 +24,7 @@ pub(super) fn render(
             "::{command} file={}",
             escape_property(&display_path(&d.primary.file))
         )?;
-        if let Some(r) = region(sources, &d.primary) {
+        if let Some(r) = regions.of(&d.primary) {
             write!(
                 out,
                 ",line={},col={},endLine={},endColumn={}",

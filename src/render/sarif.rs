@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::region;
+use super::Regions;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::rules::{RULES, rule_index};
 
@@ -127,6 +127,7 @@ pub(super) fn render(
             },
         })
         .collect();
+    let mut regions = Regions::new(sources);
     let results = diagnostics
         .iter()
         .map(|d| SarifResult {
@@ -141,7 +142,7 @@ pub(super) fn render(
                     artifact_location: ArtifactLocation {
                         uri: uri(&d.primary.file),
                     },
-                    region: region(sources, &d.primary).map(|r| SarifRegion {
+                    region: regions.of(&d.primary).map(|r| SarifRegion {
                         start_line: r.line,
                         start_column: r.column,
                         end_line: r.end_line,

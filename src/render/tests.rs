@@ -94,7 +94,7 @@ fn diagnostics() -> Vec<Diagnostic> {
         edits: vec![Edit {
             file: "postgresql.conf".into(),
             span: Span::new(0, 0),
-            replacement: vec![],
+            replacement: Vec::new().into(),
         }],
     });
     let broad = diag(
@@ -240,4 +240,50 @@ fn display_text_never_splits_characters_and_keeps_controls_visible() {
     let text = String::from_utf8(out).expect("utf8");
     assert!(text.contains("aé\u{fffd}\u{2400}b"), "{text}");
     assert!(text.contains("c\u{240d}d"), "{text}");
+}
+
+#[test]
+fn sorting_matches_a_stable_sort_by_file_position_and_code() {
+    let files = [
+        "b.conf",
+        "a//x.conf",
+        "a/x.conf",
+        "a.conf",
+        "a/./x.conf",
+        "b.conf",
+    ];
+    let codes = ["PG2003", "PG2001", "PG5002"];
+    let mut all = Vec::new();
+    // A fixed pseudo-random walk, so that runs, ties and reversals all occur.
+    let mut state = 7u32;
+    for i in 0..300u32 {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let pick = |n: usize| (state >> 16) as usize % n;
+        let mut d = diag(
+            codes[pick(codes.len())],
+            Severity::Warning,
+            files[pick(files.len())],
+            Span::new((state >> 20) % 5, (state >> 24) % 3 + 5),
+            "",
+        );
+        d.message = i.to_string();
+        all.push(d);
+    }
+    let mut expected = all.clone();
+    expected.sort_by(|a, b| {
+        (
+            &a.primary.file,
+            a.primary.span.start,
+            a.code,
+            a.primary.span.end,
+        )
+            .cmp(&(
+                &b.primary.file,
+                b.primary.span.start,
+                b.code,
+                b.primary.span.end,
+            ))
+    });
+    sort_diagnostics(&mut all);
+    assert_eq!(all, expected);
 }

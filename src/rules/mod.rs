@@ -6,6 +6,7 @@
 mod checks;
 mod registry;
 mod selection;
+mod setting_index;
 
 pub mod cdc;
 pub mod conf;
@@ -15,6 +16,7 @@ pub mod meta;
 pub mod style;
 pub mod syntax;
 
+use std::cell::OnceCell;
 use std::path::Path;
 
 pub use checks::{CHECKS, Check};
@@ -22,6 +24,7 @@ pub use registry::{
     DOCS_BASE_URL, Family, FixAvailability, RULES, RuleMeta, did_you_mean, find_rule, rule_index,
 };
 pub use selection::{RuleSelection, RuleSelector, SelectionError, UnknownSelector};
+pub use setting_index::{SettingEntry, SettingIndex};
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::Reporter;
@@ -32,9 +35,27 @@ use crate::settings::Settings;
 pub struct Context<'a> {
     pub server: &'a Server,
     pub settings: &'a Settings,
+    /// Built on first use: not every selection runs a rule that reads settings.
+    setting_index: OnceCell<Option<SettingIndex<'a>>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    pub fn new(server: &'a Server, settings: &'a Settings) -> Self {
+        Self {
+            server,
+            settings,
+            setting_index: OnceCell::new(),
+        }
+    }
+
+    /// The server's postgresql.conf settings with their parameters; `None` without a
+    /// postgresql.conf.
+    pub fn setting_index(&self) -> Option<&SettingIndex<'a>> {
+        self.setting_index
+            .get_or_init(|| self.server.conf.as_ref().map(SettingIndex::new))
+            .as_ref()
+    }
+
     /// A reporter for rule `code` about `file`. Codes are the registry's own constants, so a
     /// missing one is a bug caught by the registry tests.
     pub fn reporter<'o>(

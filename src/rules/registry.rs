@@ -1,6 +1,8 @@
 //! Every rule's metadata in one static slice, sorted by code, so that a grep finds them all and
 //! selection, `explain`, `rules` and SARIF agree without any registration machinery.
 
+use std::sync::LazyLock;
+
 use crate::diagnostic::Severity;
 
 /// Where each rule's page is published; SARIF `helpUri` and the human footer point here.
@@ -420,11 +422,32 @@ pub fn find_rule(code_or_name: &str) -> Option<&'static RuleMeta> {
 }
 
 /// Index into [`RULES`] of the rule with this code (any case) or name.
+///
+/// Findings carry their rule's code exactly as the registry spells it, and the lint run looks
+/// it up per finding, so an exact code is found by binary search over the registry (sorted by
+/// code, so by number); anything else (lower case, names, blanks from a config file) takes
+/// the folding scan.
 pub fn rule_index(code_or_name: &str) -> Option<usize> {
-    let key = code_or_name.trim();
-    RULES
-        .iter()
-        .position(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+    /// The registry's code numbers, in its (sorted) order.
+    static NUMBERS: LazyLock<Vec<Option<u16>>> =
+        LazyLock::new(|| RULES.iter().map(|r| code_number(r.code)).collect());
+    code_number(code_or_name)
+        .and_then(|n| NUMBERS.binary_search(&Some(n)).ok())
+        .or_else(|| {
+            let key = code_or_name.trim();
+            RULES
+                .iter()
+                .position(|r| r.code.eq_ignore_ascii_case(key) || r.name.eq_ignore_ascii_case(key))
+        })
+}
+
+/// The number of a code spelled as the registry spells it (`PG2003` → 2003): comparing
+/// numbers is a fraction of comparing strings.
+fn code_number(code: &str) -> Option<u16> {
+    let digits: &[u8; 4] = code.strip_prefix("PG")?.as_bytes().try_into().ok()?;
+    digits.iter().try_fold(0u16, |n, d| {
+        d.is_ascii_digit().then(|| n * 10 + u16::from(d - b'0'))
+    })
 }
 
 /// The code or name closest to `input`, if one is close enough to suggest.
@@ -543,7 +566,12 @@ mod tests {
             find_rule("duplicate-setting").map(|r| r.code),
             Some("PG2003")
         );
+        assert_eq!(find_rule(" PG2003 ").map(|r| r.code), Some("PG2003"));
         assert_eq!(find_rule("PG7000"), None);
+        for (i, rule) in RULES.iter().enumerate() {
+            assert_eq!(rule_index(rule.code), Some(i));
+            assert_eq!(rule_index(rule.name), Some(i));
+        }
         assert_eq!(
             did_you_mean("duplicate-settings"),
             Some("duplicate-setting")

@@ -71,7 +71,7 @@ fn fixable(run: &LintRun, min: Applicability) -> Vec<String> {
                 d.primary.file.display(),
                 d.code,
                 d.message,
-                d.fix.as_ref().map(|f| f.title.as_str()).unwrap_or_default()
+                d.fix.as_ref().map(|f| f.title.as_ref()).unwrap_or_default()
             )
         })
         .collect()

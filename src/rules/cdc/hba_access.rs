@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use super::setting::{effective, report_at};
 use crate::diagnostic::{Applicability, Diagnostic, Fix, Label, Severity};
 use crate::edits::hba_insert::{NewRecord, insert_records};
-use crate::lint::server::Server;
 use crate::model::clickpipes::egress_ips;
 use crate::model::hba::first_match::{
     FirstMatchIndex, MatchQuery, Uncertainty, Verdict, verdict_without_address,
@@ -44,7 +43,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let query = MatchQuery {
         user: &cp.user,
         database: (cp.database != "all").then_some(cp.database.as_str()),
-        ssl: ssl_on(server),
+        ssl: ssl_on(ctx),
         physical_replication: false,
     };
     let analysis = Analysis {
@@ -62,11 +61,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 /// Whether ClickPipes' connection is SSL: the server's `ssl` (a pg_hba.conf alone is judged
 /// as on a server with SSL, as its `hostssl` lines are written for).
-fn ssl_on(server: &Server) -> bool {
-    if server.conf.is_none() {
+fn ssl_on(ctx: &Context<'_>) -> bool {
+    if ctx.server.conf.is_none() {
         return true;
     }
-    effective(server, "ssl").is_some_and(|ssl| ssl.value == TypedValue::Bool(true))
+    effective(ctx, "ssl").is_some_and(|ssl| ssl.value == TypedValue::Bool(true))
 }
 
 /// A server refuses to start with an hba file that does not load (and keeps its old rules on
@@ -172,14 +171,14 @@ struct Group {
     decisive: Option<usize>,
 }
 
-struct Analysis<'a> {
-    ctx: &'a Context<'a>,
+struct Analysis<'a, 'c> {
+    ctx: &'a Context<'c>,
     hba: &'a HbaFile,
     main_path: PathBuf,
     query: MatchQuery<'a>,
 }
 
-impl Analysis<'_> {
+impl Analysis<'_, '_> {
     fn records(&self) -> &[HbaRecord] {
         self.hba.records()
     }
@@ -260,7 +259,8 @@ impl Analysis<'_> {
                 } else {
                     "they take"
                 }
-            ),
+            )
+            .into(),
             applicability: Applicability::Safe,
             edits,
         })
@@ -501,7 +501,7 @@ impl Analysis<'_> {
             );
             if !edits.is_empty() {
                 d.fix = Some(Fix {
-                    title: format!("add `host all {} 0.0.0.0/0 scram-sha-256`", self.user()),
+                    title: format!("add `host all {} 0.0.0.0/0 scram-sha-256`", self.user()).into(),
                     applicability: Applicability::Safe,
                     edits,
                 });

@@ -7,7 +7,7 @@ use crate::model::value::TypedValue;
 use crate::rules::Context;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(listen) = effective(ctx.server, "listen_addresses") else {
+    let Some(listen) = effective(ctx, "listen_addresses") else {
         return;
     };
     let TypedValue::String(value) = &listen.value else {

@@ -8,7 +8,7 @@ use crate::rules::Context;
 const ADVISED: i64 = 10;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(slots) = effective(ctx.server, "max_replication_slots") else {
+    let Some(slots) = effective(ctx, "max_replication_slots") else {
         return;
     };
     let Some(value) = integer(&slots) else {

@@ -8,7 +8,7 @@ use crate::rules::Context;
 const ADVISED: i64 = 10;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(senders) = effective(ctx.server, "max_wal_senders") else {
+    let Some(senders) = effective(ctx, "max_wal_senders") else {
         return;
     };
     let Some(value) = integer(&senders) else {

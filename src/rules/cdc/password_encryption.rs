@@ -7,7 +7,7 @@ use crate::model::value::TypedValue;
 use crate::rules::Context;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(encryption) = effective(ctx.server, "password_encryption") else {
+    let Some(encryption) = effective(ctx, "password_encryption") else {
         return;
     };
     let TypedValue::Enum(value) = encryption.value else {

@@ -17,7 +17,7 @@ use crate::source::Span;
 /// A parameter's value as a fresh server would have it.
 pub struct Effective<'a> {
     pub name: &'static str,
-    pub param: &'a Param,
+    pub param: &'static Param,
     /// The assignment that takes effect; `None` when no file sets the parameter.
     pub item: Option<&'a Item>,
     /// The value, typed; the boot value when absent.
@@ -34,19 +34,20 @@ impl Effective<'_> {
 
 /// The effective value of `name`, or `None` when there is no postgresql.conf, the version has
 /// no such parameter, or the value is invalid (PG2002's finding: the server would not start).
-pub fn effective<'a>(server: &'a Server, name: &'static str) -> Option<Effective<'a>> {
-    server.conf.as_ref()?;
-    let param = Catalog::get(server.version).lookup(name.as_bytes())?;
-    let item = server.effective(name);
-    let (value, written) = match item.and_then(|_| server.effective_value(name)) {
-        Some(raw) => (
-            parse_value(param, raw, server.version).ok()?,
-            String::from_utf8_lossy(raw).into_owned(),
+pub fn effective<'a>(ctx: &Context<'a>, name: &'static str) -> Option<Effective<'a>> {
+    let index = ctx.setting_index()?;
+    let version = ctx.server.version;
+    let param = Catalog::get(version).lookup(name.as_bytes())?;
+    let last = index.assignments(param).last();
+    let (value, written) = match last {
+        Some(entry) => (
+            parse_value(param, entry.value, version).ok()?,
+            String::from_utf8_lossy(entry.value).into_owned(),
         ),
         None => {
             let boot = param.boot_value()?;
             (
-                parse_value(param, boot.as_bytes(), server.version).ok()?,
+                parse_value(param, boot.as_bytes(), version).ok()?,
                 boot.to_string(),
             )
         }
@@ -54,7 +55,7 @@ pub fn effective<'a>(server: &'a Server, name: &'static str) -> Option<Effective
     Some(Effective {
         name,
         param,
-        item,
+        item: last.map(|entry| entry.item),
         value,
         written,
     })
@@ -76,11 +77,18 @@ pub fn report<'o>(
         None => server.absent_setting_location(effective.name)?,
     };
     let path = path.to_path_buf();
-    let overridden: Vec<Label> = server
-        .assignments(effective.name)
-        .filter(|item| !effective.item.is_some_and(|e| std::ptr::eq(*item, e)))
-        .filter_map(|item| server.item_location(item))
-        .map(|(p, s)| Label::new(p, s, "overridden by the line that takes effect"))
+    let overridden: Vec<Label> = ctx
+        .setting_index()
+        .into_iter()
+        .flat_map(|index| index.assignments(effective.param))
+        .filter(|entry| !effective.item.is_some_and(|e| std::ptr::eq(entry.item, e)))
+        .map(|entry| {
+            Label::new(
+                entry.path(),
+                entry.span(),
+                "overridden by the line that takes effect",
+            )
+        })
         .collect();
     let d = report_at(ctx, code, &path, span, severity, message, out)?;
     d.secondary.extend(overridden);
@@ -148,7 +156,7 @@ pub fn set_value_fix(
             vec![Edit {
                 file: file.source.path().to_path_buf(),
                 span: setting.value.span,
-                replacement: replacement.as_bytes().to_vec(),
+                replacement: replacement.as_bytes().to_vec().into(),
             }]
         }
         None => {
@@ -165,12 +173,12 @@ pub fn set_value_fix(
                         Edit {
                             file: path.clone(),
                             span: hash,
-                            replacement: Vec::new(),
+                            replacement: Vec::new().into(),
                         },
                         Edit {
                             file: path,
                             span: old_value,
-                            replacement: replacement.as_bytes().to_vec(),
+                            replacement: replacement.as_bytes().to_vec().into(),
                         },
                     ]
                 }
@@ -185,7 +193,7 @@ pub fn set_value_fix(
         }
     };
     Some(Fix {
-        title,
+        title: title.into(),
         applicability,
         edits,
     })
@@ -223,7 +231,8 @@ mod tests {
             ..ServerFiles::default()
         };
         let server = Server::load(&fs, files, PgVersion::NEWEST, true);
-        let eff = effective(&server, name).expect("known parameter");
+        let settings = crate::settings::Settings::default();
+        let eff = effective(&Context::new(&server, &settings), name).expect("known parameter");
         let fix = set_value_fix(
             &server,
             &eff,
@@ -238,7 +247,7 @@ mod tests {
         edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
         for edit in edits {
             assert_eq!(edit.file, std::path::Path::new("/d/postgresql.conf"));
-            bytes.splice(edit.span.range(), edit.replacement);
+            bytes.splice(edit.span.range(), edit.replacement.iter().copied());
         }
         String::from_utf8(bytes).expect("utf-8")
     }
@@ -300,7 +309,9 @@ mod tests {
             ..ServerFiles::default()
         };
         let server = Server::load(&fs, files, PgVersion::NEWEST, true);
-        let eff = effective(&server, "wal_level").expect("known parameter");
+        let settings = crate::settings::Settings::default();
+        let eff =
+            effective(&Context::new(&server, &settings), "wal_level").expect("known parameter");
         let fix = set_value_fix(
             &server,
             &eff,
@@ -316,6 +327,6 @@ mod tests {
             fix.edits[0].file,
             std::path::Path::new("/d/postgresql.auto.conf")
         );
-        assert_eq!(fix.edits[0].replacement, b"'logical'");
+        assert_eq!(*fix.edits[0].replacement, *b"'logical'");
     }
 }

@@ -16,7 +16,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         report_version_12(ctx, &advised, out);
         return;
     }
-    let Some(keep) = effective(server, "max_slot_wal_keep_size") else {
+    let Some(keep) = effective(ctx, "max_slot_wal_keep_size") else {
         return;
     };
     let Some(mb) = integer(&keep) else {

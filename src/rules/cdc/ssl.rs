@@ -6,7 +6,7 @@ use crate::model::value::TypedValue;
 use crate::rules::Context;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(ssl) = effective(ctx.server, "ssl") else {
+    let Some(ssl) = effective(ctx, "ssl") else {
         return;
     };
     if ssl.value != TypedValue::Bool(false) {

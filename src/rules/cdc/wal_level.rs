@@ -6,7 +6,7 @@ use crate::model::value::TypedValue;
 use crate::rules::Context;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-    let Some(wal_level) = effective(ctx.server, "wal_level") else {
+    let Some(wal_level) = effective(ctx, "wal_level") else {
         return;
     };
     let TypedValue::Enum(value) = wal_level.value else {

@@ -9,42 +9,30 @@
 //! may want the line kept where it is.
 
 use crate::diagnostic::{Applicability, Diagnostic, Label};
-use crate::model::catalog::Catalog;
-use crate::model::value::check_value_named;
+use crate::model::value::parse_value_named;
 use crate::rules::Context;
 
-use super::{Reported, SettingEntry, comment_out, parameter_key, place, settings};
+use super::{Reported, SettingEntry, comment_out, place};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let server = ctx.server;
-    let Some(set) = &server.conf else {
+    let (Some(set), Some(index)) = (&server.conf, ctx.setting_index()) else {
         return;
     };
     let version = server.version;
-    let catalog = Catalog::get(version);
-    let mut groups: Vec<(String, Vec<SettingEntry<'_>>)> = Vec::new();
-    let mut index = std::collections::HashMap::new();
-    for entry in settings(set) {
-        let Some(key) = parameter_key(version, entry.name) else {
-            continue;
-        };
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            groups.push((key, Vec::new()));
-            groups.len() - 1
-        });
-        groups[slot].1.push(entry);
-    }
     let in_auto = |e: &SettingEntry<'_>| Some(e.item.file) == set.auto;
     let mut reported = Reported::default();
-    for (_, entries) in &groups {
-        let Some((winner, earlier)) = entries.split_last() else {
+    for group in index.groups() {
+        let Some((&winner, earlier)) = group.split_last() else {
             continue;
         };
+        let winner = index.entry(winner);
         // The last entry before auto.conf, when auto.conf wins: PG2004 reports it.
         let overridden_by_auto = in_auto(winner)
-            .then(|| earlier.iter().rposition(|e| !in_auto(e)))
+            .then(|| earlier.iter().rposition(|&e| !in_auto(index.entry(e))))
             .flatten();
-        for (i, entry) in earlier.iter().enumerate() {
+        for (i, &position) in earlier.iter().enumerate() {
+            let entry = index.entry(position);
             if Some(i) == overridden_by_auto {
                 continue;
             }
@@ -54,27 +42,27 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if !reported.first(entry.path(), entry.span()) {
                 continue;
             }
-            let path = entry.path().to_path_buf();
-            let name = catalog
-                .lookup(entry.name)
-                .map_or_else(|| entry.shown_name(), |p| p.name().to_string());
-            let mut reporter = ctx.reporter("PG2003", &path, out);
+            let path = entry.path();
+            let mut reporter = ctx.reporter("PG2003", path, out);
             let d = reporter.report(
                 entry.span(),
                 format!(
-                    "`{name}` is set again at {}; this line has no effect",
-                    place(set, winner, &path)
+                    "`{}` is set again at {}; this line has no effect",
+                    entry.parameter_name(),
+                    place(set, winner, path)
                 ),
             );
-            d.secondary.push(Label::new(
+            // One label: a Vec grown by push would hold four.
+            d.secondary = vec![Label::new(
                 winner.path(),
                 winner.span(),
                 "this setting takes effect",
-            ));
-            if let Some(param) = catalog.lookup(entry.name) {
+            )];
+            if let Some(param) = entry.param {
                 let written = String::from_utf8_lossy(entry.name);
-                if check_value_named(param, &written, entry.value, version).is_err()
-                    && !param.is_internal()
+                // Only whether it parses: what `postgres -C` would print is not needed.
+                if !param.is_internal()
+                    && parse_value_named(param, &written, entry.value, version).is_err()
                 {
                     d.notes.push(if entry.item.ignored {
                         "its value is invalid, but the server never checks it because a later \
@@ -93,7 +81,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     });
                 }
             }
-            d.fix = Some(comment_out(&path, entry.setting, Applicability::Unsafe));
+            d.fix = Some(comment_out(path, entry.setting, Applicability::Unsafe));
         }
     }
 }

@@ -10,36 +10,34 @@
 //! enum option or `on`/`off` for a Boolean is offered display-only.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
-use crate::model::catalog::{Catalog, Param, Unit, VarType};
-use crate::model::value::check_value_named;
+use crate::model::catalog::{Param, Unit, VarType};
+use crate::model::value::{check_value_named, parse_value_named};
 use crate::model::version::PgVersion;
 use crate::rules::Context;
 use crate::source::Span;
 use crate::syntax::conf::{TokenKind, quote_value};
 
-use super::{Reported, SettingEntry, parameter_key, place, settings};
+use super::{Reported, SettingEntry, place};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let server = ctx.server;
-    let Some(set) = &server.conf else {
+    let (Some(set), Some(index)) = (&server.conf, ctx.setting_index()) else {
         return;
     };
     let version = server.version;
-    let catalog = Catalog::get(version);
-    let entries: Vec<SettingEntry<'_>> = settings(set).collect();
     let mut reported = Reported::default();
-    for (position, entry) in entries.iter().enumerate() {
+    for entry in index.entries() {
         if entry.item.ignored {
             continue;
         }
-        let Some(param) = catalog.lookup(entry.name) else {
+        let Some(param) = entry.param else {
             continue;
         };
         if param.is_internal() {
             continue;
         }
         let written = String::from_utf8_lossy(entry.name);
-        let Err(error) = check_value_named(param, &written, entry.value, version) else {
+        let Err(error) = parse_value_named(param, &written, entry.value, version) else {
             continue;
         };
         if depends_on_host(param.name(), entry.value) {
@@ -72,12 +70,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         // The quirk of guc.c: only earlier entries spelled byte-for-byte like a later one are
         // skipped, so this dead line is still checked.
-        let key = parameter_key(version, entry.name);
-        if let Some(later) = entries[position + 1..]
-            .iter()
-            .rev()
-            .find(|e| parameter_key(version, e.name) == key)
-        {
+        if let Some(later) = index.last_of_parameter(entry) {
             d.notes.push(format!(
                 "{} sets `{}` again, but the server still checks this line: it skips an \
                  earlier line only when the name is spelled byte-for-byte the same (`{}` here, \
@@ -87,11 +80,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 entry.shown_name(),
                 later.shown_name()
             ));
-            d.secondary.push(Label::new(
+            d.secondary = vec![Label::new(
                 later.path(),
                 later.span(),
                 "the setting that takes effect",
-            ));
+            )];
         }
         d.fix = fix(param, entry, version);
     }
@@ -159,12 +152,12 @@ fn fix(param: &Param, entry: &SettingEntry<'_>, version: PgVersion) -> Option<Fi
                 _ => token.span.start,
             };
             Some(Fix {
-                title: format!("Write the unit as `{fixed}`"),
+                title: format!("Write the unit as `{fixed}`").into(),
                 applicability: Applicability::Unsafe,
                 edits: vec![Edit {
                     file: path,
                     span: Span::new(offset + start as u32, offset + end as u32),
-                    replacement: fixed.as_bytes().to_vec(),
+                    replacement: fixed.as_bytes().to_vec().into(),
                 }],
             })
         }
@@ -206,12 +199,12 @@ fn replace_value(entry: &SettingEntry<'_>, option: &str, path: &std::path::Path)
         option.as_bytes().to_vec()
     };
     Fix {
-        title: format!("Use `{option}`"),
+        title: format!("Use `{option}`").into(),
         applicability: Applicability::DisplayOnly,
         edits: vec![Edit {
             file: path.to_path_buf(),
             span: entry.setting.value.span,
-            replacement,
+            replacement: replacement.into(),
         }],
     }
 }

@@ -4,14 +4,11 @@
 //! auto.conf entry that takes effect as a secondary label.
 
 use crate::diagnostic::{Diagnostic, Label};
-use crate::model::catalog::Catalog;
 use crate::model::value::check_value;
 use crate::rules::Context;
 use crate::source::text::escape_bytes;
 
-use std::collections::HashMap;
-
-use super::{Reported, SettingEntry, parameter_key, settings};
+use super::Reported;
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let server = ctx.server;
@@ -21,40 +18,29 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(auto) = set.auto else {
         return;
     };
+    let Some(index) = ctx.setting_index() else {
+        return;
+    };
     let version = server.version;
-    let catalog = Catalog::get(version);
-    // Per parameter, in order of first appearance: the last entry outside auto.conf and
-    // the last entry overall.
-    let mut order: Vec<String> = Vec::new();
-    let mut last: HashMap<String, (Option<SettingEntry<'_>>, SettingEntry<'_>)> = HashMap::new();
-    for entry in settings(set) {
-        let Some(key) = parameter_key(version, entry.name) else {
+    let mut reported = Reported::default();
+    for group in index.groups() {
+        let Some(&last) = group.last() else {
             continue;
         };
-        let outside = (entry.item.file != auto).then_some(entry);
-        match last.get_mut(&key) {
-            Some(slot) => {
-                if outside.is_some() {
-                    slot.0 = outside;
-                }
-                slot.1 = entry;
-            }
-            None => {
-                order.push(key.clone());
-                last.insert(key, (outside, entry));
-            }
-        }
-    }
-    let mut reported = Reported::default();
-    for key in &order {
-        let Some((Some(entry), winner)) = last.get(key) else {
+        let winner = index.entry(last);
+        // The last entry outside auto.conf.
+        let Some(entry) = group
+            .iter()
+            .map(|&e| index.entry(e))
+            .rfind(|e| e.item.file != auto)
+        else {
             continue;
         };
         if winner.item.file != auto || !reported.first(entry.path(), entry.span()) {
             continue;
         }
-        let param = catalog.lookup(entry.name);
-        let name = param.map_or_else(|| entry.shown_name(), |p| p.name().to_string());
+        let param = entry.param;
+        let name = entry.parameter_name();
         let same_value = match param {
             Some(p) => match (
                 check_value(p, entry.value, version),
@@ -82,11 +68,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
         };
         let d = reporter.report(entry.span(), message);
-        d.secondary.push(Label::new(
+        d.secondary = vec![Label::new(
             winner.path(),
             winner.span(),
             "set by ALTER SYSTEM; this value takes effect",
-        ));
+        )];
         d.notes.push(
             "postgresql.auto.conf is read after postgresql.conf and everything it includes, so \
              its values win"

@@ -7,24 +7,22 @@
 //! that the server starts.
 
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::model::catalog::Catalog;
 use crate::rules::Context;
 
-use super::{Reported, comment_out, settings};
+use super::{Reported, comment_out};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let server = ctx.server;
-    let Some(set) = &server.conf else {
+    let Some(index) = ctx.setting_index() else {
         return;
     };
     let version = server.version;
-    let catalog = Catalog::get(version);
     let mut reported = Reported::default();
-    for entry in settings(set) {
+    for entry in index.entries() {
         if entry.item.ignored {
             continue;
         }
-        let Some(param) = catalog.lookup(entry.name) else {
+        let Some(param) = entry.param else {
             continue;
         };
         if !param.is_internal() || !reported.first(entry.path(), entry.span()) {

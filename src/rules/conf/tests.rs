@@ -23,10 +23,7 @@ fn findings(code: &str, fs: &MemFs, main: &str) -> Vec<Diagnostic> {
         true,
     );
     let settings = Settings::default();
-    let ctx = Context {
-        server: &server,
-        settings: &settings,
-    };
+    let ctx = Context::new(&server, &settings);
     let mut out = Vec::new();
     for (c, check) in CHECKS {
         if *c == code {

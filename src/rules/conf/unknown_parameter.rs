@@ -10,7 +10,7 @@ use crate::model::catalog::Catalog;
 use crate::model::version::PgVersion;
 use crate::rules::Context;
 
-use super::{NOTHING_APPLIES, Reported, settings};
+use super::{NOTHING_APPLIES, Reported};
 
 /// Parameters removed or renamed: (old name, successor, advice). Used when no modelled version
 /// at or after the linted one knows the name.
@@ -95,14 +95,14 @@ const REPLACED: &[(&str, Option<&str>, &str)] = &[
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let server = ctx.server;
-    let Some(set) = &server.conf else {
+    let Some(index) = ctx.setting_index() else {
         return;
     };
     let version = server.version;
     let catalog = Catalog::get(version);
     let mut reported = Reported::default();
-    for entry in settings(set) {
-        if entry.name.contains(&b'.') || catalog.lookup(entry.name).is_some() {
+    for entry in index.entries() {
+        if entry.name.contains(&b'.') || entry.param.is_some() {
             continue;
         }
         let name_span = entry.setting.name.span;
@@ -178,13 +178,13 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d.notes = notes;
         if let Some(name) = replacement {
             d.fix = Some(Fix {
-                title: format!("Rename to `{name}`"),
+                title: format!("Rename to `{name}`").into(),
                 // A successor may take values in another unit; a person decides.
                 applicability: Applicability::DisplayOnly,
                 edits: vec![Edit {
                     file: path.clone(),
                     span: name_span,
-                    replacement: name.into_bytes(),
+                    replacement: name.into_bytes().into(),
                 }],
             });
         }

@@ -65,12 +65,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             if addr.is_ipv4() { 32 } else { 128 }
         ));
         d.fix = Some(Fix {
-            title: format!("write the network address {shown}"),
+            title: format!("write the network address {shown}").into(),
             applicability: Applicability::Safe,
             edits: vec![Edit {
                 file: path.clone(),
                 span,
-                replacement,
+                replacement: replacement.into(),
             }],
         });
     }

@@ -58,7 +58,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 // Removing it keeps the meaning: a later clientcert overrides it anyway, and
                 // without any clientcert no certificate is checked (the same as 0).
                 remove(hba, rec, tok).map(|edit| Fix {
-                    title: format!("remove clientcert={value} (no check is the default)"),
+                    title: format!("remove clientcert={value} (no check is the default)").into(),
                     applicability: Applicability::Safe,
                     edits: vec![edit],
                 })
@@ -71,12 +71,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 
 fn replace(path: &std::path::Path, span: Span, value: &str, why: &str) -> Fix {
     Fix {
-        title: format!("write clientcert={value} ({why})"),
+        title: format!("write clientcert={value} ({why})").into(),
         applicability: Applicability::Safe,
         edits: vec![Edit {
             file: path.to_path_buf(),
             span,
-            replacement: format!("clientcert={value}").into_bytes(),
+            replacement: format!("clientcert={value}").into_bytes().into(),
         }],
     }
 }
@@ -102,7 +102,7 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
             return Some(Edit {
                 file: file.source.path().to_path_buf(),
                 span: Span::new(this.start, next.start),
-                replacement: Vec::new(),
+                replacement: Vec::new().into(),
             });
         }
         // Otherwise drop it with what separates it from the token before (a blank, or a
@@ -116,7 +116,7 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
         return Some(Edit {
             file: file.source.path().to_path_buf(),
             span: Span::new(prev.end, this.end),
-            replacement: Vec::new(),
+            replacement: Vec::new().into(),
         });
     }
     None

@@ -20,13 +20,7 @@ fn run(check: crate::rules::Check, text: &str, major: u8) -> Vec<Diagnostic> {
     let server = Server::load(&fs, files, version, true);
     let settings = Settings::default();
     let mut out = Vec::new();
-    check(
-        &Context {
-            server: &server,
-            settings: &settings,
-        },
-        &mut out,
-    );
+    check(&Context::new(&server, &settings), &mut out);
     out
 }
 
@@ -40,7 +34,7 @@ fn fixed(check: crate::rules::Check, text: &str, major: u8) -> String {
     edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
     let mut bytes = text.as_bytes().to_vec();
     for e in edits {
-        bytes.splice(e.span.range(), e.replacement);
+        bytes.splice(e.span.range(), e.replacement.iter().copied());
     }
     String::from_utf8_lossy(&bytes).into_owned()
 }

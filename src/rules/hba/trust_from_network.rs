@@ -51,7 +51,12 @@ fn requires_client_certificate(rec: &HbaRecord) -> bool {
 }
 
 /// Replaces the method token. Unsafe: roles without a SCRAM password can no longer log in.
-pub(crate) fn method_fix(hba: &HbaFile, rec: &HbaRecord, method: &str, title: &str) -> Option<Fix> {
+pub(crate) fn method_fix(
+    hba: &HbaFile,
+    rec: &HbaRecord,
+    method: &str,
+    title: &'static str,
+) -> Option<Fix> {
     // A method supplied by an @file may be shared with other lines; leave that to a person.
     let line = hba.lines.get(rec.line)?;
     if rec.method_at.file != line.file {
@@ -64,7 +69,7 @@ pub(crate) fn method_fix(hba: &HbaFile, rec: &HbaRecord, method: &str, title: &s
         edits: vec![Edit {
             file: path.to_path_buf(),
             span,
-            replacement: method.as_bytes().to_vec(),
+            replacement: method.as_bytes().to_vec().into(),
         }],
     })
 }

@@ -51,8 +51,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             ),
         );
-        d.secondary
-            .push(Label::new(epath, espan, "matches first (no fall-through)"));
+        d.secondary = vec![Label::new(epath, espan, "matches first (no fall-through)")];
         d.notes
             .push("put more specific records before broader ones, or remove this one".into());
     }

@@ -22,7 +22,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for error in include_errors(set) {
         let path = error.path(set).to_path_buf();
         if error.error == "configuration file recursion" {
-            if !reported.first(&path, error.span) {
+            if !reported.first(error.path(set), error.span) {
                 continue;
             }
             let mut reporter = ctx.reporter("PG3002", &path, out);

@@ -37,7 +37,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let path = error.path(set).to_path_buf();
-        if !reported.first(&path, error.span) {
+        if !reported.first(error.path(set), error.span) {
             continue;
         }
         let mut reporter = ctx.reporter("PG3001", &path, out);

@@ -95,7 +95,7 @@ pub fn chain(set: &ConfigSet, file: FileId) -> Vec<FileId> {
 }
 
 /// A label on the directive that included `file`, if it was included.
-pub fn included_here(set: &ConfigSet, file: FileId, message: &str) -> Option<Label> {
+pub fn included_here(set: &ConfigSet, file: FileId, message: &'static str) -> Option<Label> {
     let (parent, line) = set.files[file].included_from?;
     let setting = directive(set, parent, line)?;
     Some(Label::new(

@@ -56,7 +56,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             edits: vec![Edit {
                 file: path.clone(),
                 span,
-                replacement: Vec::new(),
+                replacement: Vec::new().into(),
             }],
         });
     }

@@ -11,6 +11,8 @@ use std::path::Path;
 
 use crate::lint::server::Server;
 use crate::source::{SourceFile, Span};
+use crate::syntax::auth::AuthLine;
+use crate::syntax::conf::ConfLine;
 
 /// Which grammar reads a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +26,16 @@ pub enum FileKind {
 pub struct ServerFile<'a> {
     pub source: &'a SourceFile,
     pub kind: FileKind,
-    /// The spans of its comments (`#` to the end of the line, outside quotes).
-    pub comments: Vec<Span>,
+    lines: Lines<'a>,
+}
+
+/// A file's lines, which know its comments. Kept rather than the comment spans themselves,
+/// which only a finding asks about: collecting them for every file, for every style rule,
+/// cost more than the rules' own work.
+#[derive(Clone, Copy)]
+enum Lines<'a> {
+    Conf(&'a [ConfLine]),
+    Auth(&'a [AuthLine]),
 }
 
 impl ServerFile<'_> {
@@ -33,12 +43,30 @@ impl ServerFile<'_> {
         self.source.path()
     }
 
-    /// Whether `offset` lies in a comment.
+    /// Whether `offset` lies in a comment (`#` to the end of the line, outside quotes).
     pub fn in_comment(&self, offset: u32) -> bool {
-        self.comments
-            .iter()
-            .any(|c| c.start <= offset && offset < c.end)
+        let comment = match self.lines {
+            Lines::Conf(lines) => comment_holding(lines, offset, |l| (l.span, l.comment)),
+            Lines::Auth(lines) => comment_holding(lines, offset, |l| (l.span, l.comment)),
+        };
+        comment.is_some_and(|c| c.start <= offset && offset < c.end)
     }
+}
+
+/// The comment of the line that holds `offset`, given each line's span and comment. Lines and
+/// their comments are in order and do not overlap, so only the first line that ends after
+/// `offset` can hold it.
+fn comment_holding<L>(
+    lines: &[L],
+    offset: u32,
+    parts: impl Fn(&L) -> (Span, Option<Span>),
+) -> Option<Span> {
+    let end = |line: &L| {
+        let (span, comment) = parts(line);
+        comment.map_or(span.end, |c| c.end.max(span.end))
+    };
+    let line = lines.get(lines.partition_point(|l| end(l) <= offset))?;
+    parts(line).1
 }
 
 /// Every file of the server, in reading order, each once.
@@ -51,7 +79,7 @@ pub fn server_files(server: &Server) -> Vec<ServerFile<'_>> {
                 out.push(ServerFile {
                     source: &file.source,
                     kind: FileKind::Conf,
-                    comments: file.tree.lines.iter().filter_map(|l| l.comment).collect(),
+                    lines: Lines::Conf(&file.tree.lines),
                 });
             }
         }
@@ -71,7 +99,7 @@ pub fn server_files(server: &Server) -> Vec<ServerFile<'_>> {
             out.push(ServerFile {
                 source: &file.source,
                 kind,
-                comments: file.lines.lines.iter().filter_map(|l| l.comment).collect(),
+                lines: Lines::Auth(&file.lines.lines),
             });
         }
     }

@@ -1,0 +1,161 @@
+//! The `name = value` entries of a server's postgresql.conf set, each with its parameter,
+//! grouped by parameter. The rules of families 2 and 6 all ask "which parameter does this line
+//! set" and "which lines set this parameter"; a catalog lookup costs about a thousand
+//! instructions, and a set of 33,000 lines asked once per rule paid for it many times over.
+//! [`crate::rules::Context::setting_index`] builds the index once per lint and shares it.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::model::catalog::{Catalog, Param};
+use crate::model::config_set::{ConfSource, ConfigSet, Item, ItemKind};
+use crate::source::Span;
+use crate::source::text::escape_bytes;
+use crate::syntax::conf::Setting;
+
+/// One `name = value` entry of the server's list, with the file it is in.
+#[derive(Clone, Copy)]
+pub struct SettingEntry<'a> {
+    /// Position in [`ConfigSet::items`] (server order).
+    pub index: usize,
+    pub item: &'a Item,
+    pub file: &'a ConfSource,
+    pub name: &'a [u8],
+    /// De-quoted.
+    pub value: &'a [u8],
+    pub setting: &'a Setting,
+    /// The parameter the name (an alias, any case) stands for in the server's version.
+    pub param: Option<&'static Param>,
+    /// Index of the entry's group in [`SettingIndex::groups`]; `None` for a name without a
+    /// [`ParameterKey`].
+    group: Option<usize>,
+}
+
+impl SettingEntry<'_> {
+    pub fn path(&self) -> &Path {
+        self.file.source.path()
+    }
+
+    /// The name as written, for messages.
+    pub fn shown_name(&self) -> String {
+        escape_bytes(self.name)
+    }
+
+    /// The parameter's name as the catalog spells it; the name as written for placeholders.
+    pub fn parameter_name(&self) -> Cow<'static, str> {
+        self.param
+            .map_or_else(|| self.shown_name().into(), |p| p.name().into())
+    }
+
+    /// `name = value`, the span labels point at.
+    pub fn span(&self) -> Span {
+        self.setting.name.span.cover(self.setting.value.span)
+    }
+}
+
+/// What the entries of one parameter share: built-in parameters are one whatever the alias or
+/// case; extension placeholders (names with a dot) are one per lowercase name. Other names
+/// the version does not know have none (PG2001 reports them).
+#[derive(PartialEq, Eq, Hash)]
+enum ParameterKey {
+    BuiltIn(&'static str),
+    Placeholder(Vec<u8>),
+}
+
+impl ParameterKey {
+    fn of(name: &[u8], param: Option<&'static Param>) -> Option<Self> {
+        match param {
+            Some(p) => Some(ParameterKey::BuiltIn(p.name())),
+            None if name.contains(&b'.') => {
+                Some(ParameterKey::Placeholder(name.to_ascii_lowercase()))
+            }
+            None => None,
+        }
+    }
+}
+
+/// Every setting of a set, in server order and grouped by parameter.
+pub struct SettingIndex<'a> {
+    entries: Vec<SettingEntry<'a>>,
+    /// Per parameter, in order of first appearance: positions in `entries`, in server order.
+    groups: Vec<Vec<usize>>,
+    keys: HashMap<ParameterKey, usize>,
+}
+
+impl<'a> SettingIndex<'a> {
+    pub fn new(set: &'a ConfigSet) -> Self {
+        let catalog = Catalog::get(set.version);
+        let mut index = SettingIndex {
+            entries: Vec::with_capacity(set.items.len()),
+            groups: Vec::new(),
+            keys: HashMap::new(),
+        };
+        for (position, item) in set.items.iter().enumerate() {
+            let ItemKind::Setting {
+                name,
+                value,
+                setting,
+            } = &item.kind
+            else {
+                continue;
+            };
+            let param = catalog.lookup(name);
+            let group = ParameterKey::of(name, param).map(|key| index.group_of(key));
+            if let Some(g) = group {
+                index.groups[g].push(index.entries.len());
+            }
+            index.entries.push(SettingEntry {
+                index: position,
+                item,
+                file: &set.files[item.file],
+                name,
+                value,
+                setting,
+                param,
+                group,
+            });
+        }
+        index
+    }
+
+    /// The group of `key`, made on its first appearance.
+    fn group_of(&mut self, key: ParameterKey) -> usize {
+        let groups = &mut self.groups;
+        *self.keys.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        })
+    }
+
+    /// Every setting (include directives are not settings), in server order.
+    pub fn entries(&self) -> &[SettingEntry<'a>] {
+        &self.entries
+    }
+
+    /// The entry at `position` of [`SettingIndex::entries`].
+    pub fn entry(&self, position: usize) -> &SettingEntry<'a> {
+        &self.entries[position]
+    }
+
+    /// Per parameter, in order of first appearance: the positions of its entries.
+    pub fn groups(&self) -> impl Iterator<Item = &[usize]> {
+        self.groups.iter().map(Vec::as_slice)
+    }
+
+    /// The entries that set `param`, in server order.
+    pub fn assignments(&self, param: &'static Param) -> impl Iterator<Item = &SettingEntry<'a>> {
+        let group = self
+            .keys
+            .get(&ParameterKey::BuiltIn(param.name()))
+            .map_or(&[][..], |g| self.groups[*g].as_slice());
+        group.iter().map(|i| &self.entries[*i])
+    }
+
+    /// The last entry of the same parameter as `entry`, when that is a later one.
+    pub fn last_of_parameter(&self, entry: &SettingEntry<'a>) -> Option<&SettingEntry<'a>> {
+        let last = *self.groups.get(entry.group?)?.last()?;
+        let later = self.entries[last].index > entry.index;
+        later.then(|| &self.entries[last])
+    }
+}
