@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::lint::discover::discover_loaded;
-use crate::lint::lint;
+use crate::lint::{lint, map_in_order};
 use crate::lint::server::{IncludeScope, Server};
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
@@ -394,18 +394,13 @@ pub fn lint_paths_with_progress(
     }
     let total = jobs.len();
     let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(Server, Vec<Diagnostic>)> = {
-        use rayon::prelude::*;
-        jobs.into_par_iter()
-            .map(|(files, conf, settings, version, known)| {
-                let server = Server::load_reusing(fs, files, version, known, Some(&scope), conf);
-                let diagnostics = lint(&server, &settings);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n, total);
-                (server, diagnostics)
-            })
-            .collect()
-    };
+    let results = map_in_order(jobs, |(files, conf, settings, version, known)| {
+        let server = Server::load_reusing(fs, files, version, known, Some(&scope), conf);
+        let diagnostics = lint(&server, &settings);
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        progress(n, total);
+        (server, diagnostics)
+    });
     let mut servers = Vec::with_capacity(results.len());
     let mut diagnostics = Vec::new();
     for (server, found) in results {

@@ -112,13 +112,11 @@ pub fn discover_loaded(
             .filter(|(abs, _)| seen.insert(abs.clone()))
             .collect()
     };
-    let mut preloaded: HashMap<PathBuf, Found> = {
-        use rayon::prelude::*;
-        mains_given
-            .into_par_iter()
-            .map(|(abs, p)| (abs, server_of(fs, p, version_of(p))))
-            .collect()
-    };
+    let mut preloaded: HashMap<PathBuf, Found> = super::map_in_order(mains_given, |(abs, p)| {
+        (abs, server_of(fs, p, version_of(p)))
+    })
+    .into_iter()
+    .collect();
     let mut add_server =
         |conf: &Path, claimed: &mut BTreeSet<PathBuf>, servers: &mut Vec<Discovered>| {
             let abs = absolute(conf);

@@ -42,6 +42,18 @@ pub fn lint(server: &Server, settings: &Settings) -> Vec<Diagnostic> {
     found
 }
 
+/// `items` mapped by `f`, in order: in parallel when there is more than one. Rayon's pool
+/// costs two thread starts, their stacks' page faults and its workers' spinning (together
+/// more than the lint of one Debian cluster) that a single server cannot earn back.
+pub fn map_in_order<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    if items.len() > 1 {
+        items.into_par_iter().map(f).collect()
+    } else {
+        items.into_iter().map(f).collect()
+    }
+}
+
 /// The `# pgconf:` directives of every file of the server.
 fn suppressions(server: &Server) -> Vec<FileSuppressions> {
     let mut out = Vec::new();

@@ -5,7 +5,7 @@
 //! so odd bytes never break a terminal or split a character; an offset map turns our byte
 //! spans into offsets of that display text.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use codespan_reporting::diagnostic::{
@@ -15,19 +15,11 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::termcolor::Ansi;
 use codespan_reporting::term::{self, Config};
 
-use super::{counts, display_path};
+#[cfg(test)]
+use super::Totals;
+use super::display_path;
 use crate::diagnostic::{Applicability, Diagnostic, Label, Severity, Sources};
 use crate::source::{SourceFile, Span};
-
-/// How the human format looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HumanOptions {
-    /// Write ANSI colours (the CLI passes its stream through `anstream`, which strips them when
-    /// the output is not a terminal or `NO_COLOR` is set).
-    pub color: bool,
-    /// End with `N errors, M warnings in K files`.
-    pub summary: bool,
-}
 
 /// The display text of one file and where each original byte landed in it.
 struct DisplayText {
@@ -84,8 +76,10 @@ impl DisplayText {
     }
 }
 
-/// Codespan's view of the files the diagnostics point into.
-struct Files {
+/// Codespan's view of the files the diagnostics point into, each file's display text made
+/// once.
+#[derive(Default)]
+pub(crate) struct Files {
     db: SimpleFiles<String, String>,
     files: Vec<(PathBuf, usize, DisplayText)>,
 }
@@ -118,20 +112,16 @@ impl Files {
         };
         Some(l.with_message(label.message.clone()))
     }
-}
 
-pub(crate) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
-    out: &mut dyn Write,
-    options: &HumanOptions,
-) -> io::Result<()> {
-    let mut files = Files {
-        db: SimpleFiles::new(),
-        files: Vec::new(),
-    };
-    let config = config();
-    for d in diagnostics {
+    /// One finding's snippet, labels, notes, fix and rule pointer; ANSI colours when `color`
+    /// (the CLI passes its stream through `anstream`, which strips them when the output is not
+    /// a terminal or `NO_COLOR` is set).
+    pub(crate) fn finding(
+        &mut self,
+        d: &Diagnostic,
+        sources: &dyn Sources,
+        color: bool,
+    ) -> io::Result<Vec<u8>> {
         let mut cs = CsDiagnostic::new(match d.severity {
             Severity::Error => CsSeverity::Error,
             Severity::Warning => CsSeverity::Warning,
@@ -141,12 +131,12 @@ pub(crate) fn render(
         .with_message(&d.message);
         let mut labels = Vec::new();
         let mut notes = Vec::new();
-        match files.label(sources, &d.primary, true) {
+        match self.label(sources, &d.primary, true) {
             Some(l) => labels.push(l),
             None => notes.push(format!("in {}", display_path(&d.primary.file))),
         }
         for s in &d.secondary {
-            match files.label(sources, s, false) {
+            match self.label(sources, s, false) {
                 Some(l) => labels.push(l),
                 None => notes.push(format!("{}: {}", display_path(&s.file), s.message)),
             }
@@ -160,38 +150,29 @@ pub(crate) fn render(
         }
         notes.push(format!("see: pgconf explain {}", d.code));
         cs = cs.with_labels(labels).with_notes(notes);
-        let result = if options.color {
-            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &files.db, &cs)
+        let config = config();
+        let mut out = Vec::new();
+        let result = if color {
+            term::emit_to_write_style(&mut Ansi::new(&mut out), &config, &self.db, &cs)
         } else {
-            term::emit_to_io_write(&mut *out, &config, &files.db, &cs)
+            term::emit_to_io_write(&mut out, &config, &self.db, &cs)
         };
         result.map_err(|e| match e {
             codespan_reporting::files::Error::Io(e) => e,
             other => io::Error::other(other.to_string()),
         })?;
+        Ok(out)
     }
-    if options.summary {
-        writeln!(out, "{}", summary(diagnostics))?;
-    }
-    Ok(())
 }
 
 /// `2 errors, 1 warning in 2 files`, or `No problems found`.
+#[cfg(test)]
 pub(crate) fn summary(diagnostics: &[Diagnostic]) -> String {
-    let (errors, warnings, infos, files) = counts(diagnostics);
-    if diagnostics.is_empty() {
-        return "No problems found".into();
+    let mut totals = Totals::default();
+    for d in diagnostics {
+        totals.add(d.severity, &d.primary.file);
     }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut s = format!(
-        "{}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    );
-    if infos > 0 {
-        s.push_str(&format!(", {}", plural(infos, "info")));
-    }
-    format!("{s} in {}", plural(files, "file"))
+    totals.summary()
 }
 
 /// The one codespan configuration, shared by the CLI and the snapshots.

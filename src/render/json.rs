@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{display_path, region};
+use super::{display_path, region, write_json_with_items};
 use crate::diagnostic::{Diagnostic, Sources};
 
 #[derive(Serialize)]
@@ -37,34 +37,37 @@ struct JsonFix<'a> {
     applicability: &'a str,
 }
 
-pub(super) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
+/// One finding, pretty-printed on its own.
+pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> io::Result<Vec<u8>> {
+    let r = region(sources, &d.primary);
+    let item = JsonDiagnostic {
+        code: d.code,
+        name: d.name,
+        severity: d.severity.as_str(),
+        message: &d.message,
+        file: display_path(&d.primary.file),
+        line: r.map(|r| r.line),
+        column: r.map(|r| r.column),
+        end_line: r.map(|r| r.end_line),
+        end_column: r.map(|r| r.end_column),
+        byte_range: [d.primary.span.start, d.primary.span.end],
+        notes: &d.notes,
+        fix: d.fix.as_ref().map(|f| JsonFix {
+            title: &f.title,
+            applicability: f.applicability.as_str(),
+        }),
+    };
+    serde_json::to_vec_pretty(&item).map_err(io::Error::from)
+}
+
+/// `{"diagnostics": [...]}` around findings rendered by [`finding`], then a newline.
+pub(super) fn write_document<'i>(
+    findings: impl Iterator<Item = &'i [u8]>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let diagnostics = diagnostics
-        .iter()
-        .map(|d| {
-            let r = region(sources, &d.primary);
-            JsonDiagnostic {
-                code: d.code,
-                name: d.name,
-                severity: d.severity.as_str(),
-                message: &d.message,
-                file: display_path(&d.primary.file),
-                line: r.map(|r| r.line),
-                column: r.map(|r| r.column),
-                end_line: r.map(|r| r.end_line),
-                end_column: r.map(|r| r.end_column),
-                byte_range: [d.primary.span.start, d.primary.span.end],
-                notes: &d.notes,
-                fix: d.fix.as_ref().map(|f| JsonFix {
-                    title: &f.title,
-                    applicability: f.applicability.as_str(),
-                }),
-            }
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &Output { diagnostics }).map_err(io::Error::from)?;
+    let empty = serde_json::to_vec_pretty(&Output {
+        diagnostics: Vec::new(),
+    })?;
+    write_json_with_items(&empty, findings, out)?;
     writeln!(out)
 }

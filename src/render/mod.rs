@@ -9,8 +9,7 @@ mod json;
 pub mod json_text;
 mod sarif;
 
-pub use human::HumanOptions;
-
+use std::collections::HashSet;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -41,21 +40,123 @@ pub fn render(
     out: &mut dyn Write,
     color: bool,
 ) -> io::Result<()> {
-    match format {
-        OutputFormat::Human => human::render(
-            diagnostics,
+    let mut renderer = FindingRenderer::new(format, sources, color);
+    let findings = diagnostics
+        .iter()
+        .map(|d| renderer.render(d))
+        .collect::<io::Result<Vec<_>>>()?;
+    write_document(format, &findings, out)
+}
+
+/// One finding rendered on its own: the bytes it adds to its format's document and what the
+/// document's totals need. Rendering each finding while its server's files are loaded lets a
+/// run over thousands of servers render in parallel and drop each server once it is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFinding {
+    pub severity: Severity,
+    /// The file as shown (the human summary counts files).
+    pub file: PathBuf,
+    text: Vec<u8>,
+}
+
+/// Renders findings one at a time against one set of sources.
+pub struct FindingRenderer<'a> {
+    format: OutputFormat,
+    sources: &'a dyn Sources,
+    color: bool,
+    /// The human format's display text of each file shown so far.
+    human_files: human::Files,
+}
+
+impl<'a> FindingRenderer<'a> {
+    pub fn new(format: OutputFormat, sources: &'a dyn Sources, color: bool) -> Self {
+        Self {
+            format,
             sources,
-            out,
-            &HumanOptions {
-                color,
-                summary: true,
-            },
-        ),
-        OutputFormat::Concise => concise::render(diagnostics, sources, out),
-        OutputFormat::Json => json::render(diagnostics, sources, out),
-        OutputFormat::Sarif => sarif::render(diagnostics, sources, out),
-        OutputFormat::Github => github::render(diagnostics, sources, out),
+            color,
+            human_files: human::Files::default(),
+        }
     }
+
+    /// `d` as it appears in the document of this renderer's format (see [`write_document`]).
+    pub fn render(&mut self, d: &Diagnostic) -> io::Result<RenderedFinding> {
+        let sources = self.sources;
+        let text = match self.format {
+            OutputFormat::Human => self.human_files.finding(d, sources, self.color)?,
+            OutputFormat::Concise => concise::finding(d, sources),
+            OutputFormat::Json => json::finding(d, sources)?,
+            OutputFormat::Sarif => sarif::finding(d, sources)?,
+            OutputFormat::Github => github::finding(d, sources),
+        };
+        Ok(RenderedFinding {
+            severity: d.severity,
+            file: d.primary.file.clone(),
+            text,
+        })
+    }
+}
+
+/// Writes the document of `format` holding `findings` in order: the JSON object or SARIF log
+/// around them, the human summary after them.
+pub fn write_document<'f>(
+    format: OutputFormat,
+    findings: impl IntoIterator<Item = &'f RenderedFinding>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut findings = findings.into_iter();
+    match format {
+        OutputFormat::Human => {
+            let mut totals = Totals::default();
+            for f in findings {
+                out.write_all(&f.text)?;
+                totals.add(f.severity, &f.file);
+            }
+            writeln!(out, "{}", totals.summary())
+        }
+        OutputFormat::Concise | OutputFormat::Github => {
+            findings.try_for_each(|f| out.write_all(&f.text))
+        }
+        OutputFormat::Json => json::write_document(findings.map(|f| f.text.as_slice()), out),
+        OutputFormat::Sarif => sarif::write_document(findings.map(|f| f.text.as_slice()), out),
+    }
+}
+
+/// Writes `empty`, a pretty-printed JSON document whose last array is empty, with `items` in
+/// that array: byte for byte what serde_json's pretty printer writes for the whole document,
+/// which puts each item on a new line two spaces deeper than the array's line, separated by
+/// commas. `items` are pretty-printed on their own; JSON strings never hold a raw newline, so
+/// every newline in an item starts one of its lines.
+fn write_json_with_items<'i>(
+    empty: &[u8],
+    items: impl Iterator<Item = &'i [u8]>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let at = memchr::memmem::rfind(empty, b"[]")
+        .ok_or_else(|| io::Error::other("the document has no empty array"))?;
+    let line_start = memchr::memrchr(b'\n', &empty[..at]).map_or(0, |nl| nl + 1);
+    let outer = empty[line_start..]
+        .iter()
+        .take_while(|&&b| b == b' ')
+        .count();
+    let indent = vec![b' '; outer + 2];
+    out.write_all(&empty[..=at])?;
+    let mut any = false;
+    for item in items {
+        out.write_all(if any { b",\n" } else { b"\n" })?;
+        for (i, line) in item.split(|&b| b == b'\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(&indent)?;
+            out.write_all(line)?;
+        }
+        any = true;
+    }
+    if any {
+        out.write_all(b"\n")?;
+        out.write_all(&indent[..outer])?;
+    }
+    out.write_all(&empty[at + 1..])
 }
 
 /// Orders findings by file, position, then code: the order every format prints.
@@ -114,18 +215,41 @@ pub(crate) fn display_path(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Severity counts and the number of files with findings, for summaries.
-pub(crate) fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize, usize) {
-    let of = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-    let mut files: Vec<&PathBuf> = diagnostics.iter().map(|d| &d.primary.file).collect();
-    files.sort();
-    files.dedup();
-    (
-        of(Severity::Error),
-        of(Severity::Warning),
-        of(Severity::Info),
-        files.len(),
-    )
+/// Severity counts and the files with findings, for summaries.
+#[derive(Debug, Default)]
+pub(crate) struct Totals<'a> {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    files: HashSet<&'a Path>,
+}
+
+impl<'a> Totals<'a> {
+    pub(crate) fn add(&mut self, severity: Severity, file: &'a Path) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+        self.files.insert(file);
+    }
+
+    /// `2 errors, 1 warning in 2 files`, or `No problems found`.
+    pub(crate) fn summary(&self) -> String {
+        if self.errors + self.warnings + self.infos == 0 {
+            return "No problems found".into();
+        }
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let mut s = format!(
+            "{}, {}",
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning")
+        );
+        if self.infos > 0 {
+            s.push_str(&format!(", {}", plural(self.infos, "info")));
+        }
+        format!("{s} in {}", plural(self.files.len(), "file"))
+    }
 }
 
 #[cfg(test)]
