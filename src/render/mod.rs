@@ -161,20 +161,12 @@ fn write_json_with_items<'i>(
 
 /// Orders findings by file, position, then code: the order every format prints.
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by(|a, b| {
-        (
-            &a.primary.file,
-            a.primary.span.start,
-            a.code,
-            a.primary.span.end,
-        )
-            .cmp(&(
-                &b.primary.file,
-                b.primary.span.start,
-                b.code,
-                b.primary.span.end,
-            ))
-    });
+    diagnostics.sort_by(|a, b| finding_order(a).cmp(&finding_order(b)));
+}
+
+/// What [`sort_diagnostics`] orders findings by: file, start, code, end.
+pub fn finding_order(d: &Diagnostic) -> (&Path, u32, &'static str, u32) {
+    (&d.primary.file, d.primary.span.start, d.code, d.primary.span.end)
 }
 
 /// Source files held in memory; the simplest [`Sources`].
