@@ -1,10 +1,10 @@
 //! `pgconf lint`: find the servers in the given paths, run the rules, render the findings.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};

@@ -166,7 +166,12 @@ pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
 
 /// What [`sort_diagnostics`] orders findings by: file, start, code, end.
 pub fn finding_order(d: &Diagnostic) -> (&Path, u32, &'static str, u32) {
-    (&d.primary.file, d.primary.span.start, d.code, d.primary.span.end)
+    (
+        &d.primary.file,
+        d.primary.span.start,
+        d.code,
+        d.primary.span.end,
+    )
 }
 
 /// Source files held in memory; the simplest [`Sources`].

@@ -253,7 +253,12 @@ fn json_documents_are_what_serde_json_prints_for_the_whole_document() {
             let text = String::from_utf8(out).expect("UTF-8");
             let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
             let whole = serde_json::to_string_pretty(&value).expect("print") + "\n";
-            assert_eq!(text, whole, "{format:?} with {} findings", diagnostics.len());
+            assert_eq!(
+                text,
+                whole,
+                "{format:?} with {} findings",
+                diagnostics.len()
+            );
         }
     }
 }
