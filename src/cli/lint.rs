@@ -10,7 +10,7 @@ use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::lint::discover::{Discovered, MainServer, Plan, load_main};
 use crate::lint::server::{IncludeScope, Server, ServerFiles};
-use crate::lint::{lint, map_in_order};
+use crate::lint::{lint, map_in_order, worth_parallel};
 use crate::model::config_set::ConfigSet;
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
@@ -445,7 +445,8 @@ pub fn lint_each<T: Send>(
         .collect::<Result<_, String>>()?;
     let mut claimed = BTreeSet::new();
     let mut servers = Vec::new();
-    for (read, found) in map_in_order(mains, |(main, settings)| {
+    let parallel = worth_parallel(fs, mains.len(), mains.iter().map(|(p, _)| p.as_path()));
+    for (read, found) in map_in_order(mains, parallel, |(main, settings)| {
         let MainServer { server, read } = load_main(fs, &main, discovery_version(&main));
         let mut files = server.files;
         confine_auth_files(fs, &scope, &mut files);
@@ -463,7 +464,8 @@ pub fn lint_each<T: Send>(
         rest.push((files, conf, settings));
     }
     count.add_to_total(rest.len());
-    servers.extend(map_in_order(rest, |(files, conf, settings)| {
+    let parallel = worth_parallel(fs, rest.len(), rest.iter().flat_map(|(f, _, _)| f.paths()));
+    servers.extend(map_in_order(rest, parallel, |(files, conf, settings)| {
         lint_one(files, conf, &settings)
     }));
     Ok(EachServer {

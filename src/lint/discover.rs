@@ -80,7 +80,8 @@ pub fn discover_loaded(
     version_of: &(dyn Fn(&Path) -> PgVersion + Sync),
 ) -> Vec<Discovered> {
     let plan = Plan::new(fs, inputs);
-    let mains = super::map_in_order(plan.mains.clone(), |main| {
+    let parallel = plan.mains.len() > 1;
+    let mains = super::map_in_order(plan.mains.clone(), parallel, |main| {
         load_main(fs, &main, version_of(&main))
     });
     let mut claimed = BTreeSet::new();

@@ -22,6 +22,15 @@ pub struct ServerFiles {
     pub ident: Option<PathBuf>,
 }
 
+impl ServerFiles {
+    /// The files named, conf first.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        [&self.conf, &self.hba, &self.ident]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+    }
+}
+
 /// A file of the server that could not be read at all: a problem for the tool (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableFile {
