@@ -53,8 +53,7 @@ impl DisplayText {
                     '\x7f' => "\u{2421}",
                     _ => c.encode_utf8(&mut buf),
                 };
-                let shown = shown.to_string();
-                push(c.len_utf8(), &shown, &mut text, &mut offsets);
+                push(c.len_utf8(), shown, &mut text, &mut offsets);
             }
             if !chunk.invalid().is_empty() {
                 push(chunk.invalid().len(), "\u{fffd}", &mut text, &mut offsets);
