@@ -1,6 +1,6 @@
 //! `pgconf lint`: find the servers in the given paths, run the rules, render the findings.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -443,7 +443,7 @@ pub fn lint_each<T: Send>(
         .iter()
         .map(|main| Ok((main.clone(), settings.of(main)?)))
         .collect::<Result<_, String>>()?;
-    let mut claimed = BTreeSet::new();
+    let mut claimed = HashSet::new();
     let mut servers = Vec::new();
     let parallel = worth_parallel(fs, mains.len(), mains.iter().map(|(p, _)| p.as_path()));
     for (read, found) in map_in_order(mains, parallel, |(main, settings)| {

@@ -8,7 +8,7 @@
 //! looking for a `postgresql.conf` in its folder and up to three folders above; an hba or
 //! ident file that belongs to no server is linted alone.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::server::ServerFiles;
@@ -84,7 +84,7 @@ pub fn discover_loaded(
     let mains = super::map_in_order(plan.mains.clone(), parallel, |main| {
         load_main(fs, &main, version_of(&main))
     });
-    let mut claimed = BTreeSet::new();
+    let mut claimed = HashSet::new();
     let mut servers = Vec::with_capacity(mains.len());
     for main in mains {
         claimed.extend(main.read);
@@ -148,7 +148,7 @@ impl Plan {
     pub fn rest(
         &self,
         fs: &dyn FileSystem,
-        claimed: &mut BTreeSet<PathBuf>,
+        claimed: &mut HashSet<PathBuf>,
         version_of: &dyn Fn(&Path) -> PgVersion,
     ) -> Vec<Discovered> {
         let mut mains = self.main_set.clone();

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{display_path, region, write_json_with_items};
+use super::{display_path, json_item, region, write_json_with_items};
 use crate::diagnostic::{Diagnostic, Sources};
 
 #[derive(Serialize)]
@@ -57,7 +57,8 @@ pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> io::Result<Vec<u
             applicability: f.applicability.as_str(),
         }),
     };
-    serde_json::to_vec_pretty(&item).map_err(io::Error::from)
+    // `diagnostics` is an array at level 1.
+    json_item(&item, 1)
 }
 
 /// `{"diagnostics": [...]}` around findings rendered by [`finding`], then a newline.

@@ -123,9 +123,8 @@ pub fn write_document<'f>(
 
 /// Writes `empty`, a pretty-printed JSON document whose last array is empty, with `items` in
 /// that array: byte for byte what serde_json's pretty printer writes for the whole document,
-/// which puts each item on a new line two spaces deeper than the array's line, separated by
-/// commas. `items` are pretty-printed on their own; JSON strings never hold a raw newline, so
-/// every newline in an item starts one of its lines.
+/// which puts each item on a new line, separated by commas, and the closing bracket on a line
+/// indented as the array's. Items come indented by [`json_item`].
 fn write_json_with_items<'i>(
     empty: &[u8],
     items: impl Iterator<Item = &'i [u8]>,
@@ -134,29 +133,41 @@ fn write_json_with_items<'i>(
     let at = memchr::memmem::rfind(empty, b"[]")
         .ok_or_else(|| io::Error::other("the document has no empty array"))?;
     let line_start = memchr::memrchr(b'\n', &empty[..at]).map_or(0, |nl| nl + 1);
-    let outer = empty[line_start..]
+    let indent = empty[line_start..]
         .iter()
         .take_while(|&&b| b == b' ')
         .count();
-    let indent = vec![b' '; outer + 2];
     out.write_all(&empty[..=at])?;
     let mut any = false;
     for item in items {
         out.write_all(if any { b",\n" } else { b"\n" })?;
-        for (i, line) in item.split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
-                out.write_all(b"\n")?;
-            }
-            out.write_all(&indent)?;
-            out.write_all(line)?;
-        }
+        out.write_all(item)?;
         any = true;
     }
     if any {
         out.write_all(b"\n")?;
-        out.write_all(&indent[..outer])?;
+        out.write_all(&empty[line_start..line_start + indent])?;
     }
     out.write_all(&empty[at + 1..])
+}
+
+/// `value` pretty-printed as an item of an array at nesting level `depth` (the document's top
+/// level is 0): serde_json's pretty printer at level 0, every line indented two spaces per
+/// level below the array. JSON strings never hold a raw newline, so every newline starts a
+/// line of the item.
+fn json_item(value: &impl serde::Serialize, depth: usize) -> io::Result<Vec<u8>> {
+    let flat = serde_json::to_vec_pretty(value)?;
+    let indent = 2 * (depth + 1);
+    let lines = memchr::memchr_iter(b'\n', &flat).count() + 1;
+    let mut item = Vec::with_capacity(flat.len() + lines * indent);
+    for line in flat.split(|&b| b == b'\n') {
+        if !item.is_empty() {
+            item.push(b'\n');
+        }
+        item.resize(item.len() + indent, b' ');
+        item.extend_from_slice(line);
+    }
+    Ok(item)
 }
 
 /// Orders findings by file, position, then code: the order every format prints.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{region, write_json_with_items};
+use super::{json_item, region, write_json_with_items};
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::rules::{RULES, rule_index};
 
@@ -131,7 +131,8 @@ pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> io::Result<Vec<u
             },
         }],
     };
-    serde_json::to_vec_pretty(&result).map_err(io::Error::from)
+    // `runs[0].results` is an array at level 3.
+    json_item(&result, 3)
 }
 
 /// The log around results rendered by [`finding`], then a newline. `results` is the last
