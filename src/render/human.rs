@@ -38,9 +38,21 @@ impl DisplayText {
         };
         for chunk in bytes.utf8_chunks() {
             let valid = chunk.valid();
-            let mut chars = valid.char_indices().peekable();
-            while let Some((_, c)) = chars.next() {
-                let next_is_lf = chars.peek().is_some_and(|&(_, n)| n == '\n');
+            let mut at = 0;
+            while let Some(c) = valid[at..].chars().next() {
+                // Most of a config file is shown as itself: copy such runs whole.
+                let run = valid.as_bytes()[at..]
+                    .iter()
+                    .take_while(|&&b| matches!(b, b' '..=b'~' | b'\n' | b'\t'))
+                    .count();
+                if run > 0 {
+                    offsets.extend(text.len()..text.len() + run);
+                    text.push_str(&valid[at..at + run]);
+                    at += run;
+                    continue;
+                }
+                at += c.len_utf8();
+                let next_is_lf = valid.as_bytes().get(at) == Some(&b'\n');
                 let mut buf = [0u8; 4];
                 let shown: &str = match c {
                     '\n' | '\t' => c.encode_utf8(&mut buf),
