@@ -474,6 +474,7 @@ pub fn lint_each<T: Send>(
         settings_files: settings.files(),
     })
 }
+
 /// Loads and lints one server, and hands it to `finish`.
 fn finish_server<T>(
     fs: &dyn FileSystem,
