@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ExitStatus;
@@ -438,7 +439,7 @@ pub fn lint_each<T: Send>(
         found
     };
     // A main file's settings are those of its folder, known before it is read.
-    let mains: Vec<(PathBuf, Settings)> = plan
+    let mains: Vec<(PathBuf, Arc<Settings>)> = plan
         .mains
         .iter()
         .map(|main| Ok((main.clone(), settings.of(main)?)))
@@ -542,7 +543,8 @@ struct SettingsCache<'a> {
     /// Each folder's nearest settings file, as `settings::discover` finds it.
     nearest: HashMap<PathBuf, Option<PathBuf>>,
     /// The settings of each settings file (none: the defaults).
-    by_file: HashMap<Option<PathBuf>, Settings>,
+    /// Shared: a tree of 10,000 servers has as many copies of one.
+    by_file: HashMap<Option<PathBuf>, Arc<Settings>>,
 }
 
 impl<'a> SettingsCache<'a> {
@@ -557,7 +559,7 @@ impl<'a> SettingsCache<'a> {
 
     /// What `settings_for` gives for `path`, a file or folder. `Err` is a problem with a
     /// settings file or the command line.
-    fn of(&mut self, path: &Path) -> Result<Settings, String> {
+    fn of(&mut self, path: &Path) -> Result<Arc<Settings>, String> {
         let file = match &self.cli.config {
             Some(config) => Some(config.clone()),
             None => {
@@ -570,11 +572,12 @@ impl<'a> SettingsCache<'a> {
             }
         };
         if let Some(settings) = self.by_file.get(&file) {
-            return Ok(settings.clone());
+            return Ok(Arc::clone(settings));
         }
         let settings =
             settings_from(self.fs, file.as_deref(), self.cli).map_err(|e| e.to_string())?;
-        self.by_file.insert(file, settings.clone());
+        let settings = Arc::new(settings);
+        self.by_file.insert(file, Arc::clone(&settings));
         Ok(settings)
     }
 
