@@ -1,19 +1,24 @@
 //! `pgconf lint`: find the servers in the given paths, run the rules, render the findings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
-use crate::lint::discover::discover_loaded;
-use crate::lint::lint;
-use crate::lint::server::{IncludeScope, Server};
+use crate::lint::discover::{Discovered, MainServer, Plan, load_main};
+use crate::lint::server::{IncludeScope, Server, ServerFiles};
+use crate::lint::{lint, map_in_order, worth_parallel};
+use crate::model::config_set::ConfigSet;
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
-use crate::render::{OutputFormat, render};
-use crate::settings::{CliOverrides, Settings, settings_for};
+use crate::render::{
+    FindingRenderer, OutputFormat, RenderedFinding, finding_order, render, write_document,
+};
+use crate::settings::{CliOverrides, Settings, settings_file_in, settings_for, settings_from};
 use crate::source::SourceFile;
 
 pub const EXAMPLES: &str = "\
@@ -200,24 +205,89 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     }
     let common = &args.common;
     with_inputs(common, err, |fs, paths, err| {
-        let run = match lint_paths_with_progress(fs, paths, &common.overrides(), &progress_line()) {
-            Ok(run) => run,
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let color = color_on_stdout();
+        let render_one = |server: Server, found: Vec<Diagnostic>| {
+            render_server(&server, found, args.format, &cwd, color)
+        };
+        let overrides = common.overrides();
+        let each = match lint_each(fs, paths, &overrides, &progress_line(), &render_one) {
+            Ok(each) => each,
             Err(message) => {
                 writeln!(err, "pgconf: {message}")?;
                 return Ok(ExitStatus::Error);
             }
         };
-        if report_unreadable(&run, err)? {
-            render_run(&run, args.format, out)?;
-            return Ok(ExitStatus::Error);
+        let servers = each.servers.into_iter().collect::<io::Result<Vec<_>>>()?;
+        let mut unreadable = false;
+        for message in servers.iter().flat_map(|s| &s.unreadable) {
+            writeln!(err, "pgconf: {message}")?;
+            unreadable = true;
         }
-        render_run(&run, args.format, out)?;
-        Ok(if common.exit_zero {
+        let mut findings: Vec<_> = servers.into_iter().flat_map(|s| s.findings).collect();
+        // Stable, so equal keys keep server order: the order of `sort_diagnostics` over the
+        // findings of every server in turn.
+        findings.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = io::BufWriter::with_capacity(1 << 16, out);
+        write_document(args.format, findings.iter().map(|(_, f)| f), &mut out)?;
+        out.flush()?;
+        Ok(if unreadable {
+            ExitStatus::Error
+        } else if common.exit_zero {
             ExitStatus::Success
         } else {
-            exit_status(&run)
+            status_for(findings.iter().map(|(_, f)| f.severity), each.fail_level)
         })
     })
+}
+
+/// One server's findings rendered for output, and the files of it that could not be read:
+/// all of the server a run keeps once it is linted.
+struct RenderedServer {
+    /// Each finding with what it is ordered by among all servers' (`finding_order`, owned).
+    findings: Vec<(FindingKey, RenderedFinding)>,
+    unreadable: Vec<String>,
+}
+
+type FindingKey = (PathBuf, u32, &'static str, u32);
+
+/// Renders a server's findings against its own files, with paths relative to `cwd`.
+fn render_server(
+    server: &Server,
+    found: Vec<Diagnostic>,
+    format: OutputFormat,
+    cwd: &Path,
+    color: bool,
+) -> io::Result<RenderedServer> {
+    let sources = RunSources::new(std::slice::from_ref(server), cwd);
+    let mut renderer = FindingRenderer::new(format, &sources, color);
+    let findings = found
+        .into_iter()
+        .map(|d| {
+            let (file, start, code, end) = finding_order(&d);
+            let key = (file.to_path_buf(), start, code, end);
+            Ok((key, renderer.render(&relative_to(d, cwd))?))
+        })
+        .collect::<io::Result<_>>()?;
+    let unreadable = server.unreadable.iter().map(|f| f.message.clone());
+    Ok(RenderedServer {
+        findings,
+        unreadable: unreadable.collect(),
+    })
+}
+
+/// Whether the human format writes colours: when standard output takes them.
+fn color_on_stdout() -> bool {
+    anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never
+}
+
+/// 1 when a finding is at or above the fail level, else 0.
+fn status_for(mut severities: impl Iterator<Item = Severity>, fail_level: Severity) -> ExitStatus {
+    if severities.any(|s| s >= fail_level) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
 }
 
 /// Resolves the inputs (paths, or standard input under a name) and runs `body` on them.
@@ -288,11 +358,7 @@ pub fn report_unreadable(run: &LintRun, err: &mut dyn Write) -> io::Result<bool>
 
 /// 1 when a finding is at or above the fail level, else 0.
 pub fn exit_status(run: &LintRun) -> ExitStatus {
-    if run.diagnostics.iter().any(|d| d.severity >= run.fail_level) {
-        ExitStatus::Findings
-    } else {
-        ExitStatus::Success
-    }
+    status_for(run.diagnostics.iter().map(|d| d.severity), run.fail_level)
 }
 
 /// Renders a run's findings with paths relative to the working folder.
@@ -305,7 +371,7 @@ pub fn render_run(run: &LintRun, format: OutputFormat, out: &mut dyn Write) -> i
         .map(|d| relative_to(d, &cwd))
         .collect();
     let sources = RunSources::new(&run.servers, &cwd);
-    let color = anstream::AutoStream::choice(&io::stdout()) != anstream::ColorChoice::Never;
+    let color = color_on_stdout();
     // Renderers write token by token and stdout is line-buffered: big_active.conf's 32,000
     // findings were 617,000 write(2) calls, more system time than linting took.
     let mut out = io::BufWriter::with_capacity(1 << 16, out);
@@ -320,36 +386,114 @@ pub fn lint_paths(
     paths: &[PathBuf],
     cli: &CliOverrides,
 ) -> Result<LintRun, String> {
-    lint_paths_with_progress(fs, paths, cli, &|_, _| {})
+    let each = lint_each(fs, paths, cli, &|_, _| {}, &|server, found| (server, found))?;
+    let mut servers = Vec::with_capacity(each.servers.len());
+    let mut diagnostics = Vec::new();
+    for (server, found) in each.servers {
+        servers.push(server);
+        diagnostics.extend(found);
+    }
+    crate::render::sort_diagnostics(&mut diagnostics);
+    Ok(LintRun {
+        servers,
+        diagnostics,
+        fail_level: each.fail_level,
+        settings_files: each.settings_files,
+    })
 }
 
-/// [`lint_paths`], calling `progress(done, total)` after each server (from any thread).
-pub fn lint_paths_with_progress(
+/// What [`lint_each`] made of each server, in server order.
+pub struct EachServer<T> {
+    pub servers: Vec<T>,
+    pub fail_level: Severity,
+    /// The `pgconf.toml` files the run's settings came from.
+    pub settings_files: Vec<PathBuf>,
+}
+
+/// Discovers, loads and lints the servers below `paths` as [`lint_paths`] does, handing each
+/// server and its findings to `finish` as soon as it is linted (from any thread), and calling
+/// `progress(done, total)` after each. Each server is read, linted and finished in one go, so
+/// a run over thousands of servers need not hold them all when `finish` keeps less than the
+/// server. `Err` is a settings problem; a run that fails so has written nothing.
+pub fn lint_each<T: Send>(
     fs: &dyn FileSystem,
     paths: &[PathBuf],
     cli: &CliOverrides,
     progress: &(dyn Fn(usize, usize) + Sync),
-) -> Result<LintRun, String> {
-    let mut cache: HashMap<PathBuf, Settings> = HashMap::new();
-    let mut settings_of = |path: &Path| -> Result<Settings, String> {
-        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        if let Some(s) = cache.get(&dir) {
-            return Ok(s.clone());
-        }
-        let s = settings_for(fs, path, cli).map_err(|e| e.to_string())?;
-        cache.insert(dir, s.clone());
-        Ok(s)
-    };
-    // Settings problems are reported before anything is read.
+    finish: &(dyn Fn(Server, Vec<Diagnostic>) -> T + Sync),
+) -> Result<EachServer<T>, String> {
+    let mut settings = SettingsCache::new(fs, cli);
+    // Settings problems of the paths given are reported before anything is read.
     let mut fail_level = Severity::Error;
     for path in paths {
-        fail_level = settings_of(path)?.fail_level;
+        fail_level = settings.of(path)?.fail_level;
     }
-    let version_of = |settings: &Settings, path: &Path| version_for(fs, settings, path);
-    let base = settings_of(&paths[0])?;
-    let found = discover_loaded(fs, paths, &|p| version_of(&base, p).0);
-    // Includes may lead anywhere below the folders given (a file stands for its folder).
-    let scope = IncludeScope {
+    let base = settings.of(&paths[0])?;
+    let discovery_version = |p: &Path| version_for(fs, &base, p).0;
+    let scope = include_scope(fs, paths, cli.follow_outside_includes);
+    let plan = Plan::new(fs, paths);
+    let count = Progress::new(progress, plan.mains.len());
+    let lint_one = |files, conf, settings: &Settings| {
+        let found = finish_server(fs, &scope, files, conf, settings, finish);
+        count.one_done();
+        found
+    };
+    // A main file's settings are those of its folder, known before it is read.
+    let mains: Vec<(PathBuf, Arc<Settings>)> = plan
+        .mains
+        .iter()
+        .map(|main| Ok((main.clone(), settings.of(main)?)))
+        .collect::<Result<_, String>>()?;
+    let mut claimed = HashSet::new();
+    let mut servers = Vec::new();
+    let parallel = worth_parallel(fs, mains.len(), mains.iter().map(|(p, _)| p.as_path()));
+    for (read, found) in map_in_order(mains, parallel, |(main, settings)| {
+        let MainServer { server, read } = load_main(fs, &main, discovery_version(&main));
+        let mut files = server.files;
+        confine_auth_files(fs, &scope, &mut files);
+        (read, lint_one(files, server.conf, &settings))
+    }) {
+        claimed.extend(read);
+        servers.push(found);
+    }
+    // The servers only the main files' servers tell apart: the servers of files given by
+    // name, and files that stand alone.
+    let mut rest = Vec::new();
+    for Discovered { mut files, conf } in plan.rest(fs, &mut claimed, &discovery_version) {
+        confine_auth_files(fs, &scope, &mut files);
+        let settings = settings.of(&anchor_of(&files))?;
+        rest.push((files, conf, settings));
+    }
+    count.add_to_total(rest.len());
+    let parallel = worth_parallel(fs, rest.len(), rest.iter().flat_map(|(f, _, _)| f.paths()));
+    servers.extend(map_in_order(rest, parallel, |(files, conf, settings)| {
+        lint_one(files, conf, &settings)
+    }));
+    Ok(EachServer {
+        servers,
+        fail_level,
+        settings_files: settings.files(),
+    })
+}
+
+/// Loads and lints one server, and hands it to `finish`.
+fn finish_server<T>(
+    fs: &dyn FileSystem,
+    scope: &IncludeScope,
+    files: ServerFiles,
+    conf: Option<ConfigSet>,
+    settings: &Settings,
+    finish: &(dyn Fn(Server, Vec<Diagnostic>) -> T + Sync),
+) -> T {
+    let (version, known) = version_for(fs, settings, &anchor_of(&files));
+    let server = Server::load_reusing(fs, files, version, known, Some(scope), conf);
+    let diagnostics = lint(&server, settings);
+    finish(server, diagnostics)
+}
+
+/// Where includes may lead: anywhere below the folders given (a file stands for its folder).
+fn include_scope(fs: &dyn FileSystem, paths: &[PathBuf], follow_outside: bool) -> IncludeScope {
+    IncludeScope {
         roots: paths
             .iter()
             .filter_map(|p| {
@@ -361,70 +505,135 @@ pub fn lint_paths_with_progress(
                 }
             })
             .collect(),
-        follow_outside: cli.follow_outside_includes,
+        follow_outside,
+    }
+}
+
+/// An hba_file/ident_file that points outside the paths given is not read (or written by
+/// fixes) unless asked: the auth files beside postgresql.conf stand in, if any.
+fn confine_auth_files(fs: &dyn FileSystem, scope: &IncludeScope, files: &mut ServerFiles) {
+    if scope.follow_outside {
+        return;
+    }
+    let dir = files.conf.as_deref().and_then(Path::parent).map(absolute);
+    let within = |p: &Path| {
+        let abs = absolute(p);
+        scope.roots.iter().any(|r| abs.starts_with(r))
+            || dir.as_ref().is_some_and(|d| abs.starts_with(d))
     };
-    // Settings first (they may fail), then servers in parallel: each is independent.
-    let mut jobs = Vec::with_capacity(found.len());
-    for crate::lint::discover::Discovered { mut files, conf } in found {
-        // An hba_file/ident_file that points outside the paths given is not read (or written
-        // by fixes) unless asked: the auth files beside postgresql.conf stand in, if any.
-        if !scope.follow_outside {
-            let dir = files.conf.as_deref().and_then(Path::parent).map(absolute);
-            let within = |p: &Path| {
-                let abs = absolute(p);
-                scope.roots.iter().any(|r| abs.starts_with(r))
-                    || dir.as_ref().is_some_and(|d| abs.starts_with(d))
-            };
-            for (slot, name) in [
-                (&mut files.hba, "pg_hba.conf"),
-                (&mut files.ident, "pg_ident.conf"),
-            ] {
-                if slot.as_deref().is_some_and(|p| !within(p)) {
-                    *slot = dir
-                        .as_ref()
-                        .map(|d| d.join(name))
-                        .filter(|p| fs.exists(p) && !fs.is_dir(p));
-                }
-            }
+    for (slot, name) in [
+        (&mut files.hba, "pg_hba.conf"),
+        (&mut files.ident, "pg_ident.conf"),
+    ] {
+        if slot.as_deref().is_some_and(|p| !within(p)) {
+            *slot = dir
+                .as_ref()
+                .map(|d| d.join(name))
+                .filter(|p| fs.exists(p) && !fs.is_dir(p));
         }
-        let anchor = anchor_of(&files);
-        let settings = settings_of(&anchor)?;
-        let (version, known) = version_of(&settings, &anchor);
-        jobs.push((files, conf, settings, version, known));
     }
-    let total = jobs.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let results: Vec<(Server, Vec<Diagnostic>)> = {
-        use rayon::prelude::*;
-        jobs.into_par_iter()
-            .map(|(files, conf, settings, version, known)| {
-                let server = Server::load_reusing(fs, files, version, known, Some(&scope), conf);
-                let diagnostics = lint(&server, &settings);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n, total);
-                (server, diagnostics)
-            })
-            .collect()
-    };
-    let mut servers = Vec::with_capacity(results.len());
-    let mut diagnostics = Vec::new();
-    for (server, found) in results {
-        servers.push(server);
-        diagnostics.extend(found);
+}
+
+/// The settings of each path, with every folder looked at and every settings file read once
+/// per run: a tree of 10,000 servers, each in a folder of its own, asked for 80,000 settings
+/// files that are not there, and as many parses of the one that is.
+struct SettingsCache<'a> {
+    fs: &'a dyn FileSystem,
+    cli: &'a CliOverrides,
+    /// Each folder's nearest settings file, as `settings::discover` finds it.
+    nearest: HashMap<PathBuf, Option<PathBuf>>,
+    /// The settings of each settings file (none: the defaults).
+    /// Shared: a tree of 10,000 servers has as many copies of one.
+    by_file: HashMap<Option<PathBuf>, Arc<Settings>>,
+}
+
+impl<'a> SettingsCache<'a> {
+    fn new(fs: &'a dyn FileSystem, cli: &'a CliOverrides) -> Self {
+        Self {
+            fs,
+            cli,
+            nearest: HashMap::new(),
+            by_file: HashMap::new(),
+        }
     }
-    crate::render::sort_diagnostics(&mut diagnostics);
-    let mut settings_files: Vec<PathBuf> = cache
-        .values()
-        .filter_map(|s| s.config_file.clone())
-        .collect();
-    settings_files.sort();
-    settings_files.dedup();
-    Ok(LintRun {
-        servers,
-        diagnostics,
-        fail_level,
-        settings_files,
-    })
+
+    /// What `settings_for` gives for `path`, a file or folder. `Err` is a problem with a
+    /// settings file or the command line.
+    fn of(&mut self, path: &Path) -> Result<Arc<Settings>, String> {
+        let file = match &self.cli.config {
+            Some(config) => Some(config.clone()),
+            None => {
+                let start = if self.fs.is_dir(path) {
+                    Some(path)
+                } else {
+                    path.parent()
+                };
+                start.and_then(|dir| self.nearest_file(dir))
+            }
+        };
+        if let Some(settings) = self.by_file.get(&file) {
+            return Ok(Arc::clone(settings));
+        }
+        let settings =
+            settings_from(self.fs, file.as_deref(), self.cli).map_err(|e| e.to_string())?;
+        let settings = Arc::new(settings);
+        self.by_file.insert(file, Arc::clone(&settings));
+        Ok(settings)
+    }
+
+    /// `settings::discover` from the folder `dir` up, remembering each folder's answer.
+    fn nearest_file(&mut self, dir: &Path) -> Option<PathBuf> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        if let Some(found) = self.nearest.get(dir) {
+            return found.clone();
+        }
+        let found = settings_file_in(self.fs, dir).or_else(|| {
+            (dir != Path::new("."))
+                .then(|| dir.parent())
+                .flatten()
+                .and_then(|up| self.nearest_file(up))
+        });
+        self.nearest.insert(dir.to_path_buf(), found.clone());
+        found
+    }
+
+    /// The settings files read, sorted.
+    fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = self.by_file.keys().flatten().cloned().collect();
+        files.sort();
+        files
+    }
+}
+
+/// Counts servers as they are linted, for a progress line. The total grows once the main
+/// files' servers tell which other files stand alone.
+struct Progress<'a> {
+    report: &'a (dyn Fn(usize, usize) + Sync),
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl<'a> Progress<'a> {
+    fn new(report: &'a (dyn Fn(usize, usize) + Sync), total: usize) -> Self {
+        Self {
+            report,
+            done: AtomicUsize::new(0),
+            total: AtomicUsize::new(total),
+        }
+    }
+
+    fn one_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        (self.report)(done, self.total.load(Ordering::Relaxed));
+    }
+
+    fn add_to_total(&self, more: usize) {
+        self.total.fetch_add(more, Ordering::Relaxed);
+    }
 }
 
 /// The file whose folder decides a server's settings and version.

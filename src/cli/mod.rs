@@ -72,6 +72,15 @@ pub enum Command {
     Man,
 }
 
+impl Command {
+    /// Whether everything the command writes to standard output is JSON (SARIF is JSON).
+    fn writes_only_json(&self) -> bool {
+        use crate::render::OutputFormat::{Json, Sarif};
+        matches!(self, Command::Lint(args)
+            if !args.fix && !args.watch && matches!(args.format, Json | Sarif))
+    }
+}
+
 /// How a run ended; the process exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -125,8 +134,14 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    // anstream strips colour when the stream is not a terminal and honours NO_COLOR.
-    let stdout = anstream::stdout();
+    // anstream strips colour when the stream is not a terminal and honours NO_COLOR. Stripping
+    // parses every byte written (a third of the single-threaded time of linting a tree of
+    // 10,000 files to JSON), and JSON escapes every control character: nothing to strip.
+    let stdout = if cli.command.writes_only_json() {
+        anstream::AutoStream::always_ansi(io::stdout())
+    } else {
+        anstream::stdout()
+    };
     let stderr = anstream::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();

@@ -66,10 +66,13 @@ pub fn fix_paths(
             base: fs,
             files: &current,
         };
-        let run = match last.take() {
-            Some(run) => run,
-            None => lint_paths(&overlay, paths, cli)?,
+        // Until a fix is kept, the files are as they were: their lint is `before`.
+        let fresh = match last.take() {
+            Some(run) => Some(run),
+            None if current.is_empty() => None,
+            None => Some(lint_paths(&overlay, paths, cli)?),
         };
+        let run = fresh.as_ref().unwrap_or(&before);
         let fixes: Vec<(&Diagnostic, &crate::diagnostic::Fix)> = run
             .diagnostics
             .iter()
@@ -83,7 +86,7 @@ pub fn fix_paths(
             .collect();
         if fixes.is_empty() {
             converged = true;
-            last = Some(run);
+            last = fresh;
             break;
         }
         let contents = |path: &Path| -> Option<&[u8]> {
@@ -104,7 +107,7 @@ pub fn fix_paths(
         let pass = apply::apply_fixes(&only, &contents);
         if pass.applied.is_empty() {
             converged = true;
-            last = Some(run);
+            last = fresh;
             break;
         }
         for &i in &pass.applied {

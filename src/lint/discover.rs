@@ -8,7 +8,7 @@
 //! looking for a `postgresql.conf` in its folder and up to three folders above; an hba or
 //! ident file that belongs to no server is linted alone.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::server::ServerFiles;
@@ -79,108 +79,137 @@ pub fn discover_loaded(
     inputs: &[PathBuf],
     version_of: &(dyn Fn(&Path) -> PgVersion + Sync),
 ) -> Vec<Discovered> {
-    let mut explicit: Vec<PathBuf> = Vec::new();
-    let mut walked: Vec<PathBuf> = Vec::new();
-    for input in inputs {
-        if fs.is_dir(input) {
-            let enter = |name: &std::ffi::OsStr| !skipped_dir(&name.to_string_lossy());
-            walked.extend(
-                fs.files_below(input, &enter)
-                    .into_iter()
-                    .filter(|p| role_of(p) != FileRole::Other),
-            );
-        } else {
-            explicit.push(input.clone());
-        }
+    let plan = Plan::new(fs, inputs);
+    let parallel = plan.mains.len() > 1;
+    let mains = super::map_in_order(plan.mains.clone(), parallel, |main| {
+        load_main(fs, &main, version_of(&main))
+    });
+    let mut claimed = HashSet::new();
+    let mut servers = Vec::with_capacity(mains.len());
+    for main in mains {
+        claimed.extend(main.read);
+        servers.push(main.server);
     }
+    servers.extend(plan.rest(fs, &mut claimed, version_of));
+    servers
+}
 
-    let mut servers: Vec<Discovered> = Vec::new();
-    // Every file some server already reads, by absolute path.
-    let mut claimed: BTreeSet<PathBuf> = BTreeSet::new();
-    // The main files of the servers so far, by absolute path: a set, since a tree of
-    // thousands of servers made comparing with each a quadratic cost.
-    let mut mains: HashSet<PathBuf> = HashSet::new();
-    // The main files' sets are loaded in parallel up front (reading them is most of
-    // discovery, and lint keeps them); grouping below stays in order.
-    let mains_given: Vec<(PathBuf, &PathBuf)> = {
-        let mut seen = HashSet::new();
-        walked
+/// The inputs walked, before any file is read: the main files (each starts a server, in
+/// server order) and what is left to group once their servers are known. Main files are
+/// loaded by the caller ([`load_main`]), so that a run can lint each server as soon as it is
+/// read instead of holding every server's files at once.
+pub struct Plan {
+    /// Walked `postgresql.conf` files, then conf files given by name; once each.
+    pub mains: Vec<PathBuf>,
+    /// The main files' absolute paths.
+    main_set: HashSet<PathBuf>,
+    /// Files given by name.
+    explicit: Vec<PathBuf>,
+    /// Files with a well-known name found in the folders given.
+    walked: Vec<PathBuf>,
+}
+
+impl Plan {
+    pub fn new(fs: &dyn FileSystem, inputs: &[PathBuf]) -> Plan {
+        let mut explicit: Vec<PathBuf> = Vec::new();
+        let mut walked: Vec<PathBuf> = Vec::new();
+        for input in inputs {
+            if fs.is_dir(input) {
+                let enter = |name: &std::ffi::OsStr| !skipped_dir(&name.to_string_lossy());
+                walked.extend(
+                    fs.files_below(input, &enter)
+                        .into_iter()
+                        .filter(|p| role_of(p) != FileRole::Other),
+                );
+            } else {
+                explicit.push(input.clone());
+            }
+        }
+        // A set, since a tree of thousands of servers made comparing with each main file a
+        // quadratic cost.
+        let mut main_set = HashSet::new();
+        let mains = walked
             .iter()
             .chain(&explicit)
-            .filter(|p| role_of(p) == FileRole::Conf)
-            .map(|p| (absolute(p), p))
-            .filter(|(abs, _)| seen.insert(abs.clone()))
-            .collect()
-    };
-    let mut preloaded: HashMap<PathBuf, Found> = {
-        use rayon::prelude::*;
-        mains_given
-            .into_par_iter()
-            .map(|(abs, p)| (abs, server_of(fs, p, version_of(p))))
-            .collect()
-    };
-    let mut add_server =
-        |conf: &Path, claimed: &mut BTreeSet<PathBuf>, servers: &mut Vec<Discovered>| {
-            let abs = absolute(conf);
-            let found = preloaded.remove(&abs);
-            if !mains.insert(abs) {
-                return;
-            }
-            let found = found.unwrap_or_else(|| server_of(fs, conf, version_of(conf)));
-            claimed.extend(found.read.iter().cloned());
-            servers.push(Discovered {
-                files: found.server,
-                conf: found.set,
-            });
-        };
+            .filter(|p| role_of(p) == FileRole::Conf && main_set.insert(absolute(p)))
+            .cloned()
+            .collect();
+        Plan {
+            mains,
+            main_set,
+            explicit,
+            walked,
+        }
+    }
 
-    // Main files first: walked postgresql.conf files, then explicit conf files.
-    for path in walked.iter().chain(&explicit) {
-        if role_of(path) == FileRole::Conf {
-            add_server(path, &mut claimed, &mut servers);
+    /// The servers after the main files' ones: for each file given by name that no server
+    /// reads, the server that does (a `postgresql.conf` above it); then every file left, alone.
+    /// `claimed` holds every file the main files' servers read (absolute paths).
+    pub fn rest(
+        &self,
+        fs: &dyn FileSystem,
+        claimed: &mut HashSet<PathBuf>,
+        version_of: &dyn Fn(&Path) -> PgVersion,
+    ) -> Vec<Discovered> {
+        let mut mains = self.main_set.clone();
+        let mut servers = Vec::new();
+        for path in &self.explicit {
+            if claimed.contains(&absolute(path)) || !fs.exists(path) {
+                continue;
+            }
+            if let Some(main) = enclosing_main(fs, path, version_of)
+                && mains.insert(absolute(&main))
+            {
+                let found = load_main(fs, &main, version_of(&main));
+                claimed.extend(found.read);
+                servers.push(found.server);
+            }
         }
+        let mut alone: Vec<&PathBuf> = self.explicit.iter().chain(&self.walked).collect();
+        alone.sort();
+        alone.dedup();
+        for path in alone {
+            if !claimed.insert(absolute(path)) {
+                continue;
+            }
+            let files = match role_of(path) {
+                FileRole::Hba => ServerFiles {
+                    hba: Some(path.clone()),
+                    ..ServerFiles::default()
+                },
+                FileRole::Ident => ServerFiles {
+                    ident: Some(path.clone()),
+                    ..ServerFiles::default()
+                },
+                // An auto file, or any file named explicitly, is linted as a conf file.
+                FileRole::Auto | FileRole::Conf | FileRole::Other => ServerFiles {
+                    conf: Some(path.clone()),
+                    ..ServerFiles::default()
+                },
+            };
+            servers.push(Discovered { files, conf: None });
+        }
+        servers
     }
-    // Explicit files that no server has claimed yet: find the server that reads them.
-    for path in &explicit {
-        let abs = absolute(path);
-        if claimed.contains(&abs) || !fs.exists(path) {
-            continue;
-        }
-        if let Some(main) = enclosing_main(fs, path, version_of) {
-            add_server(&main, &mut claimed, &mut servers);
-        }
+}
+
+/// A main file's server, and every file it reads (absolute paths): what grouping the other
+/// files needs.
+pub struct MainServer {
+    pub server: Discovered,
+    pub read: Vec<PathBuf>,
+}
+
+/// Reads the main file `conf` with `version` to find its server's files.
+pub fn load_main(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> MainServer {
+    let found = server_of(fs, conf, version);
+    MainServer {
+        server: Discovered {
+            files: found.server,
+            conf: found.set,
+        },
+        read: found.read,
     }
-    // What is left stands alone.
-    let mut alone: Vec<&PathBuf> = explicit.iter().chain(&walked).collect();
-    alone.sort();
-    alone.dedup();
-    for path in alone {
-        if claimed.contains(&absolute(path)) {
-            continue;
-        }
-        let role = role_of(path);
-        let server = match role {
-            FileRole::Hba => ServerFiles {
-                hba: Some(path.clone()),
-                ..ServerFiles::default()
-            },
-            FileRole::Ident => ServerFiles {
-                ident: Some(path.clone()),
-                ..ServerFiles::default()
-            },
-            // An auto file, or any file named explicitly, is linted as a conf file.
-            FileRole::Auto | FileRole::Conf | FileRole::Other => ServerFiles {
-                conf: Some(path.clone()),
-                ..ServerFiles::default()
-            },
-        };
-        claimed.insert(absolute(path));
-        servers.push(Discovered {
-            files: server,
-            conf: None,
-        });
-    }
-    servers
 }
 
 struct Found {

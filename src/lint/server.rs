@@ -22,6 +22,15 @@ pub struct ServerFiles {
     pub ident: Option<PathBuf>,
 }
 
+impl ServerFiles {
+    /// The files named, conf first.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        [&self.conf, &self.hba, &self.ident]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+    }
+}
+
 /// A file of the server that could not be read at all: a problem for the tool (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnreadableFile {
@@ -181,13 +190,9 @@ impl Server {
     /// The item that sets `name` last (effective), if the conf files set it.
     pub fn effective(&self, name: &str) -> Option<&Item> {
         let set = self.conf.as_ref()?;
+        let catalog = crate::model::catalog::Catalog::get(self.version);
         set.items.iter().rev().find(|item| match &item.kind {
-            ItemKind::Setting { name: n, .. } => {
-                n.eq_ignore_ascii_case(name.as_bytes())
-                    || crate::model::catalog::Catalog::get(self.version)
-                        .lookup(n)
-                        .is_some_and(|p| p.name().eq_ignore_ascii_case(name))
-            }
+            ItemKind::Setting { name: n, .. } => catalog.sets(n, name),
             ItemKind::FileError { .. } => false,
         })
     }
@@ -207,11 +212,7 @@ impl Server {
             .iter()
             .flat_map(|set| set.items.iter())
             .filter(move |item| match &item.kind {
-                ItemKind::Setting { name: n, .. } => catalog
-                    .lookup(n)
-                    .map_or(n.eq_ignore_ascii_case(name.as_bytes()), |p| {
-                        p.name().eq_ignore_ascii_case(name)
-                    }),
+                ItemKind::Setting { name: n, .. } => catalog.sets(n, name),
                 ItemKind::FileError { .. } => false,
             })
     }

@@ -290,6 +290,19 @@ impl Catalog {
         self.params.get(*param_index)
     }
 
+    /// Whether a file's `spelling` sets the parameter `name`: the same name (folding ASCII
+    /// `A-Z`), or an alias of it. Only aliases need the catalog, so a scan over a file's
+    /// settings makes no lookup for the others.
+    pub fn sets(&self, spelling: &[u8], name: &str) -> bool {
+        spelling.eq_ignore_ascii_case(name.as_bytes())
+            || aliases(self.version)
+                .iter()
+                .any(|(alias, _)| alias.as_bytes().eq_ignore_ascii_case(spelling))
+                && self
+                    .lookup(spelling)
+                    .is_some_and(|p| p.name().eq_ignore_ascii_case(name))
+    }
+
     /// Every built-in parameter, `pg_settings` order, then the `GUC_NO_SHOW_ALL` ones.
     pub fn params(&self) -> impl Iterator<Item = &Param> {
         self.params.iter()

@@ -81,6 +81,11 @@ pub trait FileSystem: Sync {
     /// Every regular file below `root`, sorted, not following symlinked folders, entering
     /// only the folders whose name `enter` accepts.
     fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf>;
+    /// The size of the file at `path`, if it can be read: an estimate of the work ahead,
+    /// which file systems that do not read from disk answer by reading.
+    fn len(&self, path: &Path) -> Option<u64> {
+        self.read(path).ok().map(|bytes| bytes.len() as u64)
+    }
 }
 
 /// The real file system.
@@ -116,6 +121,10 @@ impl FileSystem for RealFs {
 
     fn exists(&self, path: &Path) -> bool {
         path.exists()
+    }
+
+    fn len(&self, path: &Path) -> Option<u64> {
+        std::fs::metadata(path).ok().map(|m| m.len())
     }
 
     fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf> {

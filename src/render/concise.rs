@@ -1,25 +1,17 @@
 //! `file:line:col: CODE message`, one line per finding (gcc style), for editors and grep.
 
-use std::io::{self, Write};
-
-use super::{Regions, display_path};
+use super::{display_path, region};
 use crate::diagnostic::{Diagnostic, Sources};
 
-pub(super) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let mut regions = Regions::new(sources);
-    for d in diagnostics {
-        let path = display_path(&d.primary.file);
-        let message = one_line(&d.message);
-        match regions.of(&d.primary) {
-            Some(r) => writeln!(out, "{path}:{}:{}: {} {message}", r.line, r.column, d.code)?,
-            None => writeln!(out, "{path}: {} {message}", d.code)?,
-        }
+/// One finding's line.
+pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> Vec<u8> {
+    let path = display_path(&d.primary.file);
+    let message = one_line(&d.message);
+    match region(sources, &d.primary) {
+        Some(r) => format!("{path}:{}:{}: {} {message}\n", r.line, r.column, d.code),
+        None => format!("{path}: {} {message}\n", d.code),
     }
-    Ok(())
+    .into_bytes()
 }
 
 /// Messages are single lines here; a newline would start a bogus record for line-based tools.

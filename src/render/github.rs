@@ -2,44 +2,33 @@
 //! title=pgconf (CODE)::message`. GitHub shows only 10 of each kind per step, so CI should also
 //! upload SARIF.
 
-use std::io::{self, Write};
-
-use super::{Regions, display_path};
+use super::{display_path, region};
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 
-pub(super) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let mut regions = Regions::new(sources);
-    for d in diagnostics {
-        let command = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
-        };
-        write!(
-            out,
-            "::{command} file={}",
-            escape_property(&display_path(&d.primary.file))
-        )?;
-        if let Some(r) = regions.of(&d.primary) {
-            write!(
-                out,
-                ",line={},col={},endLine={},endColumn={}",
-                r.line, r.column, r.end_line, r.end_column
-            )?;
-        }
-        let title = format!("pgconf ({})", d.code);
-        writeln!(
-            out,
-            ",title={}::{}",
-            escape_property(&title),
-            escape_data(&d.message)
-        )?;
+/// One finding's workflow command line.
+pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> Vec<u8> {
+    let command = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    };
+    let mut line = format!(
+        "::{command} file={}",
+        escape_property(&display_path(&d.primary.file))
+    );
+    if let Some(r) = region(sources, &d.primary) {
+        line.push_str(&format!(
+            ",line={},col={},endLine={},endColumn={}",
+            r.line, r.column, r.end_line, r.end_column
+        ));
     }
-    Ok(())
+    let title = format!("pgconf ({})", d.code);
+    line.push_str(&format!(
+        ",title={}::{}\n",
+        escape_property(&title),
+        escape_data(&d.message)
+    ));
+    line.into_bytes()
 }
 
 /// The message part: `%`, CR and LF are encoded (actions/toolkit `escapeData`).

@@ -5,7 +5,7 @@
 //! so odd bytes never break a terminal or split a character; an offset map turns our byte
 //! spans into offsets of that display text.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use codespan_reporting::diagnostic::{
@@ -15,29 +15,34 @@ use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::termcolor::Ansi;
 use codespan_reporting::term::{self, Config};
 
-use super::{counts, display_path};
+#[cfg(test)]
+use super::Totals;
+use super::display_path;
 use crate::diagnostic::{Applicability, Diagnostic, Label, Severity, Sources};
 use crate::source::{SourceFile, Span};
-
-/// How the human format looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HumanOptions {
-    /// Write ANSI colours (the CLI passes its stream through `anstream`, which strips them when
-    /// the output is not a terminal or `NO_COLOR` is set).
-    pub color: bool,
-    /// End with `N errors, M warnings in K files`.
-    pub summary: bool,
-}
 
 /// The display text of one file and where each original byte landed in it.
 struct DisplayText {
     text: String,
-    /// `offsets[i]` = display offset of original byte `i`; one extra entry for the end.
+    /// `offsets[i]` = display offset of original byte `i`; one extra entry for the end. Empty
+    /// when every byte is shown as itself (most files): eight bytes per byte of the file
+    /// were most of the page faults of showing one Debian cluster's findings.
     offsets: Vec<usize>,
+}
+
+/// Whether a byte is shown as itself.
+fn shown_as_itself(b: u8) -> bool {
+    matches!(b, b' '..=b'~' | b'\n' | b'\t')
 }
 
 impl DisplayText {
     fn new(bytes: &[u8]) -> Self {
+        if bytes.iter().all(|&b| shown_as_itself(b)) {
+            return Self {
+                text: String::from_utf8_lossy(bytes).into_owned(),
+                offsets: Vec::new(),
+            };
+        }
         let mut text = String::with_capacity(bytes.len());
         let mut offsets = Vec::with_capacity(bytes.len() + 1);
         let push = |len: usize, shown: &str, text: &mut String, offsets: &mut Vec<usize>| {
@@ -46,9 +51,21 @@ impl DisplayText {
         };
         for chunk in bytes.utf8_chunks() {
             let valid = chunk.valid();
-            let mut chars = valid.char_indices().peekable();
-            while let Some((_, c)) = chars.next() {
-                let next_is_lf = chars.peek().is_some_and(|&(_, n)| n == '\n');
+            let mut at = 0;
+            while let Some(c) = valid[at..].chars().next() {
+                // Most of a config file is shown as itself: copy such runs whole.
+                let run = valid.as_bytes()[at..]
+                    .iter()
+                    .take_while(|&&b| shown_as_itself(b))
+                    .count();
+                if run > 0 {
+                    offsets.extend(text.len()..text.len() + run);
+                    text.push_str(&valid[at..at + run]);
+                    at += run;
+                    continue;
+                }
+                at += c.len_utf8();
+                let next_is_lf = valid.as_bytes().get(at) == Some(&b'\n');
                 let mut buf = [0u8; 4];
                 let shown: &str = match c {
                     '\n' | '\t' => c.encode_utf8(&mut buf),
@@ -61,8 +78,7 @@ impl DisplayText {
                     '\x7f' => "\u{2421}",
                     _ => c.encode_utf8(&mut buf),
                 };
-                let shown = shown.to_string();
-                push(c.len_utf8(), &shown, &mut text, &mut offsets);
+                push(c.len_utf8(), shown, &mut text, &mut offsets);
             }
             if !chunk.invalid().is_empty() {
                 push(chunk.invalid().len(), "\u{fffd}", &mut text, &mut offsets);
@@ -71,23 +87,35 @@ impl DisplayText {
         offsets.push(text.len());
         Self { text, offsets }
     }
+}
 
+/// Where each original byte of a file landed in its display text (which codespan keeps).
+struct OffsetMap {
+    /// [`DisplayText::offsets`].
+    offsets: Vec<usize>,
+    len: usize,
+}
+
+impl OffsetMap {
     fn range(&self, span: Span) -> std::ops::Range<usize> {
         let at = |o: u32| {
-            self.offsets
-                .get(o as usize)
-                .copied()
-                .unwrap_or(self.text.len())
+            if self.offsets.is_empty() {
+                (o as usize).min(self.len)
+            } else {
+                self.offsets.get(o as usize).copied().unwrap_or(self.len)
+            }
         };
         let start = at(span.start);
         start..at(span.end).max(start)
     }
 }
 
-/// Codespan's view of the files the diagnostics point into.
-struct Files {
+/// Codespan's view of the files the diagnostics point into, each file's display text made
+/// once.
+#[derive(Default)]
+pub(crate) struct Files {
     db: SimpleFiles<String, String>,
-    files: Vec<(PathBuf, usize, DisplayText)>,
+    files: Vec<(PathBuf, usize, OffsetMap)>,
 }
 
 impl Files {
@@ -96,9 +124,13 @@ impl Files {
             return Some(*id);
         }
         let source: &SourceFile = sources.source(path)?;
-        let display = DisplayText::new(source.bytes());
-        let id = self.db.add(display_path(path), display.text.clone());
-        self.files.push((path.to_path_buf(), id, display));
+        let DisplayText { text, offsets } = DisplayText::new(source.bytes());
+        let map = OffsetMap {
+            offsets,
+            len: text.len(),
+        };
+        let id = self.db.add(display_path(path), text);
+        self.files.push((path.to_path_buf(), id, map));
         Some(id)
     }
 
@@ -118,20 +150,16 @@ impl Files {
         };
         Some(l.with_message(label.message.clone()))
     }
-}
 
-pub(crate) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
-    out: &mut dyn Write,
-    options: &HumanOptions,
-) -> io::Result<()> {
-    let mut files = Files {
-        db: SimpleFiles::new(),
-        files: Vec::new(),
-    };
-    let config = config();
-    for d in diagnostics {
+    /// One finding's snippet, labels, notes, fix and rule pointer; ANSI colours when `color`
+    /// (the CLI passes its stream through `anstream`, which strips them when the output is not
+    /// a terminal or `NO_COLOR` is set).
+    pub(crate) fn finding(
+        &mut self,
+        d: &Diagnostic,
+        sources: &dyn Sources,
+        color: bool,
+    ) -> io::Result<Vec<u8>> {
         let mut cs = CsDiagnostic::new(match d.severity {
             Severity::Error => CsSeverity::Error,
             Severity::Warning => CsSeverity::Warning,
@@ -141,12 +169,12 @@ pub(crate) fn render(
         .with_message(&d.message);
         let mut labels = Vec::new();
         let mut notes = Vec::new();
-        match files.label(sources, &d.primary, true) {
+        match self.label(sources, &d.primary, true) {
             Some(l) => labels.push(l),
             None => notes.push(format!("in {}", display_path(&d.primary.file))),
         }
         for s in &d.secondary {
-            match files.label(sources, s, false) {
+            match self.label(sources, s, false) {
                 Some(l) => labels.push(l),
                 None => notes.push(format!("{}: {}", display_path(&s.file), s.message)),
             }
@@ -160,38 +188,29 @@ pub(crate) fn render(
         }
         notes.push(format!("see: pgconf explain {}", d.code));
         cs = cs.with_labels(labels).with_notes(notes);
-        let result = if options.color {
-            term::emit_to_write_style(&mut Ansi::new(&mut *out), &config, &files.db, &cs)
+        let config = config();
+        let mut out = Vec::new();
+        let result = if color {
+            term::emit_to_write_style(&mut Ansi::new(&mut out), &config, &self.db, &cs)
         } else {
-            term::emit_to_io_write(&mut *out, &config, &files.db, &cs)
+            term::emit_to_io_write(&mut out, &config, &self.db, &cs)
         };
         result.map_err(|e| match e {
             codespan_reporting::files::Error::Io(e) => e,
             other => io::Error::other(other.to_string()),
         })?;
+        Ok(out)
     }
-    if options.summary {
-        writeln!(out, "{}", summary(diagnostics))?;
-    }
-    Ok(())
 }
 
 /// `2 errors, 1 warning in 2 files`, or `No problems found`.
+#[cfg(test)]
 pub(crate) fn summary(diagnostics: &[Diagnostic]) -> String {
-    let (errors, warnings, infos, files) = counts(diagnostics);
-    if diagnostics.is_empty() {
-        return "No problems found".into();
+    let mut totals = Totals::default();
+    for d in diagnostics {
+        totals.add(d.severity, &d.primary.file);
     }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut s = format!(
-        "{}, {}",
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    );
-    if infos > 0 {
-        s.push_str(&format!(", {}", plural(infos, "info")));
-    }
-    format!("{s} in {}", plural(files, "file"))
+    totals.summary()
 }
 
 /// The one codespan configuration, shared by the CLI and the snapshots.

@@ -7,50 +7,26 @@
 //! printed; the serde version stays in the tests as the reference.
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use super::{Region, Regions};
+use super::{Region, display_path, region, write_json_with_items};
 use crate::diagnostic::{Diagnostic, Sources};
 
-pub(super) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
+/// One finding, as an element of the `diagnostics` array (see [`write_document`]).
+pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> Vec<u8> {
+    let mut file = Vec::new();
+    string(&mut file, &display_path(&d.primary.file));
+    let mut buf = Vec::with_capacity(512 + d.message.len());
+    write_diagnostic(&mut buf, d, &file, region(sources, &d.primary));
+    buf
+}
+
+/// `{"diagnostics": [...]}` around findings rendered by [`finding`], then a newline.
+pub(super) fn write_document<'i>(
+    findings: impl Iterator<Item = &'i [u8]>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    if diagnostics.is_empty() {
-        return out.write_all(b"{\n  \"diagnostics\": []\n}\n");
-    }
-    out.write_all(b"{\n  \"diagnostics\": [")?;
-    let mut regions = Regions::new(sources);
-    let mut file = ShownFile::default();
-    let mut buf = Vec::with_capacity(1024);
-    for (i, d) in diagnostics.iter().enumerate() {
-        buf.clear();
-        buf.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        let shown = file.json(&d.primary.file);
-        write_diagnostic(&mut buf, d, shown, regions.of(&d.primary));
-        out.write_all(&buf)?;
-    }
-    out.write_all(b"\n  ]\n}\n")
-}
-
-/// The JSON string of the last file shown: consecutive findings are mostly in one file.
-#[derive(Default)]
-struct ShownFile<'d> {
-    path: Option<&'d Path>,
-    json: Vec<u8>,
-}
-
-impl<'d> ShownFile<'d> {
-    fn json(&mut self, path: &'d Path) -> &[u8] {
-        if self.path.is_none_or(|p| p.as_os_str() != path.as_os_str()) {
-            self.json.clear();
-            // What `Path::display` shows: invalid UTF-8 as U+FFFD.
-            string(&mut self.json, &path.to_string_lossy());
-            self.path = Some(path);
-        }
-        &self.json
-    }
+    write_json_with_items(b"{\n  \"diagnostics\": []\n}", findings, out)?;
+    writeln!(out)
 }
 
 /// One element of the `diagnostics` array, indented as serde_json's `PrettyFormatter` does
@@ -218,7 +194,7 @@ fn escape(buf: &mut Vec<u8>, b: u8) {
 mod tests {
     use super::*;
     use crate::diagnostic::{Applicability, Fix, Label, Severity};
-    use crate::render::{SourceList, display_path, region_in};
+    use crate::render::SourceList;
     use crate::source::{SourceFile, Span};
     use serde::Serialize;
 
@@ -256,9 +232,7 @@ mod tests {
         let diagnostics = diagnostics
             .iter()
             .map(|d| {
-                let r = sources
-                    .source(&d.primary.file)
-                    .and_then(|s| region_in(s, &d.primary));
+                let r = region(sources, &d.primary);
                 JsonDiagnostic {
                     code: d.code,
                     name: d.name,
@@ -284,7 +258,7 @@ mod tests {
         out
     }
 
-    fn finding(file: &str, message: &str, notes: &[&str], fix: Option<&str>) -> Diagnostic {
+    fn diagnostic(file: &str, message: &str, notes: &[&str], fix: Option<&str>) -> Diagnostic {
         Diagnostic {
             code: "PG2003",
             name: "duplicate-setting",
@@ -307,16 +281,16 @@ mod tests {
         let sources = SourceList(vec![SourceFile::new("a.conf", b"x = 1\ny = 2\n".to_vec())]);
         let cases = [
             vec![],
-            vec![finding("a.conf", "plain", &[], None)],
+            vec![diagnostic("a.conf", "plain", &[], None)],
             vec![
-                finding(
+                diagnostic(
                     "a.conf",
                     &every_byte,
                     &["one", "t\u{e9}\u{20ac} \"q\""],
                     Some("\\"),
                 ),
-                finding("missing \u{1}.conf", "no region", &["n"], None),
-                finding("a.conf", "", &[], Some(&every_byte)),
+                diagnostic("missing \u{1}.conf", "no region", &["n"], None),
+                diagnostic("a.conf", "", &[], Some(&every_byte)),
             ],
         ];
         for diagnostics in cases {
@@ -325,8 +299,9 @@ mod tests {
     }
 
     fn assert_same_as_serde(diagnostics: &[Diagnostic], sources: &dyn Sources) {
+        let findings: Vec<Vec<u8>> = diagnostics.iter().map(|d| finding(d, sources)).collect();
         let mut out = Vec::new();
-        render(diagnostics, sources, &mut out).unwrap_or_default();
+        write_document(findings.iter().map(Vec::as_slice), &mut out).unwrap_or_default();
         assert_eq!(
             String::from_utf8_lossy(&out),
             String::from_utf8_lossy(&reference(diagnostics, sources))
@@ -353,7 +328,7 @@ mod tests {
     #[test]
     fn paths_that_are_not_utf8_are_shown_as_display_shows_them() {
         use std::os::unix::ffi::OsStrExt;
-        let mut d = finding("a.conf", "m", &[], None);
+        let mut d = diagnostic("a.conf", "m", &[], None);
         d.primary.file = std::ffi::OsStr::from_bytes(b"b\xffd\xe2\x82.conf").into();
         assert_same_as_serde(&[d], &SourceList::default());
     }

@@ -9,9 +9,7 @@ mod json;
 pub mod json_text;
 mod sarif;
 
-pub use human::HumanOptions;
-
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -42,21 +40,134 @@ pub fn render(
     out: &mut dyn Write,
     color: bool,
 ) -> io::Result<()> {
-    match format {
-        OutputFormat::Human => human::render(
-            diagnostics,
+    let mut renderer = FindingRenderer::new(format, sources, color);
+    let findings = diagnostics
+        .iter()
+        .map(|d| renderer.render(d))
+        .collect::<io::Result<Vec<_>>>()?;
+    write_document(format, &findings, out)
+}
+
+/// One finding rendered on its own: the bytes it adds to its format's document and what the
+/// document's totals need. Rendering each finding while its server's files are loaded lets a
+/// run over thousands of servers render in parallel and drop each server once it is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedFinding {
+    pub severity: Severity,
+    /// The file as shown (the human summary counts files).
+    pub file: PathBuf,
+    text: Vec<u8>,
+}
+
+/// Renders findings one at a time against one set of sources.
+pub struct FindingRenderer<'a> {
+    format: OutputFormat,
+    sources: &'a dyn Sources,
+    color: bool,
+    /// The human format's display text of each file shown so far.
+    human_files: human::Files,
+}
+
+impl<'a> FindingRenderer<'a> {
+    pub fn new(format: OutputFormat, sources: &'a dyn Sources, color: bool) -> Self {
+        Self {
+            format,
             sources,
-            out,
-            &HumanOptions {
-                color,
-                summary: true,
-            },
-        ),
-        OutputFormat::Concise => concise::render(diagnostics, sources, out),
-        OutputFormat::Json => json::render(diagnostics, sources, out),
-        OutputFormat::Sarif => sarif::render(diagnostics, sources, out),
-        OutputFormat::Github => github::render(diagnostics, sources, out),
+            color,
+            human_files: human::Files::default(),
+        }
     }
+
+    /// `d` as it appears in the document of this renderer's format (see [`write_document`]).
+    pub fn render(&mut self, d: &Diagnostic) -> io::Result<RenderedFinding> {
+        let sources = self.sources;
+        let text = match self.format {
+            OutputFormat::Human => self.human_files.finding(d, sources, self.color)?,
+            OutputFormat::Concise => concise::finding(d, sources),
+            OutputFormat::Json => json::finding(d, sources),
+            OutputFormat::Sarif => sarif::finding(d, sources)?,
+            OutputFormat::Github => github::finding(d, sources),
+        };
+        Ok(RenderedFinding {
+            severity: d.severity,
+            file: d.primary.file.clone(),
+            text,
+        })
+    }
+}
+
+/// Writes the document of `format` holding `findings` in order: the JSON object or SARIF log
+/// around them, the human summary after them.
+pub fn write_document<'f>(
+    format: OutputFormat,
+    findings: impl IntoIterator<Item = &'f RenderedFinding>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut findings = findings.into_iter();
+    match format {
+        OutputFormat::Human => {
+            let mut totals = Totals::default();
+            for f in findings {
+                out.write_all(&f.text)?;
+                totals.add(f.severity, &f.file);
+            }
+            writeln!(out, "{}", totals.summary())
+        }
+        OutputFormat::Concise | OutputFormat::Github => {
+            findings.try_for_each(|f| out.write_all(&f.text))
+        }
+        OutputFormat::Json => json::write_document(findings.map(|f| f.text.as_slice()), out),
+        OutputFormat::Sarif => sarif::write_document(findings.map(|f| f.text.as_slice()), out),
+    }
+}
+
+/// Writes `empty`, a pretty-printed JSON document whose last array is empty, with `items` in
+/// that array: byte for byte what serde_json's pretty printer writes for the whole document,
+/// which puts each item on a new line, separated by commas, and the closing bracket on a line
+/// indented as the array's. Items come indented by [`json_item`].
+fn write_json_with_items<'i>(
+    empty: &[u8],
+    items: impl Iterator<Item = &'i [u8]>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let at = memchr::memmem::rfind(empty, b"[]")
+        .ok_or_else(|| io::Error::other("the document has no empty array"))?;
+    let line_start = memchr::memrchr(b'\n', &empty[..at]).map_or(0, |nl| nl + 1);
+    let indent = empty[line_start..]
+        .iter()
+        .take_while(|&&b| b == b' ')
+        .count();
+    out.write_all(&empty[..=at])?;
+    let mut any = false;
+    for item in items {
+        out.write_all(if any { b",\n" } else { b"\n" })?;
+        out.write_all(item)?;
+        any = true;
+    }
+    if any {
+        out.write_all(b"\n")?;
+        out.write_all(&empty[line_start..line_start + indent])?;
+    }
+    out.write_all(&empty[at + 1..])
+}
+
+/// `value` pretty-printed as an item of an array at nesting level `depth` (the document's top
+/// level is 0): serde_json's pretty printer at level 0, every line indented two spaces per
+/// level below the array. JSON strings never hold a raw newline, so every newline starts a
+/// line of the item.
+fn json_item(value: &impl serde::Serialize, depth: usize) -> io::Result<Vec<u8>> {
+    let flat = serde_json::to_vec_pretty(value)?;
+    let indent = 2 * (depth + 1);
+    let lines = memchr::memchr_iter(b'\n', &flat).count() + 1;
+    let mut item = Vec::with_capacity(flat.len() + lines * indent);
+    for line in flat.split(|&b| b == b'\n') {
+        if !item.is_empty() {
+            item.push(b'\n');
+        }
+        item.resize(item.len() + indent, b' ');
+        item.extend_from_slice(line);
+    }
+    Ok(item)
 }
 
 /// Orders findings by file, position, then code: the order every format prints.
@@ -69,13 +180,9 @@ pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     let mut order: Vec<usize> = (0..diagnostics.len()).collect();
     // Stable, as sorting the findings was: equal keys keep their order.
     order.sort_by(|&a, &b| {
-        let (x, y) = (&diagnostics[a].primary, &diagnostics[b].primary);
-        (files[a], x.span.start, diagnostics[a].code, x.span.end).cmp(&(
-            files[b],
-            y.span.start,
-            diagnostics[b].code,
-            y.span.end,
-        ))
+        let (_, x_start, x_code, x_end) = finding_order(&diagnostics[a]);
+        let (_, y_start, y_code, y_end) = finding_order(&diagnostics[b]);
+        (files[a], x_start, x_code, x_end).cmp(&(files[b], y_start, y_code, y_end))
     });
     permute(diagnostics, &mut order);
 }
@@ -123,6 +230,16 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
     }
 }
 
+/// What [`sort_diagnostics`] orders findings by: file, start, code, end.
+pub fn finding_order(d: &Diagnostic) -> (&Path, u32, &'static str, u32) {
+    (
+        &d.primary.file,
+        d.primary.span.start,
+        d.code,
+        d.primary.span.end,
+    )
+}
+
 /// Source files held in memory; the simplest [`Sources`].
 #[derive(Debug, Clone, Default)]
 pub struct SourceList(pub Vec<SourceFile>);
@@ -142,37 +259,8 @@ pub(crate) struct Region {
     pub end_column: usize,
 }
 
-/// The regions of labels, looked up in [`Sources`] with the last file remembered: findings come
-/// sorted by file, and finding a source by path (hashing its components) cost more than the
-/// region itself.
-pub(crate) struct Regions<'s, 'd> {
-    sources: &'s dyn Sources,
-    last: Option<(&'d Path, Option<&'s SourceFile>)>,
-}
-
-impl<'s, 'd> Regions<'s, 'd> {
-    pub(crate) fn new(sources: &'s dyn Sources) -> Self {
-        Self {
-            sources,
-            last: None,
-        }
-    }
-
-    /// The region of `label`; `None` when its file is not among the sources.
-    pub(crate) fn of(&mut self, label: &'d Label) -> Option<Region> {
-        let source = match self.last {
-            Some((path, source)) if path.as_os_str() == label.file.as_os_str() => source,
-            _ => {
-                let source = self.sources.source(&label.file);
-                self.last = Some((&label.file, source));
-                source
-            }
-        };
-        region_in(source?, label)
-    }
-}
-
-pub(crate) fn region_in(source: &SourceFile, label: &Label) -> Option<Region> {
+pub(crate) fn region(sources: &dyn Sources, label: &Label) -> Option<Region> {
+    let source = sources.source(&label.file)?;
     let start = label.span.start.min(source.len());
     let end = label.span.end.clamp(start, source.len());
     let (line, column) = source.line_col(start);
@@ -190,18 +278,41 @@ pub(crate) fn display_path(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Severity counts and the number of files with findings, for summaries.
-pub(crate) fn counts(diagnostics: &[Diagnostic]) -> (usize, usize, usize, usize) {
-    let of = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
-    let mut files: Vec<&PathBuf> = diagnostics.iter().map(|d| &d.primary.file).collect();
-    files.sort();
-    files.dedup();
-    (
-        of(Severity::Error),
-        of(Severity::Warning),
-        of(Severity::Info),
-        files.len(),
-    )
+/// Severity counts and the files with findings, for summaries.
+#[derive(Debug, Default)]
+pub(crate) struct Totals<'a> {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    files: HashSet<&'a Path>,
+}
+
+impl<'a> Totals<'a> {
+    pub(crate) fn add(&mut self, severity: Severity, file: &'a Path) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+        self.files.insert(file);
+    }
+
+    /// `2 errors, 1 warning in 2 files`, or `No problems found`.
+    pub(crate) fn summary(&self) -> String {
+        if self.errors + self.warnings + self.infos == 0 {
+            return "No problems found".into();
+        }
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let mut s = format!(
+            "{}, {}",
+            plural(self.errors, "error"),
+            plural(self.warnings, "warning")
+        );
+        if self.infos > 0 {
+            s.push_str(&format!(", {}", plural(self.infos, "info")));
+        }
+        format!("{s} in {}", plural(self.files.len(), "file"))
+    }
 }
 
 #[cfg(test)]

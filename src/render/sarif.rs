@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Regions;
+use super::{json_item, region, write_json_with_items};
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::rules::{RULES, rule_index};
 
@@ -108,9 +108,37 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-pub(super) fn render(
-    diagnostics: &[Diagnostic],
-    sources: &dyn Sources,
+/// One result, pretty-printed on its own.
+pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> io::Result<Vec<u8>> {
+    let result = SarifResult {
+        rule_id: d.code,
+        rule_index: rule_index(d.code),
+        level: level(d.severity),
+        message: Text {
+            text: d.message.clone(),
+        },
+        locations: [Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: uri(&d.primary.file),
+                },
+                region: region(sources, &d.primary).map(|r| SarifRegion {
+                    start_line: r.line,
+                    start_column: r.column,
+                    end_line: r.end_line,
+                    end_column: r.end_column,
+                }),
+            },
+        }],
+    };
+    // `runs[0].results` is an array at level 3.
+    json_item(&result, 3)
+}
+
+/// The log around results rendered by [`finding`], then a newline. `results` is the last
+/// field of the last run, so the log's last empty array is where they go.
+pub(super) fn write_document<'i>(
+    findings: impl Iterator<Item = &'i [u8]>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let rules = RULES
@@ -127,31 +155,6 @@ pub(super) fn render(
             },
         })
         .collect();
-    let mut regions = Regions::new(sources);
-    let results = diagnostics
-        .iter()
-        .map(|d| SarifResult {
-            rule_id: d.code,
-            rule_index: rule_index(d.code),
-            level: level(d.severity),
-            message: Text {
-                text: d.message.clone(),
-            },
-            locations: [Location {
-                physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation {
-                        uri: uri(&d.primary.file),
-                    },
-                    region: regions.of(&d.primary).map(|r| SarifRegion {
-                        start_line: r.line,
-                        start_column: r.column,
-                        end_line: r.end_line,
-                        end_column: r.end_column,
-                    }),
-                },
-            }],
-        })
-        .collect();
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -165,10 +168,11 @@ pub(super) fn render(
                 },
             },
             column_kind: "unicodeCodePoints",
-            results,
+            results: Vec::new(),
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
+    let empty = serde_json::to_vec_pretty(&log)?;
+    write_json_with_items(&empty, findings, out)?;
     writeln!(out)
 }
 

@@ -243,6 +243,27 @@ fn display_text_never_splits_characters_and_keeps_controls_visible() {
 }
 
 #[test]
+fn json_documents_are_what_serde_json_prints_for_the_whole_document() {
+    // Findings are rendered one by one and framed by hand; the bytes must not differ from
+    // pretty-printing the whole document at once, with findings and without.
+    for format in [OutputFormat::Json, OutputFormat::Sarif] {
+        for diagnostics in [diagnostics(), Vec::new()] {
+            let mut out = Vec::new();
+            render(format, &diagnostics, &sources(), &mut out, false).expect("render");
+            let text = String::from_utf8(out).expect("UTF-8");
+            let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+            let whole = serde_json::to_string_pretty(&value).expect("print") + "\n";
+            assert_eq!(
+                text,
+                whole,
+                "{format:?} with {} findings",
+                diagnostics.len()
+            );
+        }
+    }
+}
+
+#[test]
 fn sorting_matches_a_stable_sort_by_file_position_and_code() {
     let files = [
         "b.conf",

@@ -214,11 +214,8 @@ pub fn discover(fs: &dyn FileSystem, input: &Path) -> Option<PathBuf> {
         } else {
             d
         };
-        for name in SETTINGS_FILE_NAMES {
-            let candidate = d.join(name);
-            if fs.exists(&candidate) && !fs.is_dir(&candidate) {
-                return Some(candidate);
-            }
+        if let Some(found) = settings_file_in(fs, d) {
+            return Some(found);
         }
         if d == Path::new(".") {
             break;
@@ -226,6 +223,14 @@ pub fn discover(fs: &dyn FileSystem, input: &Path) -> Option<PathBuf> {
         dir = d.parent();
     }
     None
+}
+
+/// The settings file in `dir` itself, if any (one step of [`discover`]).
+pub fn settings_file_in(fs: &dyn FileSystem, dir: &Path) -> Option<PathBuf> {
+    SETTINGS_FILE_NAMES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|candidate| fs.exists(candidate) && !fs.is_dir(candidate))
 }
 
 /// Reads and parses one settings file.
@@ -280,10 +285,20 @@ pub fn settings_for(
     cli: &CliOverrides,
 ) -> Result<Settings, SettingsError> {
     let file = match &cli.config {
-        Some(path) => Some(load(fs, path)?),
-        None => discover(fs, input).map(|p| load(fs, &p)).transpose()?,
+        Some(path) => Some(path.clone()),
+        None => discover(fs, input),
     };
-    Settings::resolve(file.as_ref(), cli)
+    settings_from(fs, file.as_deref(), cli)
+}
+
+/// The settings of `file` (none: the defaults) with the command line's options.
+pub fn settings_from(
+    fs: &dyn FileSystem,
+    file: Option<&Path>,
+    cli: &CliOverrides,
+) -> Result<Settings, SettingsError> {
+    let loaded = file.map(|p| load(fs, p)).transpose()?;
+    Settings::resolve(loaded.as_ref(), cli)
 }
 
 impl Settings {
