@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ExitStatus;
 use crate::diagnostic::{Diagnostic, Severity, Sources};
-use crate::lint::discover::{Discovered, MainServer, Plan, load_main};
+use crate::lint::discover::{Discovered, MainServer, Plan, claim_auth_files, load_main};
 use crate::lint::server::{IncludeScope, Server, ServerFiles};
 use crate::lint::{lint, map_in_order, worth_parallel};
 use crate::model::config_set::ConfigSet;
@@ -451,7 +451,9 @@ pub fn lint_each<T: Send>(
         let MainServer { server, read } = load_main(fs, &main, discovery_version(&main));
         let mut files = server.files;
         confine_auth_files(fs, &scope, &mut files);
-        (read, lint_one(files, server.conf, &settings))
+        let mut claims = HashSet::from_iter(read);
+        claim_auth_files(&mut claims, &files);
+        (claims, lint_one(files, server.conf, &settings))
     }) {
         claimed.extend(read);
         servers.push(found);
@@ -459,8 +461,8 @@ pub fn lint_each<T: Send>(
     // The servers only the main files' servers tell apart: the servers of files given by
     // name, and files that stand alone.
     let mut rest = Vec::new();
-    for Discovered { mut files, conf } in plan.rest(fs, &mut claimed, &discovery_version) {
-        confine_auth_files(fs, &scope, &mut files);
+    let settle = |files: &mut ServerFiles| confine_auth_files(fs, &scope, files);
+    for Discovered { files, conf } in plan.rest(fs, &mut claimed, &discovery_version, &settle) {
         let settings = settings.of(&anchor_of(&files))?;
         rest.push((files, conf, settings));
     }

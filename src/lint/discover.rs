@@ -90,8 +90,13 @@ pub fn discover_loaded(
         claimed.extend(main.read);
         servers.push(main.server);
     }
-    servers.extend(plan.rest(fs, &mut claimed, version_of));
+    servers.extend(plan.rest(fs, &mut claimed, version_of, &|_| {}));
     servers
+}
+
+/// Marks a server's auth files as read by it, once they are settled (see [`Plan::rest`]).
+pub fn claim_auth_files(claimed: &mut HashSet<PathBuf>, files: &ServerFiles) {
+    claimed.extend(files.hba.iter().chain(&files.ident).map(|p| absolute(p)));
 }
 
 /// The inputs walked, before any file is read: the main files (each starts a server, in
@@ -144,12 +149,16 @@ impl Plan {
 
     /// The servers after the main files' ones: for each file given by name that no server
     /// reads, the server that does (a `postgresql.conf` above it); then every file left, alone.
-    /// `claimed` holds every file the main files' servers read (absolute paths).
+    /// `claimed` holds every file the main files' servers read (absolute paths). `settle`
+    /// decides a found server's auth files as the caller will lint them (an `hba_file` outside
+    /// the paths given gives way to the file beside postgresql.conf), so that the file the
+    /// server reads is the one claimed and not linted a second time alone.
     pub fn rest(
         &self,
         fs: &dyn FileSystem,
         claimed: &mut HashSet<PathBuf>,
         version_of: &dyn Fn(&Path) -> PgVersion,
+        settle: &dyn Fn(&mut ServerFiles),
     ) -> Vec<Discovered> {
         let mut mains = self.main_set.clone();
         let mut servers = Vec::new();
@@ -160,8 +169,10 @@ impl Plan {
             if let Some(main) = enclosing_main(fs, path, version_of)
                 && mains.insert(absolute(&main))
             {
-                let found = load_main(fs, &main, version_of(&main));
+                let mut found = load_main(fs, &main, version_of(&main));
+                settle(&mut found.server.files);
                 claimed.extend(found.read);
+                claim_auth_files(claimed, &found.server.files);
                 servers.push(found.server);
             }
         }

@@ -134,6 +134,34 @@ fn secrets_are_not_echoed_in_findings() {
     }
 }
 
+/// Debian's postgresql.conf names `/etc/postgresql/N/main/pg_hba.conf`; linted from a
+/// repository, the file beside it stands in, and it is linted once, as the server's.
+#[test]
+fn the_auth_file_beside_stands_in_once_for_one_named_outside() {
+    let outside = tempfile::tempdir().unwrap();
+    let named = outside.path().join("pg_hba.conf");
+    std::fs::write(&named, "local all all peer\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("postgresql.conf"),
+        format!("hba_file = '{}'\n", named.display()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("pg_hba.conf"),
+        "host all all 0.0.0.0/0 trust\n",
+    )
+    .unwrap();
+    let path = dir.path().to_str().unwrap();
+    let (_, out, _) = pgconf(&["lint", "--select", "PG4012", "--format", "concise", path]);
+    let lines: Vec<&str> = out.lines().filter(|l| l.contains("PG4012")).collect();
+    assert_eq!(lines.len(), 1, "one finding, from the file beside: {out}");
+    assert!(
+        lines[0].starts_with(dir.path().join("pg_hba.conf").to_str().unwrap()),
+        "{out}"
+    );
+}
+
 #[test]
 fn an_hba_file_outside_the_paths_given_is_not_read_unless_asked() {
     let outside = tempfile::tempdir().unwrap();
