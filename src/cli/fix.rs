@@ -106,7 +106,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                 ExitStatus::Findings
             });
         }
-        let mut failed = false;
+        let mut unwritten = Vec::new();
         let template = run
             .before
             .servers
@@ -119,10 +119,13 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             };
             if let Err(e) = written {
                 writeln!(err, "pgconf: {e}")?;
-                failed = true;
+                unwritten.push(path);
             }
         }
-        for fix in &run.applied {
+        let done: Vec<_> = (run.applied.iter())
+            .filter(|f| !unwritten.contains(&&f.file))
+            .collect();
+        for fix in &done {
             writeln!(
                 out,
                 "fixed {} {}: {}",
@@ -131,6 +134,19 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                 fix.title
             )?;
         }
+        // A file that could not be written keeps its findings: say only what is on disk.
+        if !unwritten.is_empty() {
+            writeln!(
+                out,
+                "applied {} of {} fixes; {} of {} files could not be written and are \
+                 unchanged; run pgconf lint to see what is left",
+                done.len(),
+                run.applied.len(),
+                unwritten.len(),
+                run.changes.len()
+            )?;
+            return Ok(ExitStatus::Error);
+        }
         for line in restart_or_reload(&run) {
             writeln!(out, "{line}")?;
         }
@@ -138,9 +154,6 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             render_run(&run.after, OutputFormat::Concise, out)?;
         }
         writeln!(out, "{}", summary(&run, true))?;
-        if failed {
-            return Ok(ExitStatus::Error);
-        }
         if args.common.exit_zero {
             return Ok(ExitStatus::Success);
         }

@@ -30,6 +30,7 @@ const COMMANDS: [&[&str]; 2] = [
 
 struct Outcome {
     code: i32,
+    stdout: String,
     stderr: String,
 }
 
@@ -37,6 +38,7 @@ fn run(mut command: Command) -> Outcome {
     let out = command.env("NO_COLOR", "1").output().expect("run pgconf");
     Outcome {
         code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
@@ -80,6 +82,14 @@ fn assert_failed_cleanly(
         outcome.code, 2,
         "{what}: exit status; stderr: {}",
         outcome.stderr
+    );
+    assert!(
+        !outcome
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("fixed ") || l.starts_with("set ")),
+        "{what}: standard output claims a change that was not written:\n{}",
+        outcome.stdout
     );
     let path = shown_dir.join("postgresql.conf");
     assert!(
@@ -262,6 +272,9 @@ fn in_mount_namespace(files: &Path, work: &Path, mount: Mount, args: &[&str]) ->
     };
     Some(Outcome {
         code: rc.trim().parse().unwrap_or(-1),
+        stdout: status
+            .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+            .unwrap_or_default(),
         stderr: std::fs::read_to_string(format!("{}.err", after.display())).unwrap_or_default(),
     })
 }
