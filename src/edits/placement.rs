@@ -172,6 +172,8 @@ fn uncomment_default(set: &ConfigSet, file: FileId, name: &str, value: &[u8]) ->
 /// A commented-out setting, `#name = value  # note` (how postgresql.conf ships its defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CommentedSetting {
+    /// The whole comment, from `#` to the end of the line.
+    pub comment: Span,
     /// The `#` that comments the line out.
     pub hash: Span,
     /// The value after `=`.
@@ -192,8 +194,13 @@ pub fn commented_default(set: &ConfigSet, file: FileId, name: &str) -> Option<Co
             return None;
         }
         let comment = line.comment?;
-        // Parse what follows the `#` as a line of its own.
         let body = &bytes[comment.range()][1..];
+        // A setting line starts with its name: most comments are prose, not worth a parse.
+        let named = body.trim_ascii_start().get(..name.len());
+        if !named.is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes())) {
+            return None;
+        }
+        // Parse what follows the `#` as a line of its own.
         let parsed = conf::parse_bytes(body);
         let [inner] = parsed.lines.as_slice() else {
             return None;
@@ -206,6 +213,7 @@ pub fn commented_default(set: &ConfigSet, file: FileId, name: &str) -> Option<Co
         }
         let body_start = comment.start + 1;
         Some(CommentedSetting {
+            comment,
             hash: Span::new(comment.start, body_start),
             value: Span::new(
                 body_start + s.value.span.start,

@@ -3,14 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Sources;
-use crate::model::config_set::{AutoConf, ConfigSet, FileId, Item, ItemKind, LoadOptions};
+use crate::edits::placement::commented_default;
+use crate::model::config_set::{AutoConf, ConfigSet, Item, ItemKind, LoadOptions};
 use crate::model::fs::FileSystem;
 use crate::model::hba::{HbaFile, HbaOptions, load_hba};
 use crate::model::ident::{IdentFile, load_ident};
 use crate::model::value::parse_bool;
 use crate::model::version::PgVersion;
 use crate::source::{SourceFile, Span};
-use crate::syntax::conf::LineItem;
 
 /// Which files make up one server. Any of them may be absent: an hba file is linted alone
 /// when nothing else belongs with it.
@@ -234,28 +234,11 @@ impl Server {
     pub fn absent_setting_location(&self, name: &str) -> Option<(&Path, Span)> {
         let set = self.conf.as_ref()?;
         let main = &set.files[set.main];
-        if let Some(span) = commented_default(set, set.main, name) {
-            return Some((main.source.path(), span));
+        if let Some(found) = commented_default(set, set.main, name) {
+            return Some((main.source.path(), found.comment));
         }
         Some((main.source.path(), Span::empty(main.source.len())))
     }
-}
-
-/// The comment span of a line like `#name = value` (a commented-out default) in `file`.
-pub fn commented_default(set: &ConfigSet, file: FileId, name: &str) -> Option<Span> {
-    let source = &set.files[file];
-    source.tree.lines.iter().find_map(|line| {
-        if !matches!(line.item, LineItem::Blank) {
-            return None;
-        }
-        let comment = line.comment?;
-        let text = source.source.slice(comment);
-        let body = text.strip_prefix(b"#")?;
-        let body = body.trim_ascii_start();
-        let rest = body.strip_prefix(name.as_bytes())?;
-        let rest = rest.trim_ascii_start();
-        (rest.first() == Some(&b'=')).then_some(comment)
-    })
 }
 
 /// The settings of postgresql.conf that change how pg_hba.conf loads.

@@ -167,6 +167,7 @@ pub fn set_value_fix(
                     hash,
                     value: old_value,
                     quoted: was_quoted,
+                    ..
                 }) => {
                     let replacement = if was_quoted { quoted.as_str() } else { fresh };
                     vec![
