@@ -5,6 +5,9 @@
 //! (removed, renamed, or not yet added), with the replacement when there is one; a name
 //! from before PostgreSQL 12; a typo, with the closest name of the version.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::catalog::Catalog;
 use crate::model::version::PgVersion;
@@ -101,6 +104,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let version = server.version;
     let catalog = Catalog::get(version);
     let mut reported = Reported::default();
+    // The closest name of each spelling: a generated file can repeat one unknown name a
+    // million times.
+    let mut typos: HashMap<String, Option<String>> = HashMap::new();
     for entry in index.entries() {
         if entry.name.contains(&b'.') || entry.param.is_some() {
             continue;
@@ -159,7 +165,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
         } else {
-            replacement = closest_name(version, &lower);
+            replacement = typos
+                .entry(lower.clone())
+                .or_insert_with(|| closest_name(version, &lower))
+                .clone();
         }
         if let Some(name) = &replacement {
             message.push_str(&format!("; did you mean \"{name}\"?"));
@@ -219,31 +228,149 @@ fn version_range(versions: &[PgVersion]) -> String {
 }
 
 /// The version's parameter closest to `name` (lowercase), if it is close enough to be a typo.
+///
+/// Only a candidate within `2 × limit` edits can be the answer, so candidates that cannot be
+/// that close (by length, or by the letters they hold) are not measured: a file of 100,000
+/// unknown names took over a minute when each was measured against the whole catalog.
 pub fn closest_name(version: PgVersion, name: &str) -> Option<String> {
+    let limit = (name.len() / 5).clamp(1, 3);
+    let letters = Letters::of(name);
     let mut best: Option<(usize, f64, &str)> = None;
-    // Read-only parameters cannot be set, so they are no suggestion.
-    for param in Catalog::get(version).params().filter(|p| !p.is_internal()) {
-        let candidate = param.name();
-        let lower = candidate.to_ascii_lowercase();
-        let distance = strsim::damerau_levenshtein(name, &lower);
-        let similarity = strsim::jaro_winkler(name, &lower);
+    for candidate in candidates(version) {
+        if candidate.lower.len().abs_diff(name.len()) > 2 * limit
+            || letters.min_edits(&candidate.letters) > 2 * limit
+        {
+            continue;
+        }
+        let distance = strsim::damerau_levenshtein(name, &candidate.lower);
+        let similarity = strsim::jaro_winkler(name, &candidate.lower);
         let better = match best {
             None => true,
             Some((d, s, _)) => distance < d || (distance == d && similarity > s),
         };
         if better {
-            best = Some((distance, similarity, candidate));
+            best = Some((distance, similarity, candidate.name));
         }
     }
     let (distance, similarity, candidate) = best?;
-    let limit = (name.len() / 5).clamp(1, 3);
     (distance <= limit || (similarity >= 0.93 && distance <= 2 * limit))
         .then(|| candidate.to_string())
+}
+
+/// A parameter that can be suggested, in the forms [`closest_name`] compares.
+struct Candidate {
+    name: &'static str,
+    lower: String,
+    letters: Letters,
+}
+
+/// The version's settable parameters (read-only ones cannot be set, so they are no
+/// suggestion), built once per version.
+fn candidates(version: PgVersion) -> &'static [Candidate] {
+    static BY_VERSION: [OnceLock<Vec<Candidate>>; PgVersion::ALL.len()] =
+        [const { OnceLock::new() }; PgVersion::ALL.len()];
+    let slot = usize::from(version.major() - PgVersion::OLDEST.major());
+    BY_VERSION[slot].get_or_init(|| {
+        Catalog::get(version)
+            .params()
+            .filter(|p| !p.is_internal())
+            .map(|p| {
+                let lower = p.name().to_ascii_lowercase();
+                Candidate {
+                    name: p.name(),
+                    letters: Letters::of(&lower),
+                    lower,
+                }
+            })
+            .collect()
+    })
+}
+
+/// How many times each byte occurs, folded into 64 buckets.
+#[derive(Clone, Copy)]
+struct Letters([u16; 64]);
+
+impl Letters {
+    fn of(text: &str) -> Letters {
+        let mut counts = [0u16; 64];
+        for b in text.bytes() {
+            let bucket = &mut counts[usize::from(b % 64)];
+            *bucket = bucket.saturating_add(1);
+        }
+        Letters(counts)
+    }
+
+    /// A lower bound of the Damerau–Levenshtein distance between the two texts: an insertion
+    /// or deletion changes one count by one, a substitution two counts, a transposition none.
+    fn min_edits(&self, other: &Letters) -> usize {
+        let differences: usize = (self.0.iter().zip(&other.0))
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        differences.div_ceil(2)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The measure of every candidate, as `closest_name` was before it skipped any.
+    fn closest_by_scanning_all(version: PgVersion, name: &str) -> Option<String> {
+        let mut best: Option<(usize, f64, &str)> = None;
+        for param in Catalog::get(version).params().filter(|p| !p.is_internal()) {
+            let lower = param.name().to_ascii_lowercase();
+            let distance = strsim::damerau_levenshtein(name, &lower);
+            let similarity = strsim::jaro_winkler(name, &lower);
+            if best.is_none_or(|(d, s, _)| distance < d || (distance == d && similarity > s)) {
+                best = Some((distance, similarity, param.name()));
+            }
+        }
+        let (distance, similarity, candidate) = best?;
+        let limit = (name.len() / 5).clamp(1, 3);
+        (distance <= limit || (similarity >= 0.93 && distance <= 2 * limit))
+            .then(|| candidate.to_string())
+    }
+
+    #[test]
+    fn skipping_far_candidates_changes_no_answer() {
+        let v = PgVersion::NEWEST;
+        let mut names: Vec<String> = Vec::new();
+        for p in Catalog::get(v).params().step_by(7) {
+            let n = p.name().to_ascii_lowercase();
+            let bytes = n.as_bytes();
+            names.push(n[1..].to_string());
+            names.push(format!("{n}x"));
+            names.push(n.replace('_', ""));
+            if bytes.len() > 3 {
+                let mut swapped = bytes.to_vec();
+                swapped.swap(1, 2);
+                names.push(String::from_utf8_lossy(&swapped).into_owned());
+                names.push(format!(
+                    "{}{}",
+                    &n[..bytes.len() / 2],
+                    &n[bytes.len() / 2 + 2..]
+                ));
+            }
+        }
+        names.extend(
+            [
+                "a",
+                "ab",
+                "x_y_z",
+                "my_custom_thing",
+                "shared_memory",
+                "walsender",
+            ]
+            .map(String::from),
+        );
+        for name in &names {
+            assert_eq!(
+                closest_name(v, name),
+                closest_by_scanning_all(v, name),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn typos_find_their_parameter_and_strangers_do_not() {
