@@ -76,8 +76,11 @@ impl Command {
     /// Whether everything the command writes to standard output is JSON (SARIF is JSON).
     fn writes_only_json(&self) -> bool {
         use crate::render::OutputFormat::{Json, Sarif};
-        matches!(self, Command::Lint(args)
-            if !args.fix && !args.watch && matches!(args.format, Json | Sarif))
+        match self {
+            Command::Lint(args) => !args.fix && !args.watch && matches!(args.format, Json | Sarif),
+            Command::Show(args) => args.format == show::ShowFormat::Json,
+            _ => false,
+        }
     }
 }
 
