@@ -1,5 +1,6 @@
 //! `pgconf lint`: find the servers in the given paths, run the rules, render the findings.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
 use std::io::{self, Read, Write};
@@ -677,9 +678,22 @@ pub fn lint_server_files(
 
 /// Paths in output are relative to the working folder when below it.
 fn relative_to(mut d: Diagnostic, cwd: &Path) -> Diagnostic {
-    let rel = |p: &mut PathBuf| {
+    // A finding's labels and edits name one or two files, so the last answer is remembered:
+    // comparing the bytes of two paths is cheap, `strip_prefix` (components) is not.
+    let mut last: Option<(PathBuf, PathBuf)> = None;
+    let mut rel = |p: &mut PathBuf| {
+        if p.is_relative() {
+            return;
+        }
+        if let Some((from, to)) = &last
+            && from.as_os_str() == p.as_os_str()
+        {
+            *p = to.clone();
+            return;
+        }
         if let Ok(r) = p.strip_prefix(cwd) {
-            *p = r.to_path_buf();
+            let r = r.to_path_buf();
+            last = Some((std::mem::replace(p, r.clone()), r));
         }
     };
     rel(&mut d.primary.file);
@@ -702,6 +716,9 @@ struct RunSources<'a> {
     /// either spelling wins, and within a server the spelling as given.
     by_path: HashMap<&'a Path, (usize, &'a SourceFile)>,
     cwd: &'a Path,
+    /// The last path asked for and its answer: findings come sorted by file, and hashing a
+    /// `Path` (component by component) twice per finding cost more than rendering it.
+    last: RefCell<Option<(PathBuf, Option<&'a SourceFile>)>>,
 }
 
 impl<'a> RunSources<'a> {
@@ -712,17 +729,33 @@ impl<'a> RunSources<'a> {
                 by_path.entry(source.path()).or_insert((i, source));
             }
         }
-        RunSources { by_path, cwd }
+        RunSources {
+            by_path,
+            cwd,
+            last: RefCell::new(None),
+        }
     }
-}
 
-impl Sources for RunSources<'_> {
-    fn source(&self, path: &Path) -> Option<&SourceFile> {
+    fn lookup(&self, path: &Path) -> Option<&'a SourceFile> {
         let abs = self.cwd.join(path);
         match (self.by_path.get(path), self.by_path.get(abs.as_path())) {
             (Some(&(i, given)), Some(&(j, joined))) => Some(if j < i { joined } else { given }),
             (Some(&(_, s)), None) | (None, Some(&(_, s))) => Some(s),
             (None, None) => None,
+        }
+    }
+}
+
+impl Sources for RunSources<'_> {
+    fn source(&self, path: &Path) -> Option<&SourceFile> {
+        let mut last = self.last.borrow_mut();
+        match &*last {
+            Some((asked, found)) if asked.as_os_str() == path.as_os_str() => *found,
+            _ => {
+                let found = self.lookup(path);
+                *last = Some((path.to_path_buf(), found));
+                found
+            }
         }
     }
 }
