@@ -262,12 +262,13 @@ fn render_server(
 ) -> io::Result<RenderedServer> {
     let sources = RunSources::new(std::slice::from_ref(server), cwd);
     let mut renderer = FindingRenderer::new(format, &sources, color);
+    let mut relative = Relative::to(cwd);
     let findings = found
         .into_iter()
         .map(|d| {
             let (file, start, code, end) = finding_order(&d);
             let key = (file.to_path_buf(), start, code, end);
-            Ok((key, renderer.render(&relative_to(d, cwd))?))
+            Ok((key, renderer.render(&relative.apply(d))?))
         })
         .collect::<io::Result<_>>()?;
     let unreadable = server.unreadable.iter().map(|f| f.message.clone());
@@ -365,11 +366,12 @@ pub fn exit_status(run: &LintRun) -> ExitStatus {
 /// Renders a run's findings with paths relative to the working folder.
 pub fn render_run(run: &LintRun, format: OutputFormat, out: &mut dyn Write) -> io::Result<()> {
     let cwd = std::env::current_dir().unwrap_or_default();
+    let mut relative = Relative::to(&cwd);
     let shown: Vec<Diagnostic> = run
         .diagnostics
         .iter()
         .cloned()
-        .map(|d| relative_to(d, &cwd))
+        .map(|d| relative.apply(d))
         .collect();
     let sources = RunSources::new(&run.servers, &cwd);
     let color = color_on_stdout();
@@ -676,36 +678,48 @@ pub fn lint_server_files(
     Ok((server, diagnostics))
 }
 
-/// Paths in output are relative to the working folder when below it.
-fn relative_to(mut d: Diagnostic, cwd: &Path) -> Diagnostic {
-    // A finding's labels and edits name one or two files, so the last answer is remembered:
-    // comparing the bytes of two paths is cheap, `strip_prefix` (components) is not.
-    let mut last: Option<(PathBuf, PathBuf)> = None;
-    let mut rel = |p: &mut PathBuf| {
+/// Paths under the working folder made relative to it, for display.
+struct Relative<'a> {
+    cwd: &'a Path,
+    /// The last path made relative and what it became: findings come sorted by file, and
+    /// comparing the bytes of two paths is cheap where `strip_prefix` (components) is not.
+    last: Option<(PathBuf, PathBuf)>,
+}
+
+impl<'a> Relative<'a> {
+    fn to(cwd: &'a Path) -> Self {
+        Relative { cwd, last: None }
+    }
+
+    /// `d` with every label's and edit's path relative to the working folder when under it.
+    fn apply(&mut self, mut d: Diagnostic) -> Diagnostic {
+        self.path(&mut d.primary.file);
+        for l in &mut d.secondary {
+            self.path(&mut l.file);
+        }
+        if let Some(fix) = &mut d.fix {
+            for e in &mut fix.edits {
+                self.path(&mut e.file);
+            }
+        }
+        d
+    }
+
+    fn path(&mut self, p: &mut PathBuf) {
         if p.is_relative() {
             return;
         }
-        if let Some((from, to)) = &last
+        if let Some((from, to)) = &self.last
             && from.as_os_str() == p.as_os_str()
         {
             *p = to.clone();
             return;
         }
-        if let Ok(r) = p.strip_prefix(cwd) {
+        if let Ok(r) = p.strip_prefix(self.cwd) {
             let r = r.to_path_buf();
-            last = Some((std::mem::replace(p, r.clone()), r));
-        }
-    };
-    rel(&mut d.primary.file);
-    for l in &mut d.secondary {
-        rel(&mut l.file);
-    }
-    if let Some(fix) = &mut d.fix {
-        for e in &mut fix.edits {
-            rel(&mut e.file);
+            self.last = Some((std::mem::replace(p, r.clone()), r));
         }
     }
-    d
 }
 
 /// The files of a run by path, for renderers: a diagnostic's path is looked up as given and
