@@ -815,7 +815,7 @@ fn require(method: AuthMethod, want: AuthMethod, name: &str, methods: &str) -> L
 
 /// C `atoi`: leading white space, a sign, digits; anything else stops it.
 fn atoi(s: &[u8]) -> i64 {
-    let (neg, mut i) = crate::model::hba::address::sign_prefix(s);
+    let (neg, mut i) = crate::model::value::number::c_sign_prefix(s);
     let mut v: i64 = 0;
     while let Some(c) = s.get(i).filter(|c| c.is_ascii_digit()) {
         v = v.wrapping_mul(10).wrapping_add(i64::from(c - b'0'));

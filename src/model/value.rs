@@ -4,7 +4,7 @@
 //!
 //! Everything here works on the de-quoted value bytes, which need not be UTF-8.
 
-mod number;
+pub(crate) mod number;
 mod string_hooks;
 mod syncrep;
 

@@ -3,6 +3,7 @@
 //! (`strtol` base 10), and `getnameinfo(NI_NUMERICHOST)` + `clean_ipv6_addr` for the view.
 //! The same in 12–18.
 
+use crate::model::value::number::c_sign_prefix;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// What `getaddrinfo(AI_NUMERICHOST)` makes of a string.
@@ -237,27 +238,13 @@ fn inet_pton4(src: &[u8]) -> Option<[u8; 4]> {
     (octets == 4).then_some(out)
 }
 
-/// What C's `atoi`/`strtol` skip before the digits: white space (`isspace`), then one sign.
-/// Returns whether the sign was `-` and where the digits start.
-pub(crate) fn sign_prefix(s: &[u8]) -> (bool, usize) {
-    let mut i = 0;
-    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
-        i += 1;
-    }
-    match s.get(i) {
-        Some(b'-') => (true, i + 1),
-        Some(b'+') => (false, i + 1),
-        _ => (false, i),
-    }
-}
-
 /// `pg_sockaddr_cidr_mask`: `strtol(bits, &end, 10)` must consume the whole non-empty string
 /// (leading white space and a sign are allowed), 0–32 or 0–128.
 pub fn cidr_mask(bits: &[u8], v6: bool) -> Option<IpAddr> {
     if bits.is_empty() {
         return None;
     }
-    let (neg, mut i) = sign_prefix(bits);
+    let (neg, mut i) = c_sign_prefix(bits);
     let digits_start = i;
     let mut v: i64 = 0;
     while let Some(c) = bits.get(i).filter(|c| c.is_ascii_digit()) {
