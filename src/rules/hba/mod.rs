@@ -18,6 +18,7 @@ pub mod unreachable_record;
 use std::net::IpAddr;
 use std::path::Path;
 
+use crate::diagnostic::Label;
 use crate::model::hba::{AuthSources, HbaAddress, HbaFile, HbaRecord, TokLine, TokRef};
 use crate::source::Span;
 use crate::syntax::auth::{AuthLine, Token};
@@ -67,6 +68,44 @@ pub(crate) fn end_of_line(sources: &AuthSources, line: &TokLine) -> Span {
         Some(last) => Span::empty(last.span.end),
         None => auth_line(sources, line).map_or_else(Span::default, |l| Span::empty(l.span.end)),
     }
+}
+
+/// Where a finding about a rejected line points: the token the server's error is about, else
+/// the end of the line (where a missing field would go).
+pub(crate) fn rejection_location<'a>(
+    sources: &'a AuthSources,
+    line: &TokLine,
+    at: Option<TokRef>,
+) -> (&'a Path, Span) {
+    match at {
+        Some(tok) => token_location(sources, tok),
+        None => (path(sources, line.file), end_of_line(sources, line)),
+    }
+}
+
+/// The label naming the rejected `line` as a whole, unless the finding at `file`/`span`
+/// already covers exactly that.
+pub(crate) fn rejected_line_label(
+    sources: &AuthSources,
+    line: &TokLine,
+    file: &Path,
+    span: Span,
+) -> Option<Label> {
+    let line_path = path(sources, line.file);
+    let line_span = record_span(sources, line);
+    if file == line_path && span == line_span {
+        return None;
+    }
+    let shown = if line_span.is_empty() {
+        auth_line(sources, line).map_or(line_span, |l| l.span)
+    } else {
+        line_span
+    };
+    Some(Label::new(
+        line_path,
+        shown,
+        format!("the server rejects line {}", line.line_number),
+    ))
 }
 
 /// Path and span of a token.

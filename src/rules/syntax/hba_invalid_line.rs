@@ -2,13 +2,11 @@
 //! `@file`/include failures, `parse_hba_line`), with the message the server logs, at the token
 //! it is about. One such line makes the whole file fail to load.
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::Diagnostic;
 use crate::model::hba::{LineError, TokLine};
 use crate::model::version::PgVersion;
 use crate::rules::Context;
-use crate::rules::hba::{
-    HBA_REJECTED_NOTE, auth_line, end_of_line, path, record_span, token_location,
-};
+use crate::rules::hba::{HBA_REJECTED_NOTE, rejected_line_label, rejection_location};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
@@ -16,29 +14,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     let sources = &hba.sources;
     for (line, error) in hba.failures() {
-        let line_path = path(sources, line.file).to_path_buf();
-        let line_span = record_span(sources, line);
-        let (file, span) = match error.at {
-            Some(tok) => {
-                let (p, s) = token_location(sources, tok);
-                (p.to_path_buf(), s)
-            }
-            None => (line_path.clone(), end_of_line(sources, line)),
-        };
-        let mut reporter = ctx.reporter("PG1002", &file, out);
+        let (file, span) = rejection_location(sources, line, error.at);
+        let mut reporter = ctx.reporter("PG1002", file, out);
         let d = reporter.report(span, error.message.clone());
-        if file != line_path || span != line_span {
-            let whole = auth_line(sources, line).map_or(line_span, |l| l.span);
-            d.secondary.push(Label::new(
-                &line_path,
-                if line_span.is_empty() {
-                    whole
-                } else {
-                    line_span
-                },
-                format!("the server rejects line {}", line.line_number),
-            ));
-        }
+        d.secondary
+            .extend(rejected_line_label(sources, line, file, span));
         if let Some(hint) = hint(ctx.server.version, line, error, sources) {
             d.notes.push(hint);
         }

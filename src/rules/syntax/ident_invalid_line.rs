@@ -1,11 +1,11 @@
 //! PG1003 ident-invalid-line: every pg_ident.conf line the server rejects, with the message it
 //! logs, at the field it is about. One such line makes the whole file fail to load.
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::Diagnostic;
 use crate::model::hba::{AuthSources, TokLine, TokRef};
 use crate::model::ident::IdentFile;
 use crate::rules::Context;
-use crate::rules::hba::{auth_line, end_of_line, path, record_span, token_location};
+use crate::rules::hba::{rejected_line_label, rejection_location};
 
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(ident) = &ctx.server.ident else {
@@ -16,14 +16,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(message) = &row.error else {
             continue;
         };
-        let line_path = path(sources, line.file).to_path_buf();
-        let (file, span) = match location(ident, line, message) {
-            Some(tok) => {
-                let (p, s) = token_location(sources, tok);
-                (p.to_path_buf(), s)
-            }
-            None => (line_path.clone(), end_of_line(sources, line)),
-        };
+        let (file, span) = rejection_location(sources, line, location(ident, line, message));
         // 12–14 log the missing field with the file and line in the message itself.
         let message = if message == "missing entry at end of line" && !ident.version.at_least(15) {
             format!(
@@ -33,21 +26,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             message.clone()
         };
-        let mut reporter = ctx.reporter("PG1003", &file, out);
+        let mut reporter = ctx.reporter("PG1003", file, out);
         let d = reporter.report(span, message);
-        let line_span = record_span(sources, line);
-        if file != line_path || span != line_span {
-            let whole = auth_line(sources, line).map_or(line_span, |l| l.span);
-            d.secondary.push(Label::new(
-                &line_path,
-                if line_span.is_empty() {
-                    whole
-                } else {
-                    line_span
-                },
-                format!("the server rejects line {}", line.line_number),
-            ));
-        }
+        d.secondary
+            .extend(rejected_line_label(sources, line, file, span));
         if row.error.as_deref() == Some("multiple values in ident field") {
             d.notes.push(
                 "each field holds one name; write one line per system user and database user"
