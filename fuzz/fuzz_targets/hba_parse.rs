@@ -9,7 +9,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use pgconf::model::hba::{HbaOptions, load_hba};
 use pgconf::model::version::PgVersion;
-use pgconf_fuzz::{check_auth_bytes, line_limit, mem_fs, split_files};
+use pgconf_fuzz::{auth_fs, auth_line_limits};
 
 /// Files of one input, split at 0x1e: the main file, an `@users` list, two included files.
 const PATHS: [&str; 4] = [
@@ -20,11 +20,7 @@ const PATHS: [&str; 4] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let files = split_files(data, PATHS.len());
-    for f in &files {
-        check_auth_bytes(f);
-    }
-    let fs = mem_fs(&PATHS, &files);
+    let fs = auth_fs(data, &PATHS);
     for version in PgVersion::ALL {
         let opts = HbaOptions {
             ssl_enabled: version.major() % 2 == 0,
@@ -35,13 +31,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(hba) => hba,
             Err(e) => panic!("main file exists but did not load: {e}"),
         };
-        // The highest line number each file read may have, computed once per load.
-        let limits: Vec<usize> = hba
-            .sources
-            .files
-            .iter()
-            .map(|f| line_limit(f.source.bytes()))
-            .collect();
+        let limits = auth_line_limits(&hba.sources);
         assert_eq!(hba.view_rows().len(), hba.lines.len(), "one row per line");
         for (row, line) in hba.view_rows().iter().zip(&hba.lines) {
             assert_eq!(row.line_number, line.line_number);

@@ -8,7 +8,7 @@ use std::path::Path;
 use libfuzzer_sys::fuzz_target;
 use pgconf::model::ident::load_ident;
 use pgconf::model::version::PgVersion;
-use pgconf_fuzz::{check_auth_bytes, line_limit, mem_fs, split_files};
+use pgconf_fuzz::{auth_fs, auth_line_limits};
 
 /// Files of one input, split at 0x1e: the main file, an `@users` list, two included files.
 const PATHS: [&str; 4] = [
@@ -19,23 +19,13 @@ const PATHS: [&str; 4] = [
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let files = split_files(data, PATHS.len());
-    for f in &files {
-        check_auth_bytes(f);
-    }
-    let fs = mem_fs(&PATHS, &files);
+    let fs = auth_fs(data, &PATHS);
     for version in PgVersion::ALL {
         let ident = match load_ident(&fs, Path::new(PATHS[0]), version) {
             Ok(ident) => ident,
             Err(e) => panic!("main file exists but did not load: {e}"),
         };
-        // The highest line number each file read may have, computed once per load.
-        let limits: Vec<usize> = ident
-            .sources
-            .files
-            .iter()
-            .map(|f| line_limit(f.source.bytes()))
-            .collect();
+        let limits = auth_line_limits(&ident.sources);
         for m in ident.mappings() {
             assert!(m.line_number as usize <= limits[m.file as usize]);
             for t in [m.map_name, m.system_user, m.pg_user] {

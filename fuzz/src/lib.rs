@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use pgconf::model::fs::MemFs;
+use pgconf::model::hba::AuthSources;
 use pgconf::model::version::PgVersion;
 use pgconf::source::SourceFile;
 use pgconf::syntax::auth::{AuthFile, AuthLines, TokenizeRules};
@@ -27,6 +28,25 @@ pub fn mem_fs(paths: &[&str], files: &[&[u8]]) -> MemFs {
         fs.insert(*path, bytes);
     }
     fs
+}
+
+/// The files of an auth input at `paths` (split at [`FILE_SEPARATOR`]), each first checked
+/// by [`check_auth_bytes`].
+pub fn auth_fs(data: &[u8], paths: &[&str]) -> MemFs {
+    let files = split_files(data, paths.len());
+    for f in &files {
+        check_auth_bytes(f);
+    }
+    mem_fs(paths, &files)
+}
+
+/// The highest line number (see [`line_limit`]) of each file an auth load read, by file index.
+pub fn auth_line_limits(sources: &AuthSources) -> Vec<usize> {
+    sources
+        .files
+        .iter()
+        .map(|f| line_limit(f.source.bytes()))
+        .collect()
 }
 
 /// postgresql.conf: the lossless tree, its tiling and the accessors on every setting.
