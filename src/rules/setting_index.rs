@@ -133,6 +133,15 @@ impl<'a> SettingIndex<'a> {
         &self.entries
     }
 
+    /// The entries whose value the server checks, with their parameter: known names, not
+    /// overridden by a later entry of the same spelling (`Item::ignored`).
+    pub fn checked(&self) -> impl Iterator<Item = (&SettingEntry<'a>, &'static Param)> {
+        self.entries
+            .iter()
+            .filter(|entry| !entry.item.ignored)
+            .filter_map(|entry| Some((entry, entry.param?)))
+    }
+
     /// The entry at `position` of [`SettingIndex::entries`].
     pub fn entry(&self, position: usize) -> &SettingEntry<'a> {
         &self.entries[position]

@@ -26,13 +26,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     let version = server.version;
     let mut reported = Reported::default();
-    for entry in index.entries() {
-        if entry.item.ignored {
-            continue;
-        }
-        let Some(param) = entry.param else {
-            continue;
-        };
+    for (entry, param) in index.checked() {
         if param.is_internal() {
             continue;
         }
