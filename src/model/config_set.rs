@@ -669,25 +669,17 @@ impl Loader<'_> {
         if is_within(path, roots) {
             return false;
         }
-        self.items.push(Item {
-            file: calling,
-            line,
-            kind: ItemKind::FileError { span },
-            in_view,
-            ignored: false,
-            applied: false,
-            error: Some(Cow::Borrowed(NOT_READ_OUTSIDE_ROOTS)),
-        });
+        self.push_error_row(calling, line, span, NOT_READ_OUTSIDE_ROOTS, in_view);
         true
     }
 
-    fn push_error(
+    /// A `pg_file_settings` row for a file-level error, with `column` in its error column.
+    fn push_error_row(
         &mut self,
         file: FileId,
         line: u32,
         span: Option<Span>,
         column: impl Into<Cow<'static, str>>,
-        message: String,
         in_view: bool,
     ) {
         self.items.push(Item {
@@ -699,6 +691,18 @@ impl Loader<'_> {
             applied: false,
             error: Some(column.into()),
         });
+    }
+
+    fn push_error(
+        &mut self,
+        file: FileId,
+        line: u32,
+        span: Option<Span>,
+        column: impl Into<Cow<'static, str>>,
+        message: String,
+        in_view: bool,
+    ) {
+        self.push_error_row(file, line, span, column, in_view);
         self.errors.push(LoadMessage {
             file,
             line,
