@@ -10,6 +10,8 @@
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+#[cfg(target_os = "linux")]
+pub mod alloc;
 pub mod cli;
 pub mod diagnostic;
 pub mod edits;
