@@ -27,10 +27,7 @@ impl SourceFile {
             u32::try_from(bytes.len()).is_ok(),
             "source files are limited to 4 GiB"
         );
-        // Counted first so the index is allocated once, at its exact size.
-        let mut line_starts = Vec::with_capacity(memchr::memchr_iter(b'\n', &bytes).count() + 1);
-        line_starts.push(0);
-        line_starts.extend(memchr::memchr_iter(b'\n', &bytes).map(|i| (i + 1) as u32));
+        let line_starts = line_starts(&bytes);
         Self {
             path: path.into(),
             bytes,
@@ -78,6 +75,12 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset where each physical line starts; the first is 0, and a file that ends
+    /// in LF has one more, equal to its length (see [`SourceFile::line_count`]).
+    pub fn line_starts(&self) -> &[u32] {
+        &self.line_starts
+    }
+
     /// Byte offset where 1-based `line` starts.
     pub fn line_start(&self, line: usize) -> u32 {
         self.line_starts
@@ -94,6 +97,15 @@ impl SourceFile {
         let prefix = String::from_utf8_lossy(&self.bytes[start..end]);
         (line, prefix.chars().count() + 1)
     }
+}
+
+/// The start of every line: 0 and the offset after each LF. Counted first so the index is
+/// allocated once, at its exact size.
+pub(crate) fn line_starts(bytes: &[u8]) -> Vec<u32> {
+    let mut starts = Vec::with_capacity(memchr::memchr_iter(b'\n', bytes).count() + 1);
+    starts.push(0);
+    starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| (i + 1) as u32));
+    starts
 }
 
 #[cfg(test)]

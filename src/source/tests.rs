@@ -24,3 +24,30 @@ fn columns_count_characters_of_lossy_text() {
     let g = SourceFile::new("x", b"\xff\xfe = 1".to_vec());
     assert_eq!(g.line_col(3), (1, 4));
 }
+
+#[test]
+fn line_starts_agree_with_a_byte_by_byte_scan() {
+    // Every length around the 64-byte blocks, LFs at every distance, and block edges.
+    let mut inputs: Vec<Vec<u8>> = (0..200)
+        .map(|n| {
+            (0..n)
+                .map(|i| if i % 7 == 3 { b'\n' } else { b'x' })
+                .collect()
+        })
+        .collect();
+    inputs.push(vec![b'\n'; 130]);
+    inputs.push(b"a\r\nb\n\n#c".repeat(40));
+    for bytes in inputs {
+        let expected: Vec<u32> = std::iter::once(0)
+            .chain(
+                bytes
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b'\n')
+                    .map(|(i, _)| i as u32 + 1),
+            )
+            .collect();
+        let source = SourceFile::new("t.conf", bytes.clone());
+        assert_eq!(source.line_starts(), expected, "{bytes:?}");
+    }
+}

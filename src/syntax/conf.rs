@@ -130,7 +130,7 @@ pub enum PieceKind {
 impl ConfFile {
     /// Parses a whole file. Never fails.
     pub fn parse(source: &SourceFile) -> ConfFile {
-        parse_lines(source.bytes(), source.line_count())
+        parse_lines(source.bytes(), source.line_starts())
     }
 
     /// The input bytes, rebuilt from the pieces of every line.
@@ -209,24 +209,27 @@ impl Setting {
 
 /// Parses bytes; see [`ConfFile::parse`].
 pub fn parse_bytes(bytes: &[u8]) -> ConfFile {
-    let line_count =
-        memchr::memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
-    parse_lines(bytes, line_count)
+    parse_lines(bytes, &crate::source::line_starts(bytes))
 }
 
-/// Parses bytes that hold `line_count` lines: the tree is allocated once, at its exact size
-/// (a line costs `size_of::<ConfLine>()` bytes; growing the vector would copy them and, for a
-/// while, hold them twice).
-fn parse_lines(bytes: &[u8], line_count: usize) -> ConfFile {
-    let mut lines = Vec::with_capacity(line_count);
-    let mut start = 0usize;
-    while start < bytes.len() {
-        let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
-            Some(i) => (start + i, start + i + 1),
-            None => (bytes.len(), bytes.len()),
+/// Parses bytes whose lines start at `line_starts` (as [`SourceFile::line_starts`] gives
+/// them): the tree is allocated once, at its exact size (a line costs
+/// `size_of::<ConfLine>()` bytes; growing the vector would copy them and, for a while, hold
+/// them twice).
+fn parse_lines(bytes: &[u8], line_starts: &[u32]) -> ConfFile {
+    let len = bytes.len();
+    // A file that ends in LF has no line after it.
+    let count = match line_starts.last() {
+        Some(&last) if last as usize == len => line_starts.len() - 1,
+        _ => line_starts.len(),
+    };
+    let mut lines = Vec::with_capacity(count);
+    for (i, &start) in line_starts[..count].iter().enumerate() {
+        let (end, next) = match line_starts.get(i + 1) {
+            Some(&next) => (next as usize - 1, next as usize),
+            None => (len, len),
         };
-        lines.push(parse_line(bytes, start, end, next));
-        start = next;
+        lines.push(parse_line(bytes, start as usize, end, next));
     }
     ConfFile { lines }
 }
