@@ -17,7 +17,8 @@ use crate::model::config_set::ConfigSet;
 use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
 use crate::render::{
-    FindingRenderer, OutputFormat, RenderedFinding, finding_order, render, write_document,
+    DocumentWriter, FindingRenderer, OutputFormat, RenderedFinding, finding_order, render,
+    sort_diagnostics,
 };
 use crate::settings::{CliOverrides, Settings, settings_file_in, settings_for, settings_from};
 use crate::source::SourceFile;
@@ -208,8 +209,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
     with_inputs(common, err, |fs, paths, err| {
         let cwd = std::env::current_dir().unwrap_or_default();
         let color = color_on_stdout();
-        let render_one = |server: Server, found: Vec<Diagnostic>| {
-            render_server(&server, found, args.format, &cwd, color)
+        let render_one = |server: Server, found: Vec<Diagnostic>, sole: Sole| {
+            finish_for_output(server, found, sole, args.format, &cwd, color)
         };
         let overrides = common.overrides();
         let each = match lint_each(fs, paths, &overrides, &progress_line(), &render_one) {
@@ -225,42 +226,86 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
             writeln!(err, "pgconf: {message}")?;
             unreadable = true;
         }
-        let mut findings: Vec<_> = servers.into_iter().flat_map(|s| s.findings).collect();
+        let mut out = io::BufWriter::with_capacity(1 << 16, out);
+        let mut document = DocumentWriter::start(args.format, &mut out)?;
+        let mut worst = None;
+        let mut rendered = Vec::new();
+        for server in servers {
+            match server.output {
+                Output::Whole { server, found } => {
+                    let sources = RunSources::new(std::slice::from_ref(&*server), &cwd);
+                    let mut renderer = FindingRenderer::new(args.format, &sources, color);
+                    worst = worst.max(write_whole(found, &mut renderer, &cwd, &mut document)?);
+                }
+                Output::Rendered(findings) => rendered.extend(findings),
+            }
+        }
         // Stable, so equal keys keep server order: the order of `sort_diagnostics` over the
         // findings of every server in turn.
-        findings.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut out = io::BufWriter::with_capacity(1 << 16, out);
-        write_document(args.format, findings.iter().map(|(_, f)| f), &mut out)?;
+        rendered.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, finding) in &rendered {
+            worst = worst.max(Some(finding.severity));
+            document.add(finding)?;
+        }
+        document.finish()?;
         out.flush()?;
         Ok(if unreadable {
             ExitStatus::Error
         } else if common.exit_zero {
             ExitStatus::Success
         } else {
-            status_for(findings.iter().map(|(_, f)| f.severity), each.fail_level)
+            status_for(worst.into_iter(), each.fail_level)
         })
     })
 }
 
-/// One server's findings rendered for output, and the files of it that could not be read:
-/// all of the server a run keeps once it is linted.
-struct RenderedServer {
-    /// Each finding with what it is ordered by among all servers' (`finding_order`, owned).
-    findings: Vec<(FindingKey, RenderedFinding)>,
+/// What a run keeps of a server once it is linted: its findings ready for output, and the
+/// messages about its files that could not be read.
+struct Finished {
+    output: Output,
     unreadable: Vec<String>,
+}
+
+/// A server's findings ready for output.
+enum Output {
+    /// Rendered, each with what it is ordered by among all servers' (`finding_order`,
+    /// owned): the server and its files are dropped.
+    Rendered(Vec<(FindingKey, RenderedFinding)>),
+    /// The run's only server, whole: its findings are the output, and they are written as
+    /// they are rendered rather than held (32,000 findings of one big file were 19 MB).
+    Whole {
+        server: Box<Server>,
+        found: Vec<Diagnostic>,
+    },
 }
 
 type FindingKey = (PathBuf, u32, &'static str, u32);
 
-/// Renders a server's findings against its own files, with paths relative to `cwd`.
-fn render_server(
-    server: &Server,
+/// Readies a server's findings for output, with paths relative to `cwd`: rendered now, or,
+/// for the run's only server, later, as they are written.
+fn finish_for_output(
+    server: Server,
     found: Vec<Diagnostic>,
+    sole: Sole,
     format: OutputFormat,
     cwd: &Path,
     color: bool,
-) -> io::Result<RenderedServer> {
-    let sources = RunSources::new(std::slice::from_ref(server), cwd);
+) -> io::Result<Finished> {
+    let unreadable = server
+        .unreadable
+        .iter()
+        .map(|f| f.message.clone())
+        .collect();
+    if sole.0 {
+        return Ok(Finished {
+            output: Output::Whole {
+                server: Box::new(server),
+                found,
+            },
+            unreadable,
+        });
+    }
+    let sources = RunSources::new(std::slice::from_ref(&server), cwd);
     let mut renderer = FindingRenderer::new(format, &sources, color);
     let mut relative = Relative::to(cwd);
     let findings = found
@@ -271,11 +316,27 @@ fn render_server(
             Ok((key, renderer.render(&relative.apply(d))?))
         })
         .collect::<io::Result<_>>()?;
-    let unreadable = server.unreadable.iter().map(|f| f.message.clone());
-    Ok(RenderedServer {
-        findings,
-        unreadable: unreadable.collect(),
+    Ok(Finished {
+        output: Output::Rendered(findings),
+        unreadable,
     })
+}
+
+/// Sorts one server's findings, then renders and writes each in turn; the most severe.
+fn write_whole(
+    mut found: Vec<Diagnostic>,
+    renderer: &mut FindingRenderer,
+    cwd: &Path,
+    document: &mut DocumentWriter,
+) -> io::Result<Option<Severity>> {
+    sort_diagnostics(&mut found);
+    let mut relative = Relative::to(cwd);
+    let mut worst = None;
+    for d in found {
+        worst = worst.max(Some(d.severity));
+        document.add(&renderer.render(&relative.apply(d))?)?;
+    }
+    Ok(worst)
 }
 
 /// Whether the human format writes colours: when standard output takes them.
@@ -389,7 +450,9 @@ pub fn lint_paths(
     paths: &[PathBuf],
     cli: &CliOverrides,
 ) -> Result<LintRun, String> {
-    let each = lint_each(fs, paths, cli, &|_, _| {}, &|server, found| (server, found))?;
+    let each = lint_each(fs, paths, cli, &|_, _| {}, &|server, found, _| {
+        (server, found)
+    })?;
     let mut servers = Vec::with_capacity(each.servers.len());
     let mut diagnostics = Vec::new();
     for (server, found) in each.servers {
@@ -417,13 +480,15 @@ pub struct EachServer<T> {
 /// server and its findings to `finish` as soon as it is linted (from any thread), and calling
 /// `progress(done, total)` after each. Each server is read, linted and finished in one go, so
 /// a run over thousands of servers need not hold them all when `finish` keeps less than the
-/// server. `Err` is a settings problem; a run that fails so has written nothing.
+/// server. `finish` is told when the server is the run's only one (its findings are then the
+/// whole run's, in their final order once sorted). `Err` is a settings problem; a run that
+/// fails so has written nothing.
 pub fn lint_each<T: Send>(
     fs: &dyn FileSystem,
     paths: &[PathBuf],
     cli: &CliOverrides,
     progress: &(dyn Fn(usize, usize) + Sync),
-    finish: &(dyn Fn(Server, Vec<Diagnostic>) -> T + Sync),
+    finish: &(dyn Fn(Server, Vec<Diagnostic>, Sole) -> T + Sync),
 ) -> Result<EachServer<T>, String> {
     let mut settings = SettingsCache::new(fs, cli);
     // Settings problems of the paths given are reported before anything is read.
@@ -436,8 +501,8 @@ pub fn lint_each<T: Send>(
     let scope = include_scope(fs, paths, cli.follow_outside_includes);
     let plan = Plan::new(fs, paths);
     let count = Progress::new(progress, plan.mains.len());
-    let lint_one = |files, conf, settings: &Settings| {
-        let found = finish_server(fs, &scope, files, conf, settings, finish);
+    let lint_one = |(files, conf, settings): ToLint, sole| {
+        let found = finish_server(fs, &scope, files, conf, &settings, sole, finish);
         count.one_done();
         found
     };
@@ -447,39 +512,74 @@ pub fn lint_each<T: Send>(
         .iter()
         .map(|main| Ok((main.clone(), settings.of(main)?)))
         .collect::<Result<_, String>>()?;
-    let mut claimed = HashSet::new();
-    let mut servers = Vec::new();
-    let parallel = worth_parallel(fs, mains.len(), mains.iter().map(|(p, _)| p.as_path()));
-    for (read, found) in map_in_order(mains, parallel, |(main, settings)| {
+    // Reads a main file's server and the files it claims (they are not servers of their own).
+    let read_main = |(main, settings): (PathBuf, Arc<Settings>)| {
         let MainServer { server, read } = load_main(fs, &main, discovery_version(&main));
         let mut files = server.files;
         confine_auth_files(fs, &scope, &mut files);
         let mut claims = HashSet::from_iter(read);
         claim_auth_files(&mut claims, &files);
-        (claims, lint_one(files, server.conf, &settings))
-    }) {
-        claimed.extend(read);
-        servers.push(found);
-    }
+        (claims, (files, server.conf, settings))
+    };
     // The servers only the main files' servers tell apart: the servers of files given by
     // name, and files that stand alone.
-    let mut rest = Vec::new();
-    let settle = |files: &mut ServerFiles| confine_auth_files(fs, &scope, files);
-    for Discovered { files, conf } in plan.rest(fs, &mut claimed, &discovery_version, &settle) {
-        let settings = settings.of(&anchor_of(&files))?;
-        rest.push((files, conf, settings));
-    }
-    count.add_to_total(rest.len());
-    let parallel = worth_parallel(fs, rest.len(), rest.iter().flat_map(|(f, _, _)| f.paths()));
-    servers.extend(map_in_order(rest, parallel, |(files, conf, settings)| {
-        lint_one(files, conf, &settings)
-    }));
+    let rest_of = |claimed: &mut HashSet<PathBuf>, settings: &mut SettingsCache| {
+        let settle = |files: &mut ServerFiles| confine_auth_files(fs, &scope, files);
+        let mut rest: Vec<ToLint> = Vec::new();
+        for Discovered { files, conf } in plan.rest(fs, claimed, &discovery_version, &settle) {
+            let settings = settings.of(&anchor_of(&files))?;
+            rest.push((files, conf, settings));
+        }
+        count.add_to_total(rest.len());
+        Ok::<_, String>(rest)
+    };
+    let lint_rest = |rest: Vec<ToLint>, sole| {
+        let parallel = worth_parallel(fs, rest.len(), rest.iter().flat_map(|(f, _, _)| f.paths()));
+        map_in_order(rest, parallel, |server| lint_one(server, sole))
+    };
+    let mut claimed = HashSet::new();
+    let servers = if mains.len() <= 1 {
+        // Everything is read before anything is linted: a run of one server (the usual run)
+        // learns so before its findings are rendered.
+        let main = mains.into_iter().next().map(|m| {
+            let (claims, server) = read_main(m);
+            claimed.extend(claims);
+            server
+        });
+        let rest = rest_of(&mut claimed, &mut settings)?;
+        let sole = Sole(usize::from(main.is_some()) + rest.len() == 1);
+        let mut servers: Vec<T> = main.into_iter().map(|m| lint_one(m, sole)).collect();
+        servers.extend(lint_rest(rest, sole));
+        servers
+    } else {
+        // Each main server is linted as soon as it is read, so that a tree of thousands is
+        // never held at once.
+        let mut servers = Vec::new();
+        let parallel = worth_parallel(fs, mains.len(), mains.iter().map(|(p, _)| p.as_path()));
+        for (read, found) in map_in_order(mains, parallel, |main| {
+            let (claims, server) = read_main(main);
+            (claims, lint_one(server, Sole(false)))
+        }) {
+            claimed.extend(read);
+            servers.push(found);
+        }
+        let rest = rest_of(&mut claimed, &mut settings)?;
+        servers.extend(lint_rest(rest, Sole(false)));
+        servers
+    };
     Ok(EachServer {
         servers,
         fail_level,
         settings_files: settings.files(),
     })
 }
+
+/// Whether a server is the only one of its run (see [`lint_each`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sole(pub bool);
+
+/// A server's files, its configuration if already read, and its settings.
+type ToLint = (ServerFiles, Option<ConfigSet>, Arc<Settings>);
 
 /// Loads and lints one server, and hands it to `finish`.
 fn finish_server<T>(
@@ -488,12 +588,13 @@ fn finish_server<T>(
     files: ServerFiles,
     conf: Option<ConfigSet>,
     settings: &Settings,
-    finish: &(dyn Fn(Server, Vec<Diagnostic>) -> T + Sync),
+    sole: Sole,
+    finish: &(dyn Fn(Server, Vec<Diagnostic>, Sole) -> T + Sync),
 ) -> T {
     let (version, known) = version_for(fs, settings, &anchor_of(&files));
     let server = Server::load_reusing(fs, files, version, known, Some(scope), conf);
     let diagnostics = lint(&server, settings);
-    finish(server, diagnostics)
+    finish(server, diagnostics, sole)
 }
 
 /// Where includes may lead: anywhere below the folders given (a file stands for its folder).

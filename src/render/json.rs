@@ -6,9 +6,7 @@
 //! is now formatted into one buffer and written once. The bytes are exactly what serde_json
 //! printed; the serde version stays in the tests as the reference.
 
-use std::io::{self, Write};
-
-use super::{Region, display_path, region, write_json_with_items};
+use super::{Region, display_path, region};
 use crate::diagnostic::{Diagnostic, Sources};
 
 /// One finding, as an element of the `diagnostics` array (see [`write_document`]).
@@ -20,14 +18,9 @@ pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> Vec<u8> {
     buf
 }
 
-/// `{"diagnostics": [...]}` around findings rendered by [`finding`], then a newline.
-pub(super) fn write_document<'i>(
-    findings: impl Iterator<Item = &'i [u8]>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    write_json_with_items(b"{\n  \"diagnostics\": []\n}", findings, out)?;
-    writeln!(out)
-}
+/// The document with no findings: `{"diagnostics": [...]}` holds the findings rendered by
+/// [`finding`] (then a newline ends the output).
+pub(super) const EMPTY_DOCUMENT: &[u8] = b"{\n  \"diagnostics\": []\n}";
 
 /// One element of the `diagnostics` array, indented as serde_json's `PrettyFormatter` does
 /// at depth 2.
@@ -299,9 +292,15 @@ mod tests {
     }
 
     fn assert_same_as_serde(diagnostics: &[Diagnostic], sources: &dyn Sources) {
-        let findings: Vec<Vec<u8>> = diagnostics.iter().map(|d| finding(d, sources)).collect();
         let mut out = Vec::new();
-        write_document(findings.iter().map(Vec::as_slice), &mut out).unwrap_or_default();
+        crate::render::render(
+            super::super::OutputFormat::Json,
+            diagnostics,
+            sources,
+            &mut out,
+            false,
+        )
+        .unwrap_or_default();
         assert_eq!(
             String::from_utf8_lossy(&out),
             String::from_utf8_lossy(&reference(diagnostics, sources))

@@ -103,52 +103,129 @@ pub fn write_document<'f>(
     findings: impl IntoIterator<Item = &'f RenderedFinding>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let mut findings = findings.into_iter();
-    match format {
-        OutputFormat::Human => {
-            let mut totals = Totals::default();
-            for f in findings {
-                out.write_all(&f.text)?;
-                totals.add(f.severity, &f.file);
+    let mut document = DocumentWriter::start(format, out)?;
+    for f in findings {
+        document.add(f)?;
+    }
+    document.finish()
+}
+
+/// The document of a format written as its findings come: what goes before them when it
+/// starts, each finding when added, what goes after them (the end of the JSON object or SARIF
+/// log, the human summary) when finished. A run whose findings are already in order writes
+/// them as it renders them and holds none.
+pub struct DocumentWriter<'w> {
+    out: &'w mut dyn Write,
+    shape: Shape,
+}
+
+/// What a format writes around its findings.
+enum Shape {
+    /// The findings, then a summary of them.
+    Summarized(Totals),
+    /// The findings, nothing else.
+    Lines,
+    /// The findings as the items of a JSON document's last array.
+    Json(JsonItems),
+}
+
+impl<'w> DocumentWriter<'w> {
+    /// Writes what comes before the findings.
+    pub fn start(format: OutputFormat, out: &'w mut dyn Write) -> io::Result<Self> {
+        let shape = match format {
+            OutputFormat::Human => Shape::Summarized(Totals::default()),
+            OutputFormat::Concise | OutputFormat::Github => Shape::Lines,
+            OutputFormat::Json => Shape::Json(JsonItems::start(json::EMPTY_DOCUMENT, out)?),
+            OutputFormat::Sarif => Shape::Json(JsonItems::start(sarif::empty_document()?, out)?),
+        };
+        Ok(Self { out, shape })
+    }
+
+    /// Writes the next finding.
+    pub fn add(&mut self, finding: &RenderedFinding) -> io::Result<()> {
+        match &mut self.shape {
+            Shape::Summarized(totals) => {
+                self.out.write_all(&finding.text)?;
+                totals.add(finding.severity, &finding.file);
+                Ok(())
             }
-            writeln!(out, "{}", totals.summary())
+            Shape::Lines => self.out.write_all(&finding.text),
+            Shape::Json(items) => items.add(&finding.text, self.out),
         }
-        OutputFormat::Concise | OutputFormat::Github => {
-            findings.try_for_each(|f| out.write_all(&f.text))
+    }
+
+    /// Writes what comes after the findings.
+    pub fn finish(self) -> io::Result<()> {
+        match self.shape {
+            Shape::Summarized(totals) => writeln!(self.out, "{}", totals.summary()),
+            Shape::Lines => Ok(()),
+            Shape::Json(items) => {
+                items.finish(self.out)?;
+                writeln!(self.out)
+            }
         }
-        OutputFormat::Json => json::write_document(findings.map(|f| f.text.as_slice()), out),
-        OutputFormat::Sarif => sarif::write_document(findings.map(|f| f.text.as_slice()), out),
     }
 }
 
-/// Writes `empty`, a pretty-printed JSON document whose last array is empty, with `items` in
-/// that array: byte for byte what serde_json's pretty printer writes for the whole document,
-/// which puts each item on a new line, separated by commas, and the closing bracket on a line
-/// indented as the array's. Items come indented by [`json_item`].
-fn write_json_with_items<'i>(
-    empty: &[u8],
-    items: impl Iterator<Item = &'i [u8]>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let at = memchr::memmem::rfind(empty, b"[]")
-        .ok_or_else(|| io::Error::other("the document has no empty array"))?;
-    let line_start = memchr::memrchr(b'\n', &empty[..at]).map_or(0, |nl| nl + 1);
-    let indent = empty[line_start..]
-        .iter()
-        .take_while(|&&b| b == b' ')
-        .count();
-    out.write_all(&empty[..=at])?;
-    let mut any = false;
-    for item in items {
-        out.write_all(if any { b",\n" } else { b"\n" })?;
-        out.write_all(item)?;
-        any = true;
+/// A pretty-printed JSON document whose last array is empty, written with items in that array:
+/// byte for byte what serde_json's pretty printer writes for the whole document, which puts
+/// each item on a new line, separated by commas, and the closing bracket on a line indented as
+/// the array's. Items come indented by [`json_item`].
+struct JsonItems {
+    empty: std::borrow::Cow<'static, [u8]>,
+    /// Where the empty array's `[` is.
+    at: usize,
+    /// Where the line holding it starts, and how far that line is indented.
+    line_start: usize,
+    indent: usize,
+    any: bool,
+}
+
+impl JsonItems {
+    /// Writes the document up to its last array's `[`.
+    fn start(
+        empty: impl Into<std::borrow::Cow<'static, [u8]>>,
+        out: &mut dyn Write,
+    ) -> io::Result<Self> {
+        let empty = empty.into();
+        let at = memchr::memmem::rfind(&empty, b"[]")
+            .ok_or_else(|| io::Error::other("the document has no empty array"))?;
+        let line_start = memchr::memrchr(b'\n', &empty[..at]).map_or(0, |nl| nl + 1);
+        let indent = empty[line_start..]
+            .iter()
+            .take_while(|&&b| b == b' ')
+            .count();
+        out.write_all(&empty[..=at])?;
+        Ok(Self {
+            empty,
+            at,
+            line_start,
+            indent,
+            any: false,
+        })
     }
-    if any {
-        out.write_all(b"\n")?;
-        out.write_all(&empty[line_start..line_start + indent])?;
+
+    fn add(&mut self, item: &[u8], out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(if self.any { b",\n" } else { b"\n" })?;
+        self.any = true;
+        out.write_all(item)
     }
-    out.write_all(&empty[at + 1..])
+
+    /// Writes the rest of the document.
+    fn finish(self, out: &mut dyn Write) -> io::Result<()> {
+        let Self {
+            empty,
+            at,
+            line_start,
+            indent,
+            any,
+        } = self;
+        if any {
+            out.write_all(b"\n")?;
+            out.write_all(&empty[line_start..line_start + indent])?;
+        }
+        out.write_all(&empty[at + 1..])
+    }
 }
 
 /// `value` pretty-printed as an item of an array at nesting level `depth` (the document's top
@@ -280,21 +357,23 @@ pub(crate) fn display_path(path: &Path) -> String {
 
 /// Severity counts and the files with findings, for summaries.
 #[derive(Debug, Default)]
-pub(crate) struct Totals<'a> {
+pub(crate) struct Totals {
     errors: usize,
     warnings: usize,
     infos: usize,
-    files: HashSet<&'a Path>,
+    files: HashSet<PathBuf>,
 }
 
-impl<'a> Totals<'a> {
-    pub(crate) fn add(&mut self, severity: Severity, file: &'a Path) {
+impl Totals {
+    pub(crate) fn add(&mut self, severity: Severity, file: &Path) {
         match severity {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
             Severity::Info => self.infos += 1,
         }
-        self.files.insert(file);
+        if !self.files.contains(file) {
+            self.files.insert(file.to_path_buf());
+        }
     }
 
     /// `2 errors, 1 warning in 2 files`, or `No problems found`.

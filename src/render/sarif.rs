@@ -1,12 +1,12 @@
 //! SARIF 2.1.0 for GitHub code scanning: a small hand-written model (as ruff and cargo-deny do)
 //! rather than generated types. `tool.driver.rules` lists every rule so `ruleIndex` is stable.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 
 use serde::Serialize;
 
-use super::{json_item, region, write_json_with_items};
+use super::{json_item, region};
 use crate::diagnostic::{Diagnostic, Severity, Sources};
 use crate::rules::{RULES, rule_index};
 
@@ -135,12 +135,10 @@ pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> io::Result<Vec<u
     json_item(&result, 3)
 }
 
-/// The log around results rendered by [`finding`], then a newline. `results` is the last
-/// field of the last run, so the log's last empty array is where they go.
-pub(super) fn write_document<'i>(
-    findings: impl Iterator<Item = &'i [u8]>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// The log with no results. `results` is the last field of the last run, so the log's last
+/// empty array is where the results rendered by [`finding`] go (then a newline ends the
+/// output).
+pub(super) fn empty_document() -> io::Result<Vec<u8>> {
     let rules = RULES
         .iter()
         .map(|r| ReportingDescriptor {
@@ -171,9 +169,7 @@ pub(super) fn write_document<'i>(
             results: Vec::new(),
         }],
     };
-    let empty = serde_json::to_vec_pretty(&log)?;
-    write_json_with_items(&empty, findings, out)?;
-    writeln!(out)
+    Ok(serde_json::to_vec_pretty(&log)?)
 }
 
 /// A relative path stays a relative URI reference (code scanning resolves it against the
