@@ -313,18 +313,14 @@ pub fn apply(
             .flat_map(|f| f.problems.iter().cloned())
             .collect(),
     );
-    let mut kept = Vec::new();
+    // Filtered where they are: a copy would hold every finding twice at the peak of a lint.
+    let mut kept = diagnostics;
+    kept.extend(problems);
     if files.iter().all(|f| f.directives.is_empty()) {
         // Nothing can be silenced and no directive can be unused (the usual case).
-        kept.extend(diagnostics);
-        kept.extend(problems);
         return kept;
     }
-    for d in diagnostics.into_iter().chain(problems) {
-        if !silence(&d, files, &mut used) {
-            kept.push(d);
-        }
-    }
+    kept.retain(|d| !silence(d, files, &mut used));
     let unused_code = rule_index("PG9002");
     let mut unused = Vec::new();
     for (fi, f) in files.iter().enumerate() {
