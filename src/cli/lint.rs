@@ -18,7 +18,6 @@ use crate::model::fs::{DirEntry, FileSystem, RealFs};
 use crate::model::version::{PgVersion, detect_version};
 use crate::render::{
     DocumentWriter, FindingRenderer, OutputFormat, RenderedFinding, finding_order, render,
-    sort_diagnostics,
 };
 use crate::settings::{CliOverrides, Settings, settings_file_in, settings_for, settings_from};
 use crate::source::SourceFile;
@@ -322,14 +321,14 @@ fn finish_for_output(
     })
 }
 
-/// Sorts one server's findings, then renders and writes each in turn; the most severe.
+/// Renders and writes one server's findings in turn (in the order [`lint`] sorted them);
+/// the most severe.
 fn write_whole(
-    mut found: Vec<Diagnostic>,
+    found: Vec<Diagnostic>,
     renderer: &mut FindingRenderer,
     cwd: &Path,
     document: &mut DocumentWriter,
 ) -> io::Result<Option<Severity>> {
-    sort_diagnostics(&mut found);
     let mut relative = Relative::to(cwd);
     let mut worst = None;
     for d in found {
