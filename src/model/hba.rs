@@ -387,8 +387,7 @@ pub fn load_hba(
     opts: &HbaOptions,
 ) -> Result<HbaFile, AuthLoadError> {
     let (mut loader, main) = load::Loader::start(fs, path, version)?;
-    let mut lines = Vec::new();
-    loader.tokenize_file(main, 0, &mut lines);
+    let lines = loader.tokenize_main(main);
     let sources = loader.sources;
     // Nearly every line is a record: sized once (a record is ~200 bytes).
     let mut records = Vec::with_capacity(lines.len());
