@@ -197,9 +197,14 @@ pub fn egress_ips() -> &'static EgressIps {
 
 /// The stale-list entry for `ip`, if it is one.
 pub fn stale_address(ip: IpAddr) -> Option<&'static StaleAddress> {
+    // Parsed once: PG4007 asks for every record's address, and parsing the three strings
+    // each time was most of that rule.
+    static PARSED: OnceLock<Vec<Option<IpAddr>>> = OnceLock::new();
+    let parsed = PARSED.get_or_init(|| STALE_ADDRESSES.iter().map(|s| s.ip.parse().ok()).collect());
     STALE_ADDRESSES
         .iter()
-        .find(|s| s.ip.parse::<IpAddr>() == Ok(ip))
+        .zip(parsed)
+        .find_map(|(stale, addr)| (*addr == Some(ip)).then_some(stale))
 }
 
 fn max_prefix(ip: IpAddr) -> u8 {

@@ -170,20 +170,20 @@ pub struct HbaRecord {
     pub line_number: u32,
     pub conn_type: ConnType,
     /// The database names, then the role names ([`HbaRecord::databases`],
-    /// [`HbaRecord::users`]): one allocation per record instead of two.
-    names: Box<[AuthName]>,
+    /// [`HbaRecord::users`]).
+    names: Names,
     /// Where the role names start in `names`.
     first_user: u32,
     pub address: Option<HbaAddress>,
     pub method: AuthMethod,
     /// The option tokens as written (`name=value`), in order.
-    pub option_tokens: Vec<TokRef>,
+    pub option_tokens: Box<[TokRef]>,
     /// The `options` column.
     pub options: Vec<String>,
-    /// A warning that does not stop the line from loading (`hostssl` with SSL off).
-    pub warning: Option<&'static str>,
+    /// A warning that does not stop the line from loading.
+    pub warning: Option<RecordWarning>,
     /// Index of the record's line in [`HbaFile::lines`].
-    pub line: usize,
+    pub line: u32,
     /// Where the address, the separate mask column and the method were written (for lint
     /// labels and edits; they may come from an `@file`).
     pub address_at: Option<TokRef>,
@@ -191,15 +191,47 @@ pub struct HbaRecord {
     pub method_at: TokRef,
 }
 
+/// A record's names. One database and one role (nearly every record) are kept in the record:
+/// a separate allocation for them was 96 bytes and a `malloc` per record.
+#[derive(Debug, Clone)]
+enum Names {
+    Two([AuthName; 2]),
+    Other(Box<[AuthName]>),
+}
+
+impl Names {
+    fn as_slice(&self) -> &[AuthName] {
+        match self {
+            Names::Two(names) => names,
+            Names::Other(names) => names,
+        }
+    }
+}
+
+/// Why a record that loads can never match (the view shows it in `error`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordWarning {
+    /// `hostssl` with `ssl = off`.
+    SslDisabled,
+}
+
+impl RecordWarning {
+    pub fn message(self) -> &'static str {
+        match self {
+            RecordWarning::SslDisabled => "hostssl record cannot match because SSL is disabled",
+        }
+    }
+}
+
 impl HbaRecord {
     /// The database column's names, in order.
     pub fn databases(&self) -> &[AuthName] {
-        &self.names[..self.first_user as usize]
+        &self.names.as_slice()[..self.first_user as usize]
     }
 
     /// The role column's names, in order.
     pub fn users(&self) -> &[AuthName] {
-        &self.names[self.first_user as usize..]
+        &self.names.as_slice()[self.first_user as usize..]
     }
 
     /// Whether a TCP connection from `ip` for `database`/`user` (non-SSL-specific, not
@@ -335,9 +367,9 @@ impl HbaFile {
                 options: None,
                 error: None,
             };
-            let record = records.next_if(|r| r.line == index);
+            let record = records.next_if(|r| r.line as usize == index);
             let err_msg = match record {
-                Some(rec) => rec.warning.map(str::to_string),
+                Some(rec) => rec.warning.map(|w| w.message().to_string()),
                 None => failures
                     .next_if(|(i, _)| *i == index)
                     .and_then(|(_, e)| e.in_view.then(|| e.message.clone())),
@@ -387,8 +419,7 @@ pub fn load_hba(
     opts: &HbaOptions,
 ) -> Result<HbaFile, AuthLoadError> {
     let (mut loader, main) = load::Loader::start(fs, path, version)?;
-    let mut lines = Vec::new();
-    loader.tokenize_file(main, 0, &mut lines);
+    let lines = loader.tokenize_main(main);
     let sources = loader.sources;
     // Nearly every line is a record: sized once (a record is ~200 bytes).
     let mut records = Vec::with_capacity(lines.len());
@@ -405,7 +436,7 @@ pub fn load_hba(
         };
         match parsed {
             Ok(mut rec) => {
-                rec.line = index;
+                rec.line = index as u32;
                 records.push(rec);
             }
             Err(e) => {
@@ -552,7 +583,7 @@ fn parse_hba_line(
         b"host" => ConnType::Host,
         b"hostssl" => {
             if !opts.ssl_enabled {
-                warning = Some("hostssl record cannot match because SSL is disabled");
+                warning = Some(RecordWarning::SslDisabled);
             }
             ConnType::HostSsl
         }
@@ -570,15 +601,32 @@ fn parse_hba_line(
     let Some(db_tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    // Sized for both columns at once (the role column is the next field, if any).
-    let user_count = fields.clone().next().map_or(0, <[TokRef]>::len);
-    let mut all_names = Vec::with_capacity(db_tokens.len() + user_count);
-    names(src, db_tokens, version, &mut all_names)?;
-    let first_user = all_names.len() as u32;
+    // The database names are checked before the role column is looked for, as the server
+    // does (a bad regex there is reported rather than a missing column).
+    let Some((&first_db, more_dbs)) = db_tokens.split_first() else {
+        return fail("end-of-line before database specification");
+    };
+    let first_db = name(src, first_db, version)?;
+    let more_dbs: Vec<AuthName> = more_dbs
+        .iter()
+        .map(|&t| name(src, t, version))
+        .collect::<LineResult<_>>()?;
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
-    names(src, user_tokens, version, &mut all_names)?;
+    let names = match user_tokens {
+        [user] if more_dbs.is_empty() => Names::Two([first_db, name(src, *user, version)?]),
+        _ => {
+            let mut all = Vec::with_capacity(db_tokens.len() + user_tokens.len());
+            all.push(first_db);
+            all.extend(more_dbs);
+            for &t in user_tokens {
+                all.push(name(src, t, version)?);
+            }
+            Names::Other(all.into_boxed_slice())
+        }
+    };
+    let first_user = db_tokens.len() as u32;
 
     let mut address = None;
     let (mut address_at, mut mask_at) = (None, None);
@@ -672,7 +720,7 @@ fn parse_hba_line(
         include_realm: matches!(method, AuthMethod::Gss | AuthMethod::Sspi),
         ..OptState::default()
     };
-    let mut option_tokens = Vec::new();
+    let mut option_tokens = Vec::with_capacity(fields.clone().map(<[TokRef]>::len).sum());
     for tokens in fields {
         for &tok in tokens {
             option_tokens.push(tok);
@@ -699,11 +747,11 @@ fn parse_hba_line(
         file: line.file,
         line_number: line.line_number,
         conn_type,
-        names: all_names.into_boxed_slice(),
+        names,
         first_user,
         address,
         method,
-        option_tokens,
+        option_tokens: option_tokens.into_boxed_slice(),
         options,
         warning,
         line: 0,
@@ -769,35 +817,26 @@ fn parse_method(
     Ok(method)
 }
 
-/// Database / role tokens, appended to `out`; 16+ compiles `/regex` tokens
-/// (`regcomp_auth_token`).
-fn names(
-    src: &AuthSources,
-    tokens: &[TokRef],
-    version: PgVersion,
-    out: &mut Vec<AuthName>,
-) -> LineResult<()> {
-    for &t in tokens {
-        let text = src.text(t);
-        let is_regex = version.at_least(16) && text.first() == Some(&b'/');
-        if is_regex && let Err(e) = regex::check(&text[1..]) {
-            return fail_at(
-                t,
-                format!(
-                    "invalid regular expression \"{}\": {}",
-                    lossy(&text[1..]),
-                    e
-                ),
-            );
-        }
-        out.push(AuthName {
-            text: name_text(text),
-            quoted: src.quoted(t),
-            regex: is_regex,
-            at: t,
-        });
+/// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
+fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName> {
+    let text = src.text(t);
+    let is_regex = version.at_least(16) && text.first() == Some(&b'/');
+    if is_regex && let Err(e) = regex::check(&text[1..]) {
+        return fail_at(
+            t,
+            format!(
+                "invalid regular expression \"{}\": {}",
+                lossy(&text[1..]),
+                e
+            ),
+        );
     }
-    Ok(())
+    Ok(AuthName {
+        text: name_text(text),
+        quoted: src.quoted(t),
+        regex: is_regex,
+        at: t,
+    })
 }
 
 fn invalid_option(name: &str, methods: &str) -> LineResult<()> {

@@ -107,8 +107,7 @@ pub fn load_ident(
     version: PgVersion,
 ) -> Result<IdentFile, AuthLoadError> {
     let (mut loader, main) = Loader::start(fs, path, version)?;
-    let mut lines = Vec::new();
-    loader.tokenize_file(main, 0, &mut lines);
+    let lines = loader.tokenize_main(main);
     let sources = loader.sources;
     let mut mappings = Vec::new();
     let mut failures = Vec::new();

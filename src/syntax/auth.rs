@@ -123,10 +123,10 @@ pub struct Token {
     pub span: Span,
     /// `initial_quote`: the token starts with `"`, which turns off keywords and `@file`.
     pub quoted: bool,
-    /// The de-quoted text: either equal to `span` (`text_in_arena == false`) or a range of
-    /// [`AuthLines::arena`].
-    text: Span,
-    text_in_arena: bool,
+    /// The de-quoted text differs from the bytes of `span` (quotes dropped, or lines joined):
+    /// it is in [`AuthLines::arena`], found through [`AuthLines::dequoted`]. Few tokens are,
+    /// and keeping their text's range out of every token makes a token 12 bytes, not 20.
+    dequoted: bool,
 }
 
 /// A field: comma-separated tokens (`db1,db2`); `tokens` indexes [`AuthLines::tokens`].
@@ -161,6 +161,9 @@ pub struct AuthLines {
     /// Each `\` + line ending that joined two physical lines (14+).
     pub joints: Vec<Span>,
     arena: Vec<u8>,
+    /// For each de-quoted token, its `span.start` and its text's range of `arena`. Tokens
+    /// start at strictly increasing offsets, so this is sorted by the first member.
+    dequoted: Vec<(u32, Span)>,
 }
 
 impl AuthLines {
@@ -174,10 +177,16 @@ impl AuthLines {
 
     /// The de-quoted text of a token (continuation joints removed).
     pub fn text<'a>(&'a self, token: &Token, source: &'a [u8]) -> &'a [u8] {
-        if token.text_in_arena {
-            &self.arena[token.text.range()]
-        } else {
-            &source[token.text.range()]
+        if !token.dequoted {
+            return &source[token.span.range()];
+        }
+        match self
+            .dequoted
+            .binary_search_by_key(&token.span.start, |&(start, _)| start)
+        {
+            Ok(i) => &self.arena[self.dequoted[i].1.range()],
+            // Every de-quoted token of these lines has its entry.
+            Err(_) => &[],
         }
     }
 
@@ -189,6 +198,7 @@ impl AuthLines {
             tokens: Vec::with_capacity(file.lines.len() * 6),
             joints: Vec::new(),
             arena: Vec::new(),
+            dequoted: Vec::new(),
         };
         let mut scratch = LogicalBuf::default();
         let has_nul = memchr(0, source).is_some();
@@ -450,6 +460,7 @@ fn tokenize_line(
         // One field per iteration: tokens joined by terminating commas.
         'fields: while p < n {
             let tokens_start = out.tokens.len() as u32;
+            let dequoted_start = out.dequoted.len();
             loop {
                 // Skip blanks and commas before the token.
                 while p < n && (is_blank(bytes[p]) || bytes[p] == b',') {
@@ -497,6 +508,7 @@ fn tokenize_line(
                         error = Some(TokenizeError::TokenTooLong);
                         out.arena.truncate(arena_start);
                         out.tokens.truncate(tokens_start as usize);
+                        out.dequoted.truncate(dequoted_start);
                         break 'fields;
                     }
                     if c == b',' && !in_quote {
@@ -535,16 +547,15 @@ fn tokenize_line(
                     to_file(tok_start, false),
                     to_file(tok_end.unwrap_or(p), true),
                 );
-                let (text, text_in_arena) = if needs_arena {
-                    (Span::new(arena_start as u32, out.arena.len() as u32), true)
-                } else {
-                    (raw, false)
-                };
+                if needs_arena {
+                    debug_assert!(out.dequoted.last().is_none_or(|&(s, _)| s < raw.start));
+                    let text = Span::new(arena_start as u32, out.arena.len() as u32);
+                    out.dequoted.push((raw.start, text));
+                }
                 out.tokens.push(Token {
                     span: raw,
                     quoted: initial_quote,
-                    text,
-                    text_in_arena,
+                    dequoted: needs_arena,
                 });
                 if !terminating_comma {
                     break;

@@ -291,8 +291,22 @@ impl<'a> Loader<'a> {
         }
     }
 
+    /// `tokenize_auth_file` for the main file: its tokenized lines, in server order. The list
+    /// is sized once for the main file's own lines (includes may add more): grown from empty
+    /// it was copied 13 times on a file of 20,000 records.
+    pub fn tokenize_main(&mut self, main: u32) -> Vec<TokLine> {
+        let own = &self.sources.files[main as usize].lines.lines;
+        let count = own
+            .iter()
+            .filter(|l| l.fields.0 != l.fields.1 || l.error.is_some())
+            .count();
+        let mut out = Vec::with_capacity(count);
+        self.tokenize_file(main, 0, &mut out);
+        out
+    }
+
     /// `tokenize_auth_file` for file `file` at include depth `depth`, appending to `out`.
-    pub fn tokenize_file(&mut self, file: u32, depth: u32, out: &mut Vec<TokLine>) {
+    fn tokenize_file(&mut self, file: u32, depth: u32, out: &mut Vec<TokLine>) {
         let nlines = self.sources.files[file as usize].lines.lines.len();
         for li in 0..nlines {
             if self.budget.exhausted() {

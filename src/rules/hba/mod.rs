@@ -115,7 +115,7 @@ pub(crate) fn token_location(sources: &AuthSources, tok: TokRef) -> (&Path, Span
 
 /// Path and span of a record (its own line, first to last token).
 pub(crate) fn record_location<'a>(hba: &'a HbaFile, rec: &HbaRecord) -> (&'a Path, Span) {
-    match hba.lines.get(rec.line) {
+    match hba.lines.get(rec.line as usize) {
         Some(line) => (
             path(&hba.sources, line.file),
             record_span(&hba.sources, line),
