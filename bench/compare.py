@@ -72,7 +72,7 @@ def run_time(cmd, runs):
 
 # ---------------------------------------------------------------- machine
 load_start = os.getloadavg()
-cpu = next((l.split(":", 1)[1].strip() for l in sh("lscpu").splitlines() if l.startswith("Model name")), "?")
+cpu_model = next((l.split(":", 1)[1].strip() for l in sh("lscpu").splitlines() if l.startswith("Model name")), "?")
 mem_gib = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))) / 2**20
 debian = open("/etc/debian_version").read().strip() if os.path.exists("/etc/debian_version") else "?"
 versions = {
@@ -472,7 +472,7 @@ pgconf against the tools users have today, measured **in one run on the same fil
 33,100 settings), `big_hba.conf` = Debian 12's default pg_hba.conf for 15/main + 20,000 rules
 ({sizes['big_hba.conf']:,} bytes). 1 MB = 1,000,000 bytes. Every figure is a median.
 
-- **Machine**: {cpu}, {os.cpu_count()} vCPU, {mem_gib:.0f} GiB, Linux {platform.release()}, Debian {debian};
+- **Machine**: {cpu_model}, {os.cpu_count()} vCPU, {mem_gib:.0f} GiB, Linux {platform.release()}, Debian {debian};
   shared with other jobs (load average {load_start[0]:.1f} at the start, {load_end[0]:.1f} at the end), so
   wall-clock figures wander by ±30 %; decisions were made on callgrind instruction counts
   (see "Profile" below).
@@ -487,7 +487,9 @@ pgconf against the tools users have today, measured **in one run on the same fil
 system time (`process_time()` for pgtoolkit in-process, `wait4` for processes); on this shared
 machine it is the steadier figure, and the first ratio column divides pgtoolkit's in-process
 parse CPU time of the same file by the row's (pgconf's in-process benchmarks have only wall
-time, which can only make their ratio smaller).
+time, which can only make their ratio smaller). Process rows run the `pgconf` binary, which
+puts blocks of 2 MiB or more on transparent huge pages (`src/alloc.rs`); in-process rows use
+the system allocator, as a program using the library would by default.
 
 {chr(10).join(rows)}
 
