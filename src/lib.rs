@@ -9,8 +9,11 @@
 //! The library never prints; the command line hands it writers.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// No unsafe code but the binary's allocator (`alloc`), which has to call mmap.
+#![deny(unsafe_code)]
 
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
 pub mod alloc;
 pub mod cli;
 pub mod diagnostic;
