@@ -190,6 +190,7 @@ mod tests {
     use crate::render::SourceList;
     use crate::source::{SourceFile, Span};
     use serde::Serialize;
+    use std::path::Path;
 
     /// The serde shape this renderer must reproduce byte for byte.
     #[derive(Serialize)]
@@ -257,7 +258,7 @@ mod tests {
             name: "duplicate-setting",
             severity: Severity::Warning,
             message: message.into(),
-            primary: Label::new(file, Span::new(3, 9), ""),
+            primary: Label::new(Path::new(file), Span::new(3, 9), ""),
             secondary: vec![],
             notes: notes.iter().map(|n| n.to_string()).collect(),
             fix: fix.map(|title| Fix {
@@ -328,7 +329,7 @@ mod tests {
     fn paths_that_are_not_utf8_are_shown_as_display_shows_them() {
         use std::os::unix::ffi::OsStrExt;
         let mut d = diagnostic("a.conf", "m", &[], None);
-        d.primary.file = std::ffi::OsStr::from_bytes(b"b\xffd\xe2\x82.conf").into();
+        d.primary.file = Path::new(std::ffi::OsStr::from_bytes(b"b\xffd\xe2\x82.conf")).into();
         assert_same_as_serde(&[d], &SourceList::default());
     }
 }

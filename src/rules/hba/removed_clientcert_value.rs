@@ -74,7 +74,7 @@ fn replace(path: &std::path::Path, span: Span, value: &str, why: &str) -> Fix {
         title: format!("write clientcert={value} ({why})").into(),
         applicability: Applicability::Safe,
         edits: vec![Edit {
-            file: path.to_path_buf(),
+            file: path.into(),
             span,
             replacement: format!("clientcert={value}").into_bytes().into(),
         }],
@@ -100,7 +100,7 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
         if tok.token + 1 < t1 {
             let next = file.lines.tokens.get(tok.token as usize + 1)?.span;
             return Some(Edit {
-                file: file.source.path().to_path_buf(),
+                file: file.source.path().into(),
                 span: Span::new(this.start, next.start),
                 replacement: Vec::new().into(),
             });
@@ -114,7 +114,7 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
             return None;
         };
         return Some(Edit {
-            file: file.source.path().to_path_buf(),
+            file: file.source.path().into(),
             span: Span::new(prev.end, this.end),
             replacement: Vec::new().into(),
         });

@@ -67,7 +67,7 @@ pub(crate) fn method_fix(
         title: title.into(),
         applicability: Applicability::Unsafe,
         edits: vec![Edit {
-            file: path.to_path_buf(),
+            file: path.into(),
             span,
             replacement: method.as_bytes().to_vec().into(),
         }],

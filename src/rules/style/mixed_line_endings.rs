@@ -103,7 +103,7 @@ fn report_mixed_endings(ctx: &Context<'_>, file: &ServerFile<'_>, out: &mut Vec<
     let edits = minority
         .iter()
         .map(|span| Edit {
-            file: path.to_path_buf(),
+            file: path.into(),
             span: if crlf_wins {
                 Span::empty(span.start)
             } else {
