@@ -2,7 +2,8 @@
 //! turn them into text, JSON, SARIF or workflow annotations; the fixer applies their edits.
 
 use std::borrow::Cow;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::source::{SourceFile, Span};
 
@@ -27,7 +28,9 @@ impl Severity {
 /// A place in a file, with what to say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
-    pub file: PathBuf,
+    /// Shared, not owned: a big file's thousands of findings each hold two or three paths to
+    /// the same handful of files (see `rules::Context::path`).
+    pub file: Arc<Path>,
     pub span: Span,
     /// Most label texts are fixed; those are borrowed, not copied into every finding.
     pub message: Cow<'static, str>,
@@ -35,7 +38,7 @@ pub struct Label {
 
 impl Label {
     pub fn new(
-        file: impl Into<PathBuf>,
+        file: impl Into<Arc<Path>>,
         span: Span,
         message: impl Into<Cow<'static, str>>,
     ) -> Self {
@@ -72,7 +75,8 @@ impl Applicability {
 /// Replace the bytes of `span` in `file` with `replacement` (empty span: insert).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
-    pub file: PathBuf,
+    /// Shared like [`Label::file`].
+    pub file: Arc<Path>,
     pub span: Span,
     /// Fixed texts (`# `, an empty deletion) are borrowed rather than allocated per edit.
     pub replacement: Cow<'static, [u8]>,

@@ -51,7 +51,7 @@ fn options(selector: u8) -> (CliOverrides, Applicability) {
 fn syntax_errors(run: &LintRun, file: &Path) -> usize {
     run.diagnostics
         .iter()
-        .filter(|d| d.code.starts_with("PG1") && d.primary.file == file)
+        .filter(|d| d.code.starts_with("PG1") && *d.primary.file == *file)
         .count()
 }
 
@@ -63,7 +63,7 @@ fn fix_spans(run: &FixRun, file: &Path, min: Applicability) -> Vec<(usize, usize
         .filter_map(|d| d.fix.as_ref())
         .filter(|f| f.applicability >= min)
         .flat_map(|f| &f.edits)
-        .filter(|e| e.file == file)
+        .filter(|e| *e.file == *file)
         .map(|e| (e.span.start as usize, e.span.end as usize))
         .collect()
 }

@@ -292,14 +292,14 @@ pub fn run_unset(
         if Some(item.file) == set.auto {
             // ALTER SYSTEM RESET removes the line.
             edits.push(Edit {
-                file: file.path.clone(),
+                file: file.path.as_path().into(),
                 span: Span::new(line.span.start, line.newline.end),
                 replacement: Vec::new().into(),
             });
         } else {
             // Retire the line: it stays readable and can be restored by deleting the `#`.
             edits.push(Edit {
-                file: file.path.clone(),
+                file: file.path.as_path().into(),
                 span: Span::empty(setting.name.span.start),
                 replacement: b"#"[..].into(),
             });
@@ -401,7 +401,7 @@ fn plan_hba_add(args: &HbaAddArgs, hba: &HbaFile, version: PgVersion) -> Result<
             text.extend_from_slice(args.record.trim().as_bytes());
             text.extend_from_slice(eol);
             vec![Edit {
-                file: hba.sources.files[0].source.path().to_path_buf(),
+                file: hba.sources.files[0].source.path().into(),
                 span: Span::empty(if before.is_some() { start } else { end }),
                 replacement: text.into(),
             }]
@@ -415,7 +415,7 @@ fn plan_hba_remove(args: &HbaRemoveArgs, hba: &HbaFile) -> Result<HbaPlan, Strin
     let (start, end) =
         record_bounds(hba, args.line).ok_or_else(|| no_record(&args.file, args.line))?;
     let edits = vec![Edit {
-        file: hba.sources.files[0].source.path().to_path_buf(),
+        file: hba.sources.files[0].source.path().into(),
         span: Span::new(start, end),
         replacement: Vec::new().into(),
     }];

@@ -278,7 +278,7 @@ enum Output {
     },
 }
 
-type FindingKey = (PathBuf, u32, &'static str, u32);
+type FindingKey = (Arc<Path>, u32, &'static str, u32);
 
 /// Readies a server's findings for output, with paths relative to `cwd`: rendered now, or,
 /// for the run's only server, later, as they are written.
@@ -311,7 +311,7 @@ fn finish_for_output(
         .into_iter()
         .map(|d| {
             let (file, start, code, end) = finding_order(&d);
-            let key = (file.to_path_buf(), start, code, end);
+            let key = (Arc::clone(file), start, code, end);
             Ok((key, renderer.render(&relative.apply(d))?))
         })
         .collect::<io::Result<_>>()?;
@@ -781,14 +781,21 @@ pub fn lint_server_files(
 /// Paths under the working folder made relative to it, for display.
 struct Relative<'a> {
     cwd: &'a Path,
-    /// The last path made relative and what it became: findings come sorted by file, and
-    /// comparing the bytes of two paths is cheap where `strip_prefix` (components) is not.
-    last: Option<(PathBuf, PathBuf)>,
+    /// Paths made relative and what they became (themselves when not under the working
+    /// folder), the most recent last: a finding's labels and edits share a few paths, and
+    /// each finding then shares their relative forms instead of copying them.
+    known: Vec<(Arc<Path>, Arc<Path>)>,
 }
 
 impl<'a> Relative<'a> {
+    /// Enough for one server's files; a run of many servers comes sorted by file.
+    const FEW: usize = 8;
+
     fn to(cwd: &'a Path) -> Self {
-        Relative { cwd, last: None }
+        Relative {
+            cwd,
+            known: Vec::new(),
+        }
     }
 
     /// `d` with every label's and edit's path relative to the working folder when under it.
@@ -805,20 +812,28 @@ impl<'a> Relative<'a> {
         d
     }
 
-    fn path(&mut self, p: &mut PathBuf) {
+    fn path(&mut self, p: &mut Arc<Path>) {
         if p.is_relative() {
             return;
         }
-        if let Some((from, to)) = &self.last
-            && from.as_os_str() == p.as_os_str()
-        {
-            *p = to.clone();
+        // Comparing the bytes of two paths is cheap where `strip_prefix` (components) is not.
+        let known = self
+            .known
+            .iter()
+            .rev()
+            .find(|(from, _)| Arc::ptr_eq(from, p) || from.as_os_str() == p.as_os_str());
+        if let Some((_, to)) = known {
+            *p = Arc::clone(to);
             return;
         }
-        if let Ok(r) = p.strip_prefix(self.cwd) {
-            let r = r.to_path_buf();
-            self.last = Some((std::mem::replace(p, r.clone()), r));
+        let to = match p.strip_prefix(self.cwd) {
+            Ok(r) => Arc::from(r),
+            Err(_) => Arc::clone(p),
+        };
+        if self.known.len() == Self::FEW {
+            self.known.remove(0);
         }
+        self.known.push((std::mem::replace(p, Arc::clone(&to)), to));
     }
 }
 
@@ -914,5 +929,40 @@ impl FileSystem for OverlayFs<'_> {
 
     fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf> {
         self.base.files_below(root, enter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Label;
+    use crate::source::Span;
+
+    fn finding(primary: &Path, secondary: &Path) -> Diagnostic {
+        Diagnostic {
+            code: "PG2003",
+            name: "duplicate-setting",
+            severity: Severity::Warning,
+            message: String::new(),
+            primary: Label::new(primary, Span::new(0, 1), ""),
+            secondary: vec![Label::new(secondary, Span::new(2, 3), "")],
+            notes: Vec::new(),
+            fix: None,
+        }
+    }
+
+    #[test]
+    fn relative_paths_are_shared_between_findings() {
+        let (inside, outside) = (Path::new("/w/conf/a.conf"), Path::new("/x/b.conf"));
+        let mut relative = Relative::to(Path::new("/w"));
+        let one = relative.apply(finding(inside, outside));
+        let two = relative.apply(finding(inside, outside));
+        assert_eq!(*one.primary.file, *Path::new("conf/a.conf"));
+        assert_eq!(*one.secondary[0].file, *outside);
+        assert!(Arc::ptr_eq(&one.primary.file, &two.primary.file));
+        assert!(Arc::ptr_eq(&one.secondary[0].file, &two.secondary[0].file));
+        let given = relative.apply(finding(Path::new("c.conf"), inside));
+        assert_eq!(*given.primary.file, *Path::new("c.conf"));
+        assert!(Arc::ptr_eq(&given.secondary[0].file, &one.primary.file));
     }
 }

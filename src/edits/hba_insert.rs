@@ -170,7 +170,7 @@ pub fn insert_records(hba: &HbaFile, records: &[NewRecord], comment: &str) -> Ve
     blocks
         .into_iter()
         .map(|(offset, replacement)| Edit {
-            file: source.path().to_path_buf(),
+            file: source.path().into(),
             span: Span::empty(offset),
             replacement: replacement.into(),
         })

@@ -96,12 +96,12 @@ pub fn set_parameter(
         };
         return SettingEdit {
             edits: vec![Edit {
-                file: file.path.clone(),
+                file: file.path.as_path().into(),
                 span: setting.value.span,
                 replacement: replacement.into(),
             }],
             in_auto_conf: in_auto,
-            file: file.path.clone(),
+            file: file.path.as_path().into(),
         };
     }
     // 4. A drop-in file.
@@ -147,7 +147,7 @@ pub fn append_line(bytes: &[u8], path: &Path, line: &[u8]) -> Edit {
     text.extend_from_slice(line);
     text.extend_from_slice(eol);
     Edit {
-        file: path.to_path_buf(),
+        file: path.into(),
         span: Span::empty(bytes.len() as u32),
         replacement: text.into(),
     }
@@ -163,7 +163,7 @@ fn uncomment_default(set: &ConfigSet, file: FileId, name: &str, value: &[u8]) ->
     let mut replacement = bytes[found.hash.end as usize..found.value.start as usize].to_vec();
     replacement.extend_from_slice(&value_token(value, found.quoted));
     Some(Edit {
-        file: source.path.clone(),
+        file: source.path.as_path().into(),
         span: found.hash.cover(found.value),
         replacement: replacement.into(),
     })
@@ -244,7 +244,7 @@ fn into_drop_in(set: &ConfigSet, name: &str, value: &[u8], into: &Path) -> Setti
             text.extend_from_slice(&setting_line(name, value));
             text.extend_from_slice(eol);
             edits.push(Edit {
-                file: into_abs.clone(),
+                file: into_abs.as_path().into(),
                 span: Span::empty(0),
                 replacement: text.into(),
             });
@@ -313,7 +313,7 @@ mod tests {
         let mut out = Vec::new();
         for edit in &e.edits {
             let before = crate::model::fs::FileSystem::read(fs, &edit.file).unwrap_or_default();
-            out.push((edit.file.clone(), splice(&before, &[edit])));
+            out.push((edit.file.to_path_buf(), splice(&before, &[edit])));
         }
         out
     }

@@ -2,7 +2,8 @@
 //! (ruff's algorithm), copying every other byte as it was.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Edit, Fix};
 use crate::source::Span;
@@ -19,10 +20,7 @@ pub struct Pass {
 /// Applies non-overlapping fixes. A fix is all-or-nothing: it is applied only when none of
 /// its edits overlaps or touches an edit already taken (a touching insert could reorder text),
 /// so two fixes of the same line wait for the next pass. `contents` gives a file's bytes.
-pub fn apply_fixes<'a>(
-    fixes: &[&Fix],
-    contents: &dyn Fn(&std::path::Path) -> Option<&'a [u8]>,
-) -> Pass {
+pub fn apply_fixes<'a>(fixes: &[&Fix], contents: &dyn Fn(&Path) -> Option<&'a [u8]>) -> Pass {
     // Fixes in the order of their first edit, so earlier text is fixed first.
     let mut order: Vec<usize> = (0..fixes.len()).collect();
     order.sort_by_key(|&i| {
@@ -32,8 +30,8 @@ pub fn apply_fixes<'a>(
             .map(|e| (e.file.clone(), e.span.start))
             .min()
     });
-    let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();
-    let mut edits: BTreeMap<PathBuf, Vec<&Edit>> = BTreeMap::new();
+    let mut taken: BTreeMap<Arc<Path>, Vec<Span>> = BTreeMap::new();
+    let mut edits: BTreeMap<Arc<Path>, Vec<&Edit>> = BTreeMap::new();
     let mut applied = Vec::new();
     for i in order {
         let fix = fixes[i];
@@ -70,7 +68,7 @@ pub fn apply_fixes<'a>(
             continue;
         };
         list.sort_by_key(|e| (e.span.start, e.span.end));
-        files.insert(path, splice(bytes, &list));
+        files.insert(path.to_path_buf(), splice(bytes, &list));
     }
     applied.sort_unstable();
     Pass { files, applied }
@@ -95,7 +93,6 @@ pub fn splice(bytes: &[u8], edits: &[&Edit]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::diagnostic::Applicability;
-    use std::path::Path;
 
     fn fix(edits: &[(u32, u32, &str)]) -> Fix {
         Fix {
@@ -104,7 +101,7 @@ mod tests {
             edits: edits
                 .iter()
                 .map(|&(s, e, r)| Edit {
-                    file: "/f".into(),
+                    file: Path::new("/f").into(),
                     span: Span::new(s, e),
                     replacement: r.as_bytes().to_vec().into(),
                 })

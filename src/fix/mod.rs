@@ -115,7 +115,7 @@ pub fn fix_paths(
             applied.push(AppliedFix {
                 code: d.code,
                 title: f.title.to_string(),
-                file: d.primary.file.clone(),
+                file: d.primary.file.to_path_buf(),
             });
         }
         let mut next = current.clone();

@@ -1,4 +1,5 @@
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Label};
 use crate::rules::RuleMeta;
@@ -8,12 +9,13 @@ use crate::source::Span;
 /// another rule's code, and to the file so labels need only a span.
 pub struct Reporter<'a> {
     rule: &'static RuleMeta,
-    file: &'a Path,
+    /// Shared by every finding this reporter adds (see `rules::Context::path`).
+    file: Arc<Path>,
     out: &'a mut Vec<Diagnostic>,
 }
 
 impl<'a> Reporter<'a> {
-    pub fn new(rule: &'static RuleMeta, file: &'a Path, out: &'a mut Vec<Diagnostic>) -> Self {
+    pub fn new(rule: &'static RuleMeta, file: Arc<Path>, out: &'a mut Vec<Diagnostic>) -> Self {
         Self { rule, file, out }
     }
 
@@ -21,8 +23,9 @@ impl<'a> Reporter<'a> {
         self.rule
     }
 
-    pub fn file(&self) -> &Path {
-        self.file
+    /// The bound file, to share with a finding's other labels and edits about it.
+    pub fn file(&self) -> &Arc<Path> {
+        &self.file
     }
 
     /// Adds a finding at `span` of the bound file, with the rule's default severity, and
@@ -33,7 +36,7 @@ impl<'a> Reporter<'a> {
             code: self.rule.code,
             name: self.rule.name,
             severity: self.rule.severity,
-            primary: Label::new(self.file, span, ""),
+            primary: Label::new(Arc::clone(&self.file), span, ""),
             message,
             secondary: Vec::new(),
             notes: Vec::new(),
@@ -54,14 +57,14 @@ mod tests {
     fn reports_carry_the_bound_rule_and_file() {
         let rule = find_rule("PG2003").expect("rule");
         let mut out = Vec::new();
-        let mut r = Reporter::new(rule, Path::new("/p/a.conf"), &mut out);
+        let mut r = Reporter::new(rule, Path::new("/p/a.conf").into(), &mut out);
         r.report(Span::new(3, 7), "set twice")
             .notes
             .push("note".into());
         assert_eq!(out.len(), 1);
         assert_eq!((out[0].code, out[0].name), ("PG2003", "duplicate-setting"));
         assert_eq!(out[0].severity, Severity::Warning);
-        assert_eq!(out[0].primary.file, Path::new("/p/a.conf"));
+        assert_eq!(*out[0].primary.file, *Path::new("/p/a.conf"));
         assert_eq!(out[0].primary.span, Span::new(3, 7));
         assert_eq!(out[0].notes, ["note"]);
     }

@@ -368,7 +368,7 @@ fn silence(d: &Diagnostic, files: &[FileSuppressions], used: &mut [Vec<Vec<bool>
     let at = d.primary.span.start;
     let mut silenced = false;
     for (fi, f) in files.iter().enumerate() {
-        if f.file != d.primary.file {
+        if *f.file != *d.primary.file {
             continue;
         }
         for (di, (directive, target)) in f.directives.iter().enumerate() {
@@ -438,7 +438,7 @@ fn unused_fix(source: &SourceFile, directive: &Directive, item: Span, remove_all
         },
         applicability: Applicability::Safe,
         edits: vec![Edit {
-            file: source.path().to_path_buf(),
+            file: source.path().into(),
             span,
             replacement: Vec::new().into(),
         }],

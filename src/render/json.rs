@@ -6,15 +6,15 @@
 //! is now formatted into one buffer and written once. The bytes are exactly what serde_json
 //! printed; the serde version stays in the tests as the reference.
 
+use std::path::Path;
+
 use super::{Region, display_path, region};
 use crate::diagnostic::{Diagnostic, Sources};
 
 /// One finding, as an element of the `diagnostics` array (see [`write_document`]).
 pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> Vec<u8> {
-    let mut file = Vec::new();
-    string(&mut file, &display_path(&d.primary.file));
     let mut buf = Vec::with_capacity(512 + d.message.len());
-    write_diagnostic(&mut buf, d, &file, region(sources, &d.primary));
+    write_diagnostic(&mut buf, d, region(sources, &d.primary));
     buf
 }
 
@@ -24,14 +24,14 @@ pub(super) const EMPTY_DOCUMENT: &[u8] = b"{\n  \"diagnostics\": []\n}";
 
 /// One element of the `diagnostics` array, indented as serde_json's `PrettyFormatter` does
 /// at depth 2.
-fn write_diagnostic(buf: &mut Vec<u8>, d: &Diagnostic, file: &[u8], r: Option<Region>) {
+fn write_diagnostic(buf: &mut Vec<u8>, d: &Diagnostic, r: Option<Region>) {
     buf.extend_from_slice(b"    {\n");
     field_str(buf, "code", d.code);
     field_str(buf, "name", d.name);
     field_str(buf, "severity", d.severity.as_str());
     field_str(buf, "message", &d.message);
     key(buf, "file");
-    buf.extend_from_slice(file);
+    path_string(buf, &d.primary.file);
     buf.extend_from_slice(b",\n");
     field_number(buf, "line", r.map(|r| r.line));
     field_number(buf, "column", r.map(|r| r.column));
@@ -106,6 +106,15 @@ fn number(buf: &mut Vec<u8>, n: impl TryInto<u64>) {
         }
     }
     buf.extend_from_slice(&digits[at..]);
+}
+
+/// A path as a JSON string of its display text ([`display_path`]). Paths are UTF-8 but for
+/// rare exceptions: those are escaped where they are, with no `String` made per finding.
+fn path_string(buf: &mut Vec<u8>, path: &Path) {
+    match path.to_str() {
+        Some(text) => string(buf, text),
+        None => string(buf, &display_path(path)),
+    }
 }
 
 /// Bytes a JSON string cannot hold as they are: `"`, `\` and the control characters.
@@ -257,7 +266,7 @@ mod tests {
             name: "duplicate-setting",
             severity: Severity::Warning,
             message: message.into(),
-            primary: Label::new(file, Span::new(3, 9), ""),
+            primary: Label::new(Path::new(file), Span::new(3, 9), ""),
             secondary: vec![],
             notes: notes.iter().map(|n| n.to_string()).collect(),
             fix: fix.map(|title| Fix {
@@ -328,7 +337,7 @@ mod tests {
     fn paths_that_are_not_utf8_are_shown_as_display_shows_them() {
         use std::os::unix::ffi::OsStrExt;
         let mut d = diagnostic("a.conf", "m", &[], None);
-        d.primary.file = std::ffi::OsStr::from_bytes(b"b\xffd\xe2\x82.conf").into();
+        d.primary.file = Path::new(std::ffi::OsStr::from_bytes(b"b\xffd\xe2\x82.conf")).into();
         assert_same_as_serde(&[d], &SourceList::default());
     }
 }

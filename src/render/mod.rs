@@ -12,6 +12,7 @@ mod sarif;
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Label, Severity, Sources};
 use crate::source::SourceFile;
@@ -54,8 +55,8 @@ pub fn render(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedFinding {
     pub severity: Severity,
-    /// The file as shown (the human summary counts files).
-    pub file: PathBuf,
+    /// The file as shown (the human summary counts files); the finding's own, shared.
+    pub file: Arc<Path>,
     text: Vec<u8>,
 }
 
@@ -90,7 +91,7 @@ impl<'a> FindingRenderer<'a> {
         };
         Ok(RenderedFinding {
             severity: d.severity,
-            file: d.primary.file.clone(),
+            file: Arc::clone(&d.primary.file),
             text,
         })
     }
@@ -271,7 +272,7 @@ fn file_ranks(diagnostics: &[Diagnostic]) -> Vec<usize> {
     let mut ids = Vec::with_capacity(diagnostics.len());
     let mut last: Option<(&Path, usize)> = None;
     for d in diagnostics {
-        let path = d.primary.file.as_path();
+        let path: &Path = &d.primary.file;
         let id = match last {
             Some((p, id)) if p.as_os_str() == path.as_os_str() => id,
             _ => *seen.entry(path.as_os_str()).or_insert_with(|| {
@@ -308,7 +309,7 @@ fn permute<T>(items: &mut [T], order: &mut [usize]) {
 }
 
 /// What [`sort_diagnostics`] orders findings by: file, start, code, end.
-pub fn finding_order(d: &Diagnostic) -> (&Path, u32, &'static str, u32) {
+pub fn finding_order(d: &Diagnostic) -> (&Arc<Path>, u32, &'static str, u32) {
     (
         &d.primary.file,
         d.primary.span.start,

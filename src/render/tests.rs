@@ -37,7 +37,7 @@ fn diag(
         name: rule,
         severity,
         message: message.into(),
-        primary: Label::new(file, span, ""),
+        primary: Label::new(Path::new(file), span, ""),
         secondary: vec![],
         notes: vec![],
         fix: None,
@@ -66,7 +66,7 @@ fn diagnostics() -> Vec<Diagnostic> {
         "max_connections set here is overridden by postgresql.auto.conf",
     );
     overridden.secondary.push(Label::new(
-        "postgresql.auto.conf",
+        Path::new("postgresql.auto.conf"),
         span_of(AUTO, b"max_connections = '200'"),
         "this value wins",
     ));
@@ -92,7 +92,7 @@ fn diagnostics() -> Vec<Diagnostic> {
         title: "Remove the suppression comment".into(),
         applicability: Applicability::Safe,
         edits: vec![Edit {
-            file: "postgresql.conf".into(),
+            file: Path::new("postgresql.conf").into(),
             span: Span::new(0, 0),
             replacement: Vec::new().into(),
         }],

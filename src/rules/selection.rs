@@ -340,7 +340,7 @@ mod tests {
             name: "x",
             severity: Severity::Error,
             message: String::new(),
-            primary: Label::new(file, Span::new(0, 0), ""),
+            primary: Label::new(std::path::Path::new(file), Span::new(0, 0), ""),
             secondary: vec![],
             notes: vec![],
             fix: None,

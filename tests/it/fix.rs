@@ -121,7 +121,7 @@ fn edited_lines(before: &LintRun, file: &Path, old: &[u8], min: Applicability) -
         let Some(fix) = d.fix.as_ref().filter(|f| f.applicability >= min) else {
             continue;
         };
-        for e in fix.edits.iter().filter(|e| e.file == file) {
+        for e in fix.edits.iter().filter(|e| *e.file == *file) {
             let start = e.span.start as usize;
             let end = e.span.end as usize;
             let last = if end > start { end - 1 } else { start };
@@ -286,7 +286,7 @@ fn corpus_name(kind: &str) -> Option<&'static str> {
 fn syntax_errors(run: &LintRun, file: &Path) -> usize {
     run.diagnostics
         .iter()
-        .filter(|d| d.code.starts_with("PG1") && d.primary.file == file)
+        .filter(|d| d.code.starts_with("PG1") && *d.primary.file == *file)
         .count()
 }
 

@@ -3,7 +3,8 @@
 //! point (that line, or the commented default / end of file when absent), the lines it
 //! overrides, whether a change needs a restart, and fixes that replace only the value.
 
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::Arc;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, Severity};
 use crate::edits::placement::{CommentedSetting, append_line, commented_default};
@@ -76,7 +77,7 @@ pub fn report<'o>(
         Some(location) => location,
         None => server.absent_setting_location(effective.name)?,
     };
-    let path = path.to_path_buf();
+    // A parameter set a hundred times has 99 overridden lines, each labelled.
     let overridden: Vec<Label> = ctx
         .setting_index()
         .into_iter()
@@ -84,13 +85,13 @@ pub fn report<'o>(
         .filter(|entry| !effective.item.is_some_and(|e| std::ptr::eq(entry.item, e)))
         .map(|entry| {
             Label::new(
-                entry.path(),
+                ctx.path(entry.path()),
                 entry.span(),
                 "overridden by the line that takes effect",
             )
         })
         .collect();
-    let d = report_at(ctx, code, &path, span, severity, message, out)?;
+    let d = report_at(ctx, code, path, span, severity, message, out)?;
     d.secondary.extend(overridden);
     d.notes.push(change_note(effective.name, effective.param));
     Some(d)
@@ -154,14 +155,14 @@ pub fn set_value_fix(
             let was_quoted = file.source.slice(setting.value.span).first() == Some(&b'\'');
             let replacement = if was_quoted { quoted.as_str() } else { fresh };
             vec![Edit {
-                file: file.source.path().to_path_buf(),
+                file: file.source.path().into(),
                 span: setting.value.span,
                 replacement: replacement.as_bytes().to_vec().into(),
             }]
         }
         None => {
             let main = set.files.get(set.main)?;
-            let path: PathBuf = main.source.path().to_path_buf();
+            let path: Arc<Path> = main.source.path().into();
             match commented_default(set, set.main, effective.name) {
                 Some(CommentedSetting {
                     hash,
@@ -172,7 +173,7 @@ pub fn set_value_fix(
                     let replacement = if was_quoted { quoted.as_str() } else { fresh };
                     vec![
                         Edit {
-                            file: path.clone(),
+                            file: Arc::clone(&path),
                             span: hash,
                             replacement: Vec::new().into(),
                         },
@@ -247,7 +248,7 @@ mod tests {
         let mut edits = fix.edits.clone();
         edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
         for edit in edits {
-            assert_eq!(edit.file, std::path::Path::new("/d/postgresql.conf"));
+            assert_eq!(*edit.file, *Path::new("/d/postgresql.conf"));
             bytes.splice(edit.span.range(), edit.replacement.iter().copied());
         }
         String::from_utf8(bytes).expect("utf-8")
@@ -324,10 +325,7 @@ mod tests {
         .expect("fix");
         assert_eq!(fix.applicability, Applicability::Unsafe);
         assert_eq!(fix.edits.len(), 1);
-        assert_eq!(
-            fix.edits[0].file,
-            std::path::Path::new("/d/postgresql.auto.conf")
-        );
+        assert_eq!(*fix.edits[0].file, *Path::new("/d/postgresql.auto.conf"));
         assert_eq!(*fix.edits[0].replacement, *b"'logical'");
     }
 }

@@ -8,6 +8,8 @@
 //! earlier line spelled differently is still validated by the server, and because someone
 //! may want the line kept where it is.
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Applicability, Diagnostic, Label};
 use crate::model::value::parse_value_named;
 use crate::rules::Context;
@@ -44,6 +46,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             let path = entry.path();
             let mut reporter = ctx.reporter("PG2003", path, out);
+            let file = Arc::clone(reporter.file());
             let d = reporter.report(
                 entry.span(),
                 format!(
@@ -54,7 +57,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             );
             // One label: a Vec grown by push would hold four.
             d.secondary = vec![Label::new(
-                winner.path(),
+                ctx.path(winner.path()),
                 winner.span(),
                 "this setting takes effect",
             )];
@@ -81,7 +84,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                     });
                 }
             }
-            d.fix = Some(comment_out(path, entry.setting, Applicability::Unsafe));
+            d.fix = Some(comment_out(&file, entry.setting, Applicability::Unsafe));
         }
     }
 }

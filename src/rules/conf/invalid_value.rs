@@ -9,6 +9,9 @@
 //! or style (`512M`, `4KB`, `30sec`) is rewritten when the result is valid (unsafe); a close
 //! enum option or `on`/`off` for a Boolean is offered display-only.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
 use crate::model::catalog::{Param, Unit, VarType};
 use crate::model::value::{check_value_named, parse_value_named};
@@ -41,8 +44,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if !reported.first(entry.path(), value_span) {
             continue;
         }
-        let path = entry.path().to_path_buf();
-        let mut reporter = ctx.reporter("PG2002", &path, out);
+        let path = entry.path();
+        let mut reporter = ctx.reporter("PG2002", path, out);
+        let file = Arc::clone(reporter.file());
         let d = reporter.report(value_span, error.message.clone());
         if let Some(detail) = &error.detail {
             d.notes.push(format!("detail: {detail}"));
@@ -69,18 +73,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "{} sets `{}` again, but the server still checks this line: it skips an \
                  earlier line only when the name is spelled byte-for-byte the same (`{}` here, \
                  `{}` there)",
-                place(set, later, &path),
+                place(set, later, path),
                 param.name(),
                 entry.shown_name(),
                 later.shown_name()
             ));
             d.secondary = vec![Label::new(
-                later.path(),
+                ctx.path(later.path()),
                 later.span(),
                 "the setting that takes effect",
             )];
         }
-        d.fix = fix(param, entry, version);
+        d.fix = fix(param, entry, &file, version);
     }
 }
 
@@ -125,8 +129,13 @@ fn depends_on_host(param: &str, value: &[u8]) -> bool {
 }
 
 /// A replacement for the value, if one is evident.
-fn fix(param: &Param, entry: &SettingEntry<'_>, version: PgVersion) -> Option<Fix> {
-    let path = entry.path().to_path_buf();
+/// `path` is the entry's file, shared with the finding.
+fn fix(
+    param: &Param,
+    entry: &SettingEntry<'_>,
+    path: &Arc<Path>,
+    version: PgVersion,
+) -> Option<Fix> {
     let token = entry.setting.value;
     match param.vartype() {
         VarType::Integer | VarType::Real => {
@@ -149,7 +158,7 @@ fn fix(param: &Param, entry: &SettingEntry<'_>, version: PgVersion) -> Option<Fi
                 title: format!("Write the unit as `{fixed}`").into(),
                 applicability: Applicability::Unsafe,
                 edits: vec![Edit {
-                    file: path,
+                    file: Arc::clone(path),
                     span: Span::new(offset + start as u32, offset + end as u32),
                     replacement: fixed.as_bytes().to_vec().into(),
                 }],
@@ -163,7 +172,7 @@ fn fix(param: &Param, entry: &SettingEntry<'_>, version: PgVersion) -> Option<Fi
                 .filter(|(score, _)| *score >= 0.8)
                 .max_by(|a, b| a.0.total_cmp(&b.0))?
                 .1;
-            Some(replace_value(entry, option, &path))
+            Some(replace_value(entry, option, path))
         }
         VarType::Bool => {
             let value = String::from_utf8_lossy(entry.value).to_ascii_lowercase();
@@ -172,14 +181,14 @@ fn fix(param: &Param, entry: &SettingEntry<'_>, version: PgVersion) -> Option<Fi
                 "disable" | "disabled" | "inactive" | "n" | "no" | "false" | "off" | "0" => "off",
                 _ => return None,
             };
-            Some(replace_value(entry, flag, &path))
+            Some(replace_value(entry, flag, path))
         }
         VarType::String => None,
     }
 }
 
 /// A display-only fix that writes `option` as the value, quoted as the original was.
-fn replace_value(entry: &SettingEntry<'_>, option: &str, path: &std::path::Path) -> Fix {
+fn replace_value(entry: &SettingEntry<'_>, option: &str, path: &Arc<Path>) -> Fix {
     let bare = option
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -196,7 +205,7 @@ fn replace_value(entry: &SettingEntry<'_>, option: &str, path: &std::path::Path)
         title: format!("Use `{option}`").into(),
         applicability: Applicability::DisplayOnly,
         edits: vec![Edit {
-            file: path.to_path_buf(),
+            file: Arc::clone(path),
             span: entry.setting.value.span,
             replacement: replacement.into(),
         }],

@@ -6,6 +6,8 @@
 //! Fix (safe): comment the line out. The value can never take effect, so the only change is
 //! that the server starts.
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::rules::Context;
 
@@ -27,8 +29,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             entry.shown_name()
         };
-        let path = entry.path().to_path_buf();
-        let mut reporter = ctx.reporter("PG2005", &path, out);
+        let mut reporter = ctx.reporter("PG2005", entry.path(), out);
+        let file = Arc::clone(reporter.file());
         let d = reporter.report(
             entry.span(),
             format!(
@@ -47,6 +49,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         d.notes
             .push("the server does not start with this line; a reload skips it".into());
-        d.fix = Some(comment_out(&path, entry.setting, Applicability::Safe));
+        d.fix = Some(comment_out(&file, entry.setting, Applicability::Safe));
     }
 }

@@ -2,6 +2,7 @@
 //! bytes: everything outside the edited span must stay as it was.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Fix};
 use crate::lint::server::{Server, ServerFiles};
@@ -39,7 +40,7 @@ fn applied(bytes: &[u8], fix: &Fix, path: &str) -> Vec<u8> {
     edits.sort_by_key(|e| std::cmp::Reverse(e.span.start));
     let mut out = bytes.to_vec();
     for edit in edits {
-        assert_eq!(edit.file, Path::new(path));
+        assert_eq!(*edit.file, *Path::new(path));
         out.splice(edit.span.range(), edit.replacement.iter().copied());
     }
     out
@@ -130,5 +131,35 @@ fn findings_in_a_file_included_twice_are_reported_once() {
         );
     for code in ["PG2001", "PG2003"] {
         assert_eq!(findings(code, &fs, MAIN).len(), 1, "{code}");
+    }
+}
+
+#[test]
+fn findings_share_one_allocation_per_file() {
+    // The winner of `work_mem` is in another file: its label gets that file's path.
+    let fs = MemFs::new()
+        .with(
+            MAIN,
+            "work_mem = 1MB\nwork_mem = 2MB\nport = 1\nport = 2\ninclude 'x.conf'\n",
+        )
+        .with("/srv/pg/x.conf", "work_mem = 3MB\n");
+    let found = findings("PG2003", &fs, MAIN);
+    assert_eq!(found.len(), 3);
+    let paths = |path: &str| -> Vec<&Arc<Path>> {
+        found
+            .iter()
+            .flat_map(|d| {
+                let edits = d.fix.iter().flat_map(|f| f.edits.iter().map(|e| &e.file));
+                std::iter::once(&d.primary.file)
+                    .chain(d.secondary.iter().map(|l| &l.file))
+                    .chain(edits)
+            })
+            .filter(|p| ***p == *Path::new(path))
+            .collect()
+    };
+    for path in [MAIN, "/srv/pg/x.conf"] {
+        let shared = paths(path);
+        assert!(shared.len() >= 2, "{path}: {}", shared.len());
+        assert!(shared.iter().all(|p| Arc::ptr_eq(p, shared[0])), "{path}");
     }
 }

@@ -6,7 +6,7 @@
 //! from before PostgreSQL 12; a typo, with the closest name of the version.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::catalog::Catalog;
@@ -181,8 +181,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         notes.push(NOTHING_APPLIES.into());
 
-        let path = entry.path().to_path_buf();
-        let mut reporter = ctx.reporter("PG2001", &path, out);
+        let mut reporter = ctx.reporter("PG2001", entry.path(), out);
+        let file = Arc::clone(reporter.file());
         let d = reporter.report(name_span, message);
         d.notes = notes;
         if let Some(name) = replacement {
@@ -191,7 +191,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 // A successor may take values in another unit; a person decides.
                 applicability: Applicability::DisplayOnly,
                 edits: vec![Edit {
-                    file: path.clone(),
+                    file,
                     span: name_span,
                     replacement: name.into_bytes().into(),
                 }],

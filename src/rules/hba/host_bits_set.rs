@@ -3,6 +3,7 @@
 //! network; the safe fix writes that network address, editing only the address token.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::hba::HbaAddress;
@@ -28,7 +29,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let (path, span) = token_location(&hba.sources, tok);
-        let path = path.to_path_buf();
         let text = hba.sources.text(tok);
         // Keep the `/len` exactly as written; only the address part changes.
         let suffix = text
@@ -50,7 +50,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
             None => shown.clone(),
         };
-        let mut reporter = ctx.reporter("PG4005", &path, out);
+        let mut reporter = ctx.reporter("PG4005", path, out);
+        let file = Arc::clone(reporter.file());
         let d = reporter.report(
             span,
             format!(
@@ -68,7 +69,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             title: format!("write the network address {shown}").into(),
             applicability: Applicability::Safe,
             edits: vec![Edit {
-                file: path.clone(),
+                file,
                 span,
                 replacement: replacement.into(),
             }],

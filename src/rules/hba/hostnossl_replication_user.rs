@@ -24,8 +24,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let (path, span) = record_location(hba, rec);
-        let path = path.to_path_buf();
-        let mut reporter = ctx.reporter("PG4011", &path, out);
+        let mut reporter = ctx.reporter("PG4011", path, out);
         let d = reporter.report(
             span,
             format!(

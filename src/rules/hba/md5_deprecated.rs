@@ -15,8 +15,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
     for rec in hba.records().iter().filter(|r| r.method == AuthMethod::Md5) {
         let (path, span) = token_location(&hba.sources, rec.method_at);
-        let path = path.to_path_buf();
-        let mut reporter = ctx.reporter("PG4009", &path, out);
+        let mut reporter = ctx.reporter("PG4009", path, out);
         let d = reporter.report(
             span,
             "md5 is deprecated in PostgreSQL 18 and will be removed; use scram-sha-256",

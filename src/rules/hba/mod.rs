@@ -20,6 +20,7 @@ use std::path::Path;
 
 use crate::diagnostic::Label;
 use crate::model::hba::{AuthSources, HbaAddress, HbaFile, HbaRecord, TokLine, TokRef};
+use crate::rules::Context;
 use crate::source::Span;
 use crate::syntax::auth::{AuthLine, Token};
 
@@ -86,6 +87,7 @@ pub(crate) fn rejection_location<'a>(
 /// The label naming the rejected `line` as a whole, unless the finding at `file`/`span`
 /// already covers exactly that.
 pub(crate) fn rejected_line_label(
+    ctx: &Context<'_>,
     sources: &AuthSources,
     line: &TokLine,
     file: &Path,
@@ -102,7 +104,7 @@ pub(crate) fn rejected_line_label(
         line_span
     };
     Some(Label::new(
-        line_path,
+        ctx.path(line_path),
         shown,
         format!("the server rejects line {}", line.line_number),
     ))

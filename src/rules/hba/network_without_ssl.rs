@@ -31,9 +31,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let (path, span) = record_location(hba, first);
-    let path = path.to_path_buf();
     let count = open.len();
-    let mut reporter = ctx.reporter("PG4010", &path, out);
+    let mut reporter = ctx.reporter("PG4010", path, out);
     let d = reporter.report(
         span,
         format!(

@@ -16,8 +16,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(main) = hba.sources.files.first() else {
         return;
     };
-    let path = main.source.path().to_path_buf();
-    let mut reporter = ctx.reporter("PG4008", &path, out);
+    let path = main.source.path();
+    let mut reporter = ctx.reporter("PG4008", path, out);
     let d = reporter.report(
         Span::empty(0),
         format!(
@@ -39,7 +39,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let keyword = main.lines.text(first, main.source.bytes());
             if matches!(keyword, b"include" | b"include_if_exists" | b"include_dir") {
                 d.secondary.push(Label::new(
-                    &path,
+                    path,
                     line.span,
                     "this include brings in no records",
                 ));

@@ -34,9 +34,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let (mp, ms) = token_location(&hba.sources, rec.method_at);
-        let (mp, ms) = (mp.to_path_buf(), ms);
         let address = address_text(&hba.sources, rec);
-        let mut reporter = ctx.reporter("PG4012", &mp, out);
+        let mut reporter = ctx.reporter("PG4012", mp, out);
         let d = reporter.report(
             ms,
             format!(
@@ -50,7 +49,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         );
         if let Some((ap, s)) = address_location(&hba.sources, rec) {
-            d.secondary.push(Label::new(ap, s, "every address"));
+            d.secondary
+                .push(Label::new(ctx.path(ap), s, "every address"));
         }
         d.notes.push(
             "narrow the source to the client networks and use scram-sha-256 (with hostssl)".into(),

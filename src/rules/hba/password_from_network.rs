@@ -17,9 +17,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let (path, span) = token_location(&hba.sources, rec.method_at);
-        let path = path.to_path_buf();
         let encrypted = matches!(rec.conn_type, ConnType::HostSsl | ConnType::HostGssEnc);
-        let mut reporter = ctx.reporter("PG4003", &path, out);
+        let mut reporter = ctx.reporter("PG4003", path, out);
         let how = if encrypted {
             "inside the encrypted connection, but the server (and anything in front of it that \
              ends TLS) sees the password itself"
@@ -34,7 +33,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         );
         if let Some((p, s)) = address_location(&hba.sources, rec) {
-            d.secondary.push(Label::new(p, s, "connections from here"));
+            d.secondary
+                .push(Label::new(ctx.path(p), s, "connections from here"));
         }
         d.notes.push(
             "scram-sha-256 proves the password without sending it; roles whose password is \
@@ -43,6 +43,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .into(),
         );
         d.fix = method_fix(
+            ctx,
             hba,
             rec,
             "scram-sha-256",

@@ -2,6 +2,9 @@
 //! accept and 14 removed. Only reported when linting for 12–13 (a warning: the file loads
 //! today, an upgrade breaks it); from 14 the line fails to load and PG1002 reports it.
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::model::hba::{AuthMethod, HbaFile, HbaRecord, TokRef};
 use crate::rules::Context;
@@ -32,8 +35,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             };
             let value = String::from_utf8_lossy(value);
             let (path, span) = token_location(&hba.sources, tok);
-            let path = path.to_path_buf();
-            let mut reporter = ctx.reporter("PG4006", &path, out);
+            let mut reporter = ctx.reporter("PG4006", path, out);
+            let file = Arc::clone(reporter.file());
             let d = reporter.report(
                 span,
                 format!(
@@ -50,9 +53,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             d.fix = if value == "1" {
                 // cert always checks the full certificate, and 14+ allow it only verify-full.
                 Some(if rec.method == AuthMethod::Cert {
-                    replace(&path, span, "verify-full", "cert checks the name anyway")
+                    replace(&file, span, "verify-full", "cert checks the name anyway")
                 } else {
-                    replace(&path, span, "verify-ca", "what 1 means")
+                    replace(&file, span, "verify-ca", "what 1 means")
                 })
             } else if later_clientcert || !earlier_clientcert {
                 // Removing it keeps the meaning: a later clientcert overrides it anyway, and
@@ -69,12 +72,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn replace(path: &std::path::Path, span: Span, value: &str, why: &str) -> Fix {
+fn replace(path: &Arc<Path>, span: Span, value: &str, why: &str) -> Fix {
     Fix {
         title: format!("write clientcert={value} ({why})").into(),
         applicability: Applicability::Safe,
         edits: vec![Edit {
-            file: path.to_path_buf(),
+            file: Arc::clone(path),
             span,
             replacement: format!("clientcert={value}").into_bytes().into(),
         }],
@@ -100,7 +103,7 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
         if tok.token + 1 < t1 {
             let next = file.lines.tokens.get(tok.token as usize + 1)?.span;
             return Some(Edit {
-                file: file.source.path().to_path_buf(),
+                file: file.source.path().into(),
                 span: Span::new(this.start, next.start),
                 replacement: Vec::new().into(),
             });
@@ -114,7 +117,7 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
             return None;
         };
         return Some(Edit {
-            file: file.source.path().to_path_buf(),
+            file: file.source.path().into(),
             span: Span::new(prev.end, this.end),
             replacement: Vec::new().into(),
         });

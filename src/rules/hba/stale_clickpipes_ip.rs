@@ -22,8 +22,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some((path, span)) = address_location(&hba.sources, rec) else {
             continue;
         };
-        let path = path.to_path_buf();
-        let mut reporter = ctx.reporter("PG4007", &path, out);
+        let mut reporter = ctx.reporter("PG4007", path, out);
         let d = reporter.report(
             span,
             format!(

@@ -31,8 +31,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some((path, span)) = address_location(&hba.sources, rec) else {
             continue;
         };
-        let path = path.to_path_buf();
-        let mut reporter = ctx.reporter("PG4004", &path, out);
+        let mut reporter = ctx.reporter("PG4004", path, out);
         let address = address_text(&hba.sources, rec);
         let message = if rec.method == AuthMethod::Trust {
             format!("{address} admits {what}, and trust asks for nothing")
@@ -44,7 +43,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         };
         let d = reporter.report(span, message);
         let (mp, ms) = token_location(&hba.sources, rec.method_at);
-        d.secondary.push(Label::new(mp, ms, "the only check left"));
+        d.secondary
+            .push(Label::new(ctx.path(mp), ms, "the only check left"));
         d.notes.push(
             "list the client networks instead; for ClickPipes, `pgconf regions REGION` prints \
              one /32 record per egress address"

@@ -17,8 +17,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let (path, span) = token_location(&hba.sources, rec.method_at);
-        let path = path.to_path_buf();
-        let mut reporter = ctx.reporter("PG4002", &path, out);
+        let mut reporter = ctx.reporter("PG4002", path, out);
         let d = reporter.report(
             span,
             format!(
@@ -28,8 +27,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             ),
         );
         if let Some((p, s)) = address_location(&hba.sources, rec) {
-            d.secondary
-                .push(Label::new(p, s, "admits more than the server itself"));
+            d.secondary.push(Label::new(
+                ctx.path(p),
+                s,
+                "admits more than the server itself",
+            ));
         }
         d.notes.push(
             "use scram-sha-256 (or cert) for network records; keep trust for local sockets or \
@@ -37,6 +39,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 .into(),
         );
         d.fix = method_fix(
+            ctx,
             hba,
             rec,
             "scram-sha-256",
@@ -52,6 +55,7 @@ fn requires_client_certificate(rec: &HbaRecord) -> bool {
 
 /// Replaces the method token. Unsafe: roles without a SCRAM password can no longer log in.
 pub(crate) fn method_fix(
+    ctx: &Context<'_>,
     hba: &HbaFile,
     rec: &HbaRecord,
     method: &str,
@@ -67,7 +71,7 @@ pub(crate) fn method_fix(
         title: title.into(),
         applicability: Applicability::Unsafe,
         edits: vec![Edit {
-            file: path.to_path_buf(),
+            file: ctx.path(path),
             span,
             replacement: method.as_bytes().to_vec().into(),
         }],

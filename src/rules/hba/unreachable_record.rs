@@ -34,11 +34,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let (path, span) = record_location(hba, later);
-        let path = path.to_path_buf();
         let (epath, espan) = record_location(hba, earlier);
-        let epath = epath.to_path_buf();
         let same_file = epath == path;
-        let mut reporter = ctx.reporter("PG4001", &path, out);
+        let mut reporter = ctx.reporter("PG4001", path, out);
         let d = reporter.report(
             span,
             format!(
@@ -54,7 +52,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             ),
         );
-        d.secondary = vec![Label::new(epath, espan, "matches first (no fall-through)")];
+        d.secondary = vec![Label::new(
+            ctx.path(epath),
+            espan,
+            "matches first (no fall-through)",
+        )];
         d.notes
             .push("put more specific records before broader ones, or remove this one".into());
     }

@@ -65,7 +65,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         );
         for file in &turn {
             if let Some(label) = included_here(set, *file, "part of the cycle")
-                && (label.file != path || label.span != error.span)
+                && (*label.file != *path || label.span != error.span)
             {
                 d.secondary.push(label);
             }

@@ -3,6 +3,8 @@
 //! the mark becomes part of the first name (or a token of its own), and pg_hba/pg_ident read
 //! it as part of the first field. Fix (safe): delete the three bytes.
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::Context;
 use crate::source::Span;
@@ -41,8 +43,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "the server reads it as (part of) the first word of the first line".to_string()
             }
         };
-        let path = file.path().to_path_buf();
-        let mut reporter = ctx.reporter("PG5001", &path, out);
+        let mut reporter = ctx.reporter("PG5001", file.path(), out);
+        let shared = Arc::clone(reporter.file());
         let d = reporter.report(span, "file starts with a UTF-8 byte order mark");
         d.notes.push(effect);
         d.notes.push(
@@ -54,7 +56,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             title: "Remove the byte order mark".into(),
             applicability: Applicability::Safe,
             edits: vec![Edit {
-                file: path.clone(),
+                file: shared,
                 span,
                 replacement: Vec::new().into(),
             }],

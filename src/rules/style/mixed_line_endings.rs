@@ -7,6 +7,8 @@
 //! so `a = 1<CR>b = 2` is one line. The first such CR outside a comment is reported without a
 //! fix, since the intended line structure is a guess.
 
+use std::sync::Arc;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::rules::Context;
 use crate::source::Span;
@@ -80,8 +82,9 @@ fn report_mixed_endings(ctx: &Context<'_>, file: &ServerFile<'_>, out: &mut Vec<
         return;
     };
     let line = file.source.line_of(first.start);
-    let path = file.path();
-    let mut reporter = ctx.reporter("PG5002", path, out);
+    let mut reporter = ctx.reporter("PG5002", file.path(), out);
+    // One edit per minority line ending, all in this file.
+    let shared = Arc::clone(reporter.file());
     let d = reporter.report(
         first,
         format!(
@@ -103,7 +106,7 @@ fn report_mixed_endings(ctx: &Context<'_>, file: &ServerFile<'_>, out: &mut Vec<
     let edits = minority
         .iter()
         .map(|span| Edit {
-            file: path.to_path_buf(),
+            file: Arc::clone(&shared),
             span: if crlf_wins {
                 Span::empty(span.start)
             } else {

@@ -22,9 +22,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             };
             let mut reporter = ctx.reporter("PG1001", file.source.path(), out);
+            let shared = std::sync::Arc::clone(reporter.file());
             let d = reporter.report(invalid.error.at, format!("syntax error {near}"));
             d.secondary.push(crate::diagnostic::Label::new(
-                file.source.path(),
+                shared,
                 invalid.span,
                 "the server rejects this line",
             ));

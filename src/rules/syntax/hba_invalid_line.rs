@@ -18,7 +18,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let mut reporter = ctx.reporter("PG1002", file, out);
         let d = reporter.report(span, error.message.clone());
         d.secondary
-            .extend(rejected_line_label(sources, line, file, span));
+            .extend(rejected_line_label(ctx, sources, line, file, span));
         if let Some(hint) = hint(ctx.server.version, line, error, sources) {
             d.notes.push(hint);
         }

@@ -29,7 +29,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let mut reporter = ctx.reporter("PG1003", file, out);
         let d = reporter.report(span, message);
         d.secondary
-            .extend(rejected_line_label(sources, line, file, span));
+            .extend(rejected_line_label(ctx, sources, line, file, span));
         if row.error.as_deref() == Some("multiple values in ident field") {
             d.notes.push(
                 "each field holds one name; write one line per system user and database user"
