@@ -293,7 +293,7 @@ pub fn run_unset(
             // ALTER SYSTEM RESET removes the line.
             edits.push(Edit {
                 file: file.path.as_path().into(),
-                span: Span::new(line.span.start, line.newline.end),
+                span: Span::new(line.span.start, line.newline().end),
                 replacement: Vec::new().into(),
             });
         } else {

@@ -55,7 +55,7 @@ fn is_bare_value(value: &[u8]) -> bool {
             LineItem::Setting(s) => {
                 s.value.kind != TokenKind::String
                     && s.value.span.end as usize == line.len()
-                    && only.comment.is_none()
+                    && only.comment().is_none()
             }
             _ => false,
         },
@@ -193,7 +193,7 @@ pub fn commented_default(set: &ConfigSet, file: FileId, name: &str) -> Option<Co
         if !matches!(line.item, LineItem::Blank) {
             return None;
         }
-        let comment = line.comment?;
+        let comment = line.comment()?;
         let body = &bytes[comment.range()][1..];
         // A setting line starts with its name: most comments are prose, not worth a parse.
         let named = body.trim_ascii_start().get(..name.len());

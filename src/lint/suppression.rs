@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
 use crate::rules::{RULES, RuleMeta, RuleSelection, did_you_mean, find_rule, rule_index};
 use crate::source::{SourceFile, Span};
-use crate::syntax::conf::ConfFile;
+use crate::syntax::conf::{ConfFile, ConfLine};
 
 /// What a directive covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,7 +255,7 @@ impl FileSuppressions {
 
     /// Directives of a postgresql.conf-family file, from its lossless tree.
     pub fn for_conf(source: &SourceFile, tree: &ConfFile) -> Self {
-        Self::new(source, tree.lines.iter().filter_map(|l| l.comment), &[])
+        Self::new(source, tree.lines.iter().filter_map(ConfLine::comment), &[])
     }
 }
 

@@ -560,7 +560,7 @@ impl Loader<'_> {
                     // counter, which has already moved on; at end of file without a final
                     // newline it has not, so the server names the line before.
                     let reported_line =
-                        if invalid.error.near == Near::EndOfLine && line.newline.is_empty() {
+                        if invalid.error.near == Near::EndOfLine && line.newline().is_empty() {
                             line_no.saturating_sub(1)
                         } else {
                             line_no

@@ -9,6 +9,7 @@
 //! recognises them by name.
 
 use std::borrow::Cow;
+use std::num::NonZeroU32;
 
 use crate::source::{SourceFile, Span};
 
@@ -19,17 +20,24 @@ pub struct ConfFile {
 }
 
 /// One physical line.
+///
+/// A file has a line per LF, so a line's size is the tree's size per line: 44 bytes (it was
+/// 64 while the LF and the comment had a span each, though the LF always follows the line
+/// and the comment always ends it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfLine {
     /// The line without its LF. A CR before the LF belongs here: the server treats CR as a
     /// blank, and keeping it makes CRLF files round-trip.
     pub span: Span,
-    /// The LF that ends the line; empty on a last line without one.
-    pub newline: Span,
     pub item: LineItem,
-    /// `#` to the end of the line, outside quotes.
-    pub comment: Option<Span>,
+    /// Where the comment starts, or [`NO_COMMENT`]; see [`ConfLine::comment`].
+    comment_start: u32,
+    /// Whether an LF ends the line (every line but perhaps the last).
+    has_newline: bool,
 }
+
+/// `ConfLine::comment_start` of a line without a comment (no offset of a file can be it).
+const NO_COMMENT: u32 = u32::MAX;
 
 /// What a line holds, besides its comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,10 +56,11 @@ pub enum LineItem {
 pub struct Setting {
     /// An ID or QUALIFIED_ID token.
     pub name: Token,
-    /// The optional `=`.
-    pub equals: Option<Span>,
     /// An ID, STRING, UNQUOTED_STRING, INTEGER or REAL token, quotes included.
     pub value: Token,
+    /// Where the optional `=` is; never 0, since the name comes first. See
+    /// [`Setting::equals`].
+    equals_at: Option<NonZeroU32>,
 }
 
 /// A rejected line: the tokens before the comment, and what the server said about them.
@@ -157,6 +166,16 @@ impl ConfFile {
 }
 
 impl ConfLine {
+    /// The LF that ends the line; empty on a last line without one.
+    pub fn newline(&self) -> Span {
+        Span::new(self.span.end, self.span.end + u32::from(self.has_newline))
+    }
+
+    /// `#` to the end of the line, outside quotes.
+    pub fn comment(&self) -> Option<Span> {
+        (self.comment_start != NO_COMMENT).then(|| Span::new(self.comment_start, self.span.end))
+    }
+
     /// The spans that tile the line, in order, empty ones left out.
     pub fn pieces(&self) -> Vec<(PieceKind, Span)> {
         let mut pieces = Vec::with_capacity(9);
@@ -174,23 +193,28 @@ impl ConfLine {
             LineItem::Blank => {}
             LineItem::Setting(s) => {
                 push(PieceKind::Name, s.name.span, &mut pieces);
-                if let Some(eq) = s.equals {
+                if let Some(eq) = s.equals() {
                     push(PieceKind::Equals, eq, &mut pieces);
                 }
                 push(PieceKind::Value, s.value.span, &mut pieces);
             }
             LineItem::Invalid(inv) => push(PieceKind::Invalid, inv.span, &mut pieces),
         }
-        if let Some(comment) = self.comment {
+        if let Some(comment) = self.comment() {
             push(PieceKind::Comment, comment, &mut pieces);
         }
         push(PieceKind::Blank, Span::empty(self.span.end), &mut pieces);
-        push(PieceKind::Newline, self.newline, &mut pieces);
+        push(PieceKind::Newline, self.newline(), &mut pieces);
         pieces
     }
 }
 
 impl Setting {
+    /// The `=` between name and value, if written.
+    pub fn equals(&self) -> Option<Span> {
+        self.equals_at.map(|at| Span::new(at.get(), at.get() + 1))
+    }
+
     /// The value as the server stores it: quotes removed and escapes decoded for a STRING
     /// token, the raw token otherwise.
     pub fn value_bytes<'a>(&self, source: &'a [u8]) -> Cow<'a, [u8]> {
@@ -237,7 +261,7 @@ fn parse_lines(bytes: &[u8], line_starts: &[u32]) -> ConfFile {
 /// `ParseConfigFp` for one line: `[NAME [=] VALUE] [# comment]`.
 fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
     let line_span = to_span(start, end);
-    let newline = to_span(end, next);
+    let has_newline = next > end;
     let content = &bytes[start..end];
 
     // Fast path: most lines of a real postgresql.conf are blank or comments.
@@ -246,12 +270,16 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
         .position(|&b| !is_blank(b))
         .unwrap_or(content.len());
     if first == content.len() || content[first] == b'#' {
-        let comment = (first < content.len()).then(|| to_span(start + first, end));
+        let comment_start = if first < content.len() {
+            (start + first) as u32
+        } else {
+            NO_COMMENT
+        };
         return ConfLine {
             span: line_span,
-            newline,
             item: LineItem::Blank,
-            comment,
+            comment_start,
+            has_newline,
         };
     }
 
@@ -261,7 +289,7 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
     }; 4];
     let mut count = 0;
     let mut last_end = 0;
-    let mut comment = None;
+    let mut comment_start = NO_COMMENT;
     let mut pos = first;
     let mut no_string_ahead = false;
     while pos < content.len() {
@@ -271,7 +299,7 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
             continue;
         }
         if b == b'#' {
-            comment = Some(to_span(start + pos, end));
+            comment_start = (start + pos) as u32;
             break;
         }
         let (kind, len) = lex_token_in_line(&content[pos..], &mut no_string_ahead);
@@ -292,9 +320,9 @@ fn parse_line(bytes: &[u8], start: usize, end: usize, next: usize) -> ConfLine {
     let item = line_item(&tokens[..count], last_end);
     ConfLine {
         span: line_span,
-        newline,
         item,
-        comment,
+        comment_start,
+        has_newline,
     }
 }
 
@@ -326,10 +354,10 @@ fn line_item(tokens: &[Token], last_end: u32) -> LineItem {
         return invalid(Some(&name));
     }
     let mut rest = &tokens[1..];
-    let equals = match rest.first() {
+    let equals_at = match rest.first() {
         Some(t) if t.kind == TokenKind::Equals => {
             rest = &rest[1..];
-            Some(t.span)
+            NonZeroU32::new(t.span.start)
         }
         _ => None,
     };
@@ -342,8 +370,8 @@ fn line_item(tokens: &[Token], last_end: u32) -> LineItem {
     }
     LineItem::Setting(Setting {
         name,
-        equals,
         value,
+        equals_at,
     })
 }
 

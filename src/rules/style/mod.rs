@@ -46,7 +46,7 @@ impl ServerFile<'_> {
     /// Whether `offset` lies in a comment (`#` to the end of the line, outside quotes).
     pub fn in_comment(&self, offset: u32) -> bool {
         let comment = match self.lines {
-            Lines::Conf(lines) => comment_holding(lines, offset, |l| (l.span, l.comment)),
+            Lines::Conf(lines) => comment_holding(lines, offset, |l| (l.span, l.comment())),
             Lines::Auth(lines) => comment_holding(lines, offset, |l| (l.span, l.comment)),
         };
         comment.is_some_and(|c| c.start <= offset && offset < c.end)

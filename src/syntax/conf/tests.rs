@@ -98,7 +98,7 @@ fn settings_with_and_without_equals() {
     match item(s) {
         LineItem::Setting(set) => {
             assert_eq!(set.name_bytes(s), b"work_mem");
-            assert_eq!(set.equals, None);
+            assert_eq!(set.equals(), None);
             assert_eq!(&*set.value_bytes(s), b"8MB");
         }
         other => panic!("{other:?}"),
@@ -164,8 +164,8 @@ fn lines_split_on_lf_only_and_keep_every_byte() {
     assert_eq!(file.lines.len(), 6);
     assert_eq!(file.print(input), input);
     assert!(matches!(file.lines[3].item, LineItem::Invalid(_)));
-    assert!(file.lines[3].comment.is_some());
-    assert!(file.lines[5].newline.is_empty());
+    assert!(file.lines[3].comment().is_some());
+    assert!(file.lines[5].newline().is_empty());
 }
 
 #[test]
@@ -178,7 +178,7 @@ fn pieces_tile_each_line() {
             assert_eq!(span.start, at, "gap or overlap in {line:?}");
             at = span.end;
         }
-        assert_eq!(at, line.newline.end.max(line.span.end));
+        assert_eq!(at, line.newline().end.max(line.span.end));
     }
 }
 
@@ -459,4 +459,14 @@ fn remembering_a_failed_string_changes_no_token() {
         }
         assert_eq!(memo, kinds(&line), "{}", String::from_utf8_lossy(&line));
     }
+}
+
+#[test]
+fn a_line_costs_44_bytes_of_tree() {
+    // The tree has one line per LF: its size per line is what a big file costs in memory.
+    assert!(
+        std::mem::size_of::<ConfLine>() <= 44,
+        "{}",
+        std::mem::size_of::<ConfLine>()
+    );
 }
