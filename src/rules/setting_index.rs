@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
+use foldhash::fast::RandomState;
+
 use crate::model::catalog::{Catalog, Param};
 use crate::model::config_set::{ConfSource, ConfigSet, Item, ItemKind};
 use crate::source::Span;
@@ -80,7 +82,7 @@ pub struct SettingIndex<'a> {
     entries: Vec<SettingEntry<'a>>,
     /// Per parameter, in order of first appearance: positions in `entries`, in server order.
     groups: Vec<Vec<usize>>,
-    keys: HashMap<ParameterKey, usize>,
+    keys: HashMap<ParameterKey, usize, RandomState>,
 }
 
 impl<'a> SettingIndex<'a> {
@@ -89,8 +91,17 @@ impl<'a> SettingIndex<'a> {
         let mut index = SettingIndex {
             entries: Vec::with_capacity(set.items.len()),
             groups: Vec::new(),
-            keys: HashMap::new(),
+            // One group per parameter at most, plus the placeholders (few).
+            keys: HashMap::with_capacity_and_hasher(
+                catalog.params().count(),
+                RandomState::default(),
+            ),
         };
+        // Parameter and group of each spelling met so far: a set repeats few spellings many
+        // times (big_active.conf: 331 spellings, 33,100 entries), and one hash of the bytes
+        // costs a fraction of the catalog's folded binary search and the key's hash.
+        let mut spellings: HashMap<&'a [u8], (Option<&'static Param>, Option<usize>), RandomState> =
+            HashMap::with_capacity_and_hasher(catalog.params().count(), RandomState::default());
         for (position, item) in set.items.iter().enumerate() {
             let ItemKind::Setting {
                 name,
@@ -100,8 +111,15 @@ impl<'a> SettingIndex<'a> {
             else {
                 continue;
             };
-            let param = catalog.lookup(name);
-            let group = ParameterKey::of(name, param).map(|key| index.group_of(key));
+            let (param, group) = match spellings.get(name.as_slice()) {
+                Some(&known) => known,
+                None => {
+                    let param = catalog.lookup(name);
+                    let group = ParameterKey::of(name, param).map(|key| index.group_of(key));
+                    spellings.insert(name.as_slice(), (param, group));
+                    (param, group)
+                }
+            };
             if let Some(g) = group {
                 index.groups[g].push(index.entries.len());
             }
