@@ -8,10 +8,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
+use foldhash::fast::RandomState;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::lint::server::Server;
 use crate::model::catalog::Catalog;
 use crate::model::version::PgVersion;
 use crate::rules::Context;
+use crate::source::text::escape_bytes;
 
 use super::{NOTHING_APPLIES, Reported};
 
@@ -101,91 +105,29 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(index) = ctx.setting_index() else {
         return;
     };
-    let version = server.version;
-    let catalog = Catalog::get(version);
     let mut reported = Reported::default();
-    // The closest name of each spelling: a generated file can repeat one unknown name a
-    // million times.
+    // What is said about each spelling, worked out once: a generated file can repeat one
+    // unknown name a million times, and each finding asked every modelled catalog again.
+    let mut described: HashMap<&[u8], Described, RandomState> = HashMap::default();
+    // The closest name of each lowercase spelling.
     let mut typos: HashMap<String, Option<String>> = HashMap::new();
     for entry in index.entries() {
-        if entry.name.contains(&b'.') || entry.param.is_some() {
+        // The parameter first: a known name needs no scan for a dot.
+        if entry.param.is_some() || entry.name.contains(&b'.') {
             continue;
         }
         let name_span = entry.setting.name.span;
         if !reported.first(entry.path(), name_span) {
             continue;
         }
-        let shown = entry.shown_name();
-        let lower = String::from_utf8_lossy(entry.name).to_ascii_lowercase();
-        let present = versions_with(entry.name);
-        let mut message = format!("unrecognized configuration parameter \"{shown}\"");
-        let mut notes = Vec::new();
-        let mut replacement: Option<String> = None;
-        let bom_free = entry.name.strip_prefix(b"\xEF\xBB\xBF");
-        if let Some(param) = bom_free.and_then(|rest| catalog.lookup(rest)) {
-            message = format!(
-                "unrecognized configuration parameter \"{}\" preceded by a UTF-8 byte order mark",
-                param.name()
-            );
-            notes.push(format!(
-                "the server reads the byte order mark as part of the first name, so `{}` is \
-                 not found; remove the mark (PG5001)",
-                param.name()
-            ));
-        } else if let Some(&(_, successor, advice)) = REPLACED
-            .iter()
-            .find(|(old, ..)| *old == lower)
-            .filter(|_| present.iter().all(|v| *v < version))
-        {
-            message.push_str(&format!(": {advice}"));
-            if !present.is_empty() {
-                notes.push(format!(
-                    "`{shown}` exists in PostgreSQL {}",
-                    version_range(&present)
-                ));
-            }
-            replacement = successor
-                .filter(|s| catalog.lookup(s.as_bytes()).is_some())
-                .map(str::to_string);
-        } else if let (Some(first), Some(last)) = (present.first(), present.last()) {
-            if *last < version {
-                message.push_str(&format!(
-                    ": it exists in PostgreSQL {} and was removed in {}",
-                    version_range(&present),
-                    last.major() + 1
-                ));
-            } else if *first > version {
-                message.push_str(&format!(
-                    ": it is new in PostgreSQL {first}, and this is {version}"
-                ));
-            } else {
-                message.push_str(&format!(
-                    ": it exists in PostgreSQL {}",
-                    version_range(&present)
-                ));
-            }
-        } else {
-            replacement = typos
-                .entry(lower.clone())
-                .or_insert_with(|| closest_name(version, &lower))
-                .clone();
-        }
-        if let Some(name) = &replacement {
-            message.push_str(&format!("; did you mean \"{name}\"?"));
-        }
-        if !present.is_empty() && !server.version_known {
-            notes.push(format!(
-                "the PostgreSQL version was assumed to be {version}: set `[postgres] version` in \
-                 pgconf.toml or pass --pg-version"
-            ));
-        }
-        notes.push(NOTHING_APPLIES.into());
-
+        let about = described
+            .entry(entry.name)
+            .or_insert_with(|| describe(entry.name, server, &mut typos));
         let mut reporter = ctx.reporter("PG2001", entry.path(), out);
         let file = Arc::clone(reporter.file());
-        let d = reporter.report(name_span, message);
-        d.notes = notes;
-        if let Some(name) = replacement {
+        let d = reporter.report(name_span, about.message.clone());
+        d.notes.clone_from(&about.notes);
+        if let Some(name) = &about.replacement {
             d.fix = Some(Fix {
                 title: format!("Rename to `{name}`").into(),
                 // A successor may take values in another unit; a person decides.
@@ -193,10 +135,96 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 edits: vec![Edit {
                     file,
                     span: name_span,
-                    replacement: name.into_bytes().into(),
+                    replacement: name.clone().into_bytes().into(),
                 }],
             });
         }
+    }
+}
+
+/// A finding's message, notes and suggested name: they depend on the spelling alone.
+struct Described {
+    message: String,
+    notes: Vec<String>,
+    replacement: Option<String>,
+}
+
+fn describe(
+    name: &[u8],
+    server: &Server,
+    typos: &mut HashMap<String, Option<String>>,
+) -> Described {
+    let version = server.version;
+    let catalog = Catalog::get(version);
+    let shown = escape_bytes(name);
+    let lower = String::from_utf8_lossy(name).to_ascii_lowercase();
+    let present = versions_with(name);
+    let mut message = format!("unrecognized configuration parameter \"{shown}\"");
+    let mut notes = Vec::new();
+    let mut replacement: Option<String> = None;
+    let bom_free = name.strip_prefix(b"\xEF\xBB\xBF");
+    if let Some(param) = bom_free.and_then(|rest| catalog.lookup(rest)) {
+        message = format!(
+            "unrecognized configuration parameter \"{}\" preceded by a UTF-8 byte order mark",
+            param.name()
+        );
+        notes.push(format!(
+            "the server reads the byte order mark as part of the first name, so `{}` is \
+             not found; remove the mark (PG5001)",
+            param.name()
+        ));
+    } else if let Some(&(_, successor, advice)) = REPLACED
+        .iter()
+        .find(|(old, ..)| *old == lower)
+        .filter(|_| present.iter().all(|v| *v < version))
+    {
+        message.push_str(&format!(": {advice}"));
+        if !present.is_empty() {
+            notes.push(format!(
+                "`{shown}` exists in PostgreSQL {}",
+                version_range(&present)
+            ));
+        }
+        replacement = successor
+            .filter(|s| catalog.lookup(s.as_bytes()).is_some())
+            .map(str::to_string);
+    } else if let (Some(first), Some(last)) = (present.first(), present.last()) {
+        if *last < version {
+            message.push_str(&format!(
+                ": it exists in PostgreSQL {} and was removed in {}",
+                version_range(&present),
+                last.major() + 1
+            ));
+        } else if *first > version {
+            message.push_str(&format!(
+                ": it is new in PostgreSQL {first}, and this is {version}"
+            ));
+        } else {
+            message.push_str(&format!(
+                ": it exists in PostgreSQL {}",
+                version_range(&present)
+            ));
+        }
+    } else {
+        replacement = typos
+            .entry(lower.clone())
+            .or_insert_with(|| closest_name(version, &lower))
+            .clone();
+    }
+    if let Some(name) = &replacement {
+        message.push_str(&format!("; did you mean \"{name}\"?"));
+    }
+    if !present.is_empty() && !server.version_known {
+        notes.push(format!(
+            "the PostgreSQL version was assumed to be {version}: set `[postgres] version` in \
+             pgconf.toml or pass --pg-version"
+        ));
+    }
+    notes.push(NOTHING_APPLIES.into());
+    Described {
+        message,
+        notes,
+        replacement,
     }
 }
 
