@@ -35,11 +35,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             let LineItem::Setting(setting) = &line.item else {
                 continue;
             };
-            let name = setting.name_bytes(file.source.bytes()).to_ascii_lowercase();
-            let kind = match name.as_slice() {
-                b"include" | b"include_if_exists" => "file",
-                b"include_dir" => "folder",
-                _ => continue,
+            // Compared folded in place: a lowercase copy of every name of every file cost an
+            // allocation per line.
+            let name = setting.name_bytes(file.source.bytes());
+            let kind = if name.eq_ignore_ascii_case(b"include")
+                || name.eq_ignore_ascii_case(b"include_if_exists")
+            {
+                "file"
+            } else if name.eq_ignore_ascii_case(b"include_dir") {
+                "folder"
+            } else {
+                continue;
             };
             let value = setting.value_bytes(file.source.bytes());
             if value.iter().all(|b| b.is_ascii_whitespace()) {
