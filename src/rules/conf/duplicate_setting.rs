@@ -8,6 +8,7 @@
 //! earlier line spelled differently is still validated by the server, and because someone
 //! may want the line kept where it is.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -74,7 +75,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "this setting takes effect",
             )];
             if let Some(param) = entry.param {
-                let written = String::from_utf8_lossy(entry.name);
+                // Names are nearly always UTF-8, and `from_utf8` checks that at a fraction
+                // of the cost of `from_utf8_lossy`'s chunking; the text is the same.
+                let written = std::str::from_utf8(entry.name)
+                    .map_or_else(|_| String::from_utf8_lossy(entry.name), Cow::Borrowed);
                 // Only whether it parses: what `postgres -C` would print is not needed.
                 if !param.is_internal()
                     && parse_value_named(param, &written, entry.value, version).is_err()
