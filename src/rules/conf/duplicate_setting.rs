@@ -9,7 +9,6 @@
 //! may want the line kept where it is.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -63,8 +62,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             message.push('`');
             message.push_str(&entry.parameter_name());
             message.push_str("` is set again at ");
-            // Writing to a String cannot fail.
-            let _ = write!(message, "{}", place(set, winner, path));
+            place(set, winner, path).push_to(&mut message);
             message.push_str("; this line has no effect");
             let mut reporter = Reporter::new(rule, Arc::clone(file), out);
             let d = reporter.report(entry.span(), message);
