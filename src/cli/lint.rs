@@ -309,10 +309,11 @@ fn finish_for_output(
     let mut relative = Relative::to(cwd);
     let findings = found
         .into_iter()
-        .map(|d| {
+        .map(|mut d| {
             let (file, start, code, end) = finding_order(&d);
             let key = (Arc::clone(file), start, code, end);
-            Ok((key, renderer.render(&relative.apply(d))?))
+            relative.apply(&mut d);
+            Ok((key, renderer.render(&d)?))
         })
         .collect::<io::Result<_>>()?;
     Ok(Finished {
@@ -331,9 +332,14 @@ fn write_whole(
 ) -> io::Result<Option<Severity>> {
     let mut relative = Relative::to(cwd);
     let mut worst = None;
-    for d in found {
+    // One buffer for every finding's text: each is written before the next is rendered.
+    let mut text = Vec::new();
+    for mut d in found {
         worst = worst.max(Some(d.severity));
-        document.add(&renderer.render(&relative.apply(d))?)?;
+        relative.apply(&mut d);
+        text.clear();
+        renderer.render_into(&d, &mut text)?;
+        document.add_text(d.severity, &d.primary.file, &text)?;
     }
     Ok(worst)
 }
@@ -431,7 +437,10 @@ pub fn render_run(run: &LintRun, format: OutputFormat, out: &mut dyn Write) -> i
         .diagnostics
         .iter()
         .cloned()
-        .map(|d| relative.apply(d))
+        .map(|mut d| {
+            relative.apply(&mut d);
+            d
+        })
         .collect();
     let sources = RunSources::new(&run.servers, &cwd);
     let color = color_on_stdout();
@@ -798,8 +807,9 @@ impl<'a> Relative<'a> {
         }
     }
 
-    /// `d` with every label's and edit's path relative to the working folder when under it.
-    fn apply(&mut self, mut d: Diagnostic) -> Diagnostic {
+    /// Makes every label's and edit's path of `d` relative to the working folder when under
+    /// it. In place: a finding is 216 bytes, and moving it in and out cost more than this.
+    fn apply(&mut self, d: &mut Diagnostic) {
         self.path(&mut d.primary.file);
         for l in &mut d.secondary {
             self.path(&mut l.file);
@@ -809,7 +819,6 @@ impl<'a> Relative<'a> {
                 self.path(&mut e.file);
             }
         }
-        d
     }
 
     fn path(&mut self, p: &mut Arc<Path>) {
@@ -955,13 +964,17 @@ mod tests {
     fn relative_paths_are_shared_between_findings() {
         let (inside, outside) = (Path::new("/w/conf/a.conf"), Path::new("/x/b.conf"));
         let mut relative = Relative::to(Path::new("/w"));
-        let one = relative.apply(finding(inside, outside));
-        let two = relative.apply(finding(inside, outside));
+        let mut apply = |mut d| {
+            relative.apply(&mut d);
+            d
+        };
+        let one = apply(finding(inside, outside));
+        let two = apply(finding(inside, outside));
         assert_eq!(*one.primary.file, *Path::new("conf/a.conf"));
         assert_eq!(*one.secondary[0].file, *outside);
         assert!(Arc::ptr_eq(&one.primary.file, &two.primary.file));
         assert!(Arc::ptr_eq(&one.secondary[0].file, &two.secondary[0].file));
-        let given = relative.apply(finding(Path::new("c.conf"), inside));
+        let given = apply(finding(Path::new("c.conf"), inside));
         assert_eq!(*given.primary.file, *Path::new("c.conf"));
         assert!(Arc::ptr_eq(&given.secondary[0].file, &one.primary.file));
     }

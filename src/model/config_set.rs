@@ -13,6 +13,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::catalog::{Catalog, Param};
+
+/// The hasher of the maps keyed by setting names that [`ConfigSet`] builds once per load (a
+/// file of 33,000 entries hashed each name twice with SipHash). The names come from a file
+/// the user lints; flooding these maps could only slow that user's own lint.
+type FastHash = foldhash::fast::RandomState;
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::paths;
 use crate::model::value::check_value;
@@ -301,7 +306,7 @@ impl ConfigSet {
         let mut out = HashMap::new();
         // From the end, so the first item met for a key is the one that wins; a spelling met
         // again maps to the same key and is skipped before the catalog is asked.
-        let mut spellings: HashSet<&[u8]> = HashSet::new();
+        let mut spellings: HashSet<&[u8], FastHash> = HashSet::default();
         for item in self.items.iter().rev() {
             if let ItemKind::Setting { name, .. } = &item.kind {
                 if !spellings.insert(name) {
@@ -331,7 +336,8 @@ impl ConfigSet {
         // the server's own loop is quadratic; the catalog is asked once per spelling.
         let mut params: Vec<Option<&Param>> = Vec::with_capacity(self.items.len());
         let mut ignored = vec![false; self.items.len()];
-        let mut spellings: HashMap<&[u8], (Option<&Param>, usize)> = HashMap::new();
+        let mut spellings: HashMap<&[u8], (Option<&Param>, usize), FastHash> =
+            HashMap::with_capacity_and_hasher(64, FastHash::default());
         let mut unknown = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
             let ItemKind::Setting { name, .. } = &item.kind else {
@@ -387,7 +393,7 @@ impl ConfigSet {
         }
 
         // Values, in list order; ignored entries are skipped.
-        let mut shown: HashMap<Vec<u8>, String> = HashMap::new();
+        let mut shown: HashMap<Vec<u8>, String, FastHash> = HashMap::default();
         for (item, param) in self.items.iter_mut().zip(&params) {
             let ItemKind::Setting {
                 name,

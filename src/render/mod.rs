@@ -81,19 +81,35 @@ impl<'a> FindingRenderer<'a> {
 
     /// `d` as it appears in the document of this renderer's format (see [`write_document`]).
     pub fn render(&mut self, d: &Diagnostic) -> io::Result<RenderedFinding> {
-        let sources = self.sources;
-        let text = match self.format {
-            OutputFormat::Human => self.human_files.finding(d, sources, self.color)?,
-            OutputFormat::Concise => concise::finding(d, sources),
-            OutputFormat::Json => json::finding(d, sources),
-            OutputFormat::Sarif => sarif::finding(d, sources)?,
-            OutputFormat::Github => github::finding(d, sources),
-        };
+        let mut text = Vec::new();
+        self.render_into(d, &mut text)?;
         Ok(RenderedFinding {
             severity: d.severity,
             file: Arc::clone(&d.primary.file),
             text,
         })
+    }
+
+    /// The text of [`FindingRenderer::render`], appended to `text`: a run that writes each
+    /// finding as it renders it reuses one buffer instead of allocating one per finding.
+    pub fn render_into(&mut self, d: &Diagnostic, text: &mut Vec<u8>) -> io::Result<()> {
+        let sources = self.sources;
+        let rendered = match self.format {
+            OutputFormat::Json => {
+                json::write_finding(text, d, sources);
+                return Ok(());
+            }
+            OutputFormat::Human => self.human_files.finding(d, sources, self.color)?,
+            OutputFormat::Concise => concise::finding(d, sources),
+            OutputFormat::Sarif => sarif::finding(d, sources)?,
+            OutputFormat::Github => github::finding(d, sources),
+        };
+        if text.is_empty() {
+            *text = rendered;
+        } else {
+            text.extend_from_slice(&rendered);
+        }
+        Ok(())
     }
 }
 
@@ -144,14 +160,20 @@ impl<'w> DocumentWriter<'w> {
 
     /// Writes the next finding.
     pub fn add(&mut self, finding: &RenderedFinding) -> io::Result<()> {
+        self.add_text(finding.severity, &finding.file, &finding.text)
+    }
+
+    /// Writes the next finding from its parts: `text` as [`FindingRenderer::render_into`]
+    /// wrote it for a finding of `severity` in `file`.
+    pub fn add_text(&mut self, severity: Severity, file: &Path, text: &[u8]) -> io::Result<()> {
         match &mut self.shape {
             Shape::Summarized(totals) => {
-                self.out.write_all(&finding.text)?;
-                totals.add(finding.severity, &finding.file);
+                self.out.write_all(text)?;
+                totals.add(severity, file);
                 Ok(())
             }
-            Shape::Lines => self.out.write_all(&finding.text),
-            Shape::Json(items) => items.add(&finding.text, self.out),
+            Shape::Lines => self.out.write_all(text),
+            Shape::Json(items) => items.add(text, self.out),
         }
     }
 
@@ -348,8 +370,7 @@ pub(crate) fn region(sources: &dyn Sources, label: &Label) -> Option<Region> {
     let source = sources.source(&label.file)?;
     let start = label.span.start.min(source.len());
     let end = label.span.end.clamp(start, source.len());
-    let (line, column) = source.line_col(start);
-    let (end_line, end_column) = source.line_col(end);
+    let ((line, column), (end_line, end_column)) = source.line_cols(start, end);
     Some(Region {
         line,
         column,

@@ -94,9 +94,42 @@ impl SourceFile {
         let line = self.line_of(offset);
         let start = self.line_start(line) as usize;
         let end = (offset as usize).min(self.bytes.len());
-        let prefix = String::from_utf8_lossy(&self.bytes[start..end]);
-        (line, prefix.chars().count() + 1)
+        (line, lossy_char_count(&self.bytes[start..end]) + 1)
     }
+
+    /// [`SourceFile::line_col`] of `start` and of `end` (`start <= end`). Renderers ask for
+    /// both ends of every finding, and most spans end on the line they start on: the end is
+    /// then counted on from the start instead of searching the line index again.
+    pub fn line_cols(&self, start: u32, end: u32) -> ((usize, usize), (usize, usize)) {
+        let (line, column) = self.line_col(start);
+        let next_line = self.line_starts.get(line).map_or(u32::MAX, |&s| s);
+        // A span that ends before the next line starts ends on this one.
+        if start <= end && end < next_line {
+            let from = (start as usize).min(self.bytes.len());
+            let to = (end as usize).min(self.bytes.len());
+            let bytes = &self.bytes[from..to];
+            // An ASCII byte never continues a UTF-8 sequence, valid or not, so ASCII after
+            // the start adds one character per byte to the lossy text of the line so far.
+            if bytes.is_ascii() {
+                return ((line, column), (line, column + bytes.len()));
+            }
+        }
+        ((line, column), self.line_col(end))
+    }
+}
+
+/// The number of characters of `String::from_utf8_lossy(bytes)`, without making it: the
+/// valid characters, and one U+FFFD for each invalid sequence (which is what
+/// `from_utf8_lossy` puts for each invalid chunk). Configuration text is nearly always
+/// ASCII, where it is the length.
+fn lossy_char_count(bytes: &[u8]) -> usize {
+    if bytes.is_ascii() {
+        return bytes.len();
+    }
+    bytes
+        .utf8_chunks()
+        .map(|chunk| chunk.valid().chars().count() + usize::from(!chunk.invalid().is_empty()))
+        .sum()
 }
 
 /// The start of every line: 0 and the offset after each LF. Counted first so the index is

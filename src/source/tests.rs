@@ -26,6 +26,23 @@ fn columns_count_characters_of_lossy_text() {
 }
 
 #[test]
+fn both_ends_are_what_line_col_gives_for_each() {
+    let f = SourceFile::new(
+        "x",
+        b"a = '\xe2\x82b' \xff\xc3\xa9 x\r\n\n\xe2\x82\nz = 1 # \xf0\x9f\x98\x80 e".to_vec(),
+    );
+    for start in 0..=f.len() {
+        for end in start..=f.len() + 2 {
+            assert_eq!(
+                f.line_cols(start, end),
+                (f.line_col(start), f.line_col(end)),
+                "{start}..{end}"
+            );
+        }
+    }
+}
+
+#[test]
 fn line_starts_agree_with_a_byte_by_byte_scan() {
     // Every length around the 64-byte blocks, LFs at every distance, and block edges.
     let mut inputs: Vec<Vec<u8>> = (0..200)
