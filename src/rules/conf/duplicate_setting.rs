@@ -27,7 +27,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let version = server.version;
     let in_auto = |e: &SettingEntry<'_>| Some(e.item.file) == set.auto;
     // Every entry can be a finding (big_active.conf: 32,472 of 33,100): sized once.
-    let mut reported = Reported::with_capacity(index.entries().len());
+    let mut reported = Reported::default();
     // Looked up once, not per finding: the rule, and each file's shared path by file id.
     let rule = find_rule("PG2003").unwrap_or(&RULES[0]);
     let files: Vec<Arc<Path>> = set

@@ -103,15 +103,6 @@ pub fn comment_out(path: &Arc<Path>, setting: &Setting, applicability: Applicabi
 pub struct Reported<'a>(HashSet<Location<'a>, RandomState>);
 
 impl<'a> Reported<'a> {
-    /// Room for `capacity` locations, for a rule that asks about every setting: growing from
-    /// empty rehashes the set a dozen times.
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self(HashSet::with_capacity_and_hasher(
-            capacity,
-            RandomState::default(),
-        ))
-    }
-
     /// `true` the first time `(path, span)` is seen.
     pub fn first(&mut self, path: &'a Path, span: Span) -> bool {
         self.0.insert(Location { path, span })
