@@ -280,7 +280,7 @@ pub fn run_unset(
         let ItemKind::Setting { name, setting, .. } = &item.kind else {
             continue;
         };
-        let same = match (wanted, catalog.lookup(name)) {
+        let same = match (wanted, item.param) {
             (Some(w), Some(p)) => p.name() == w,
             _ => name.eq_ignore_ascii_case(args.name.as_bytes()),
         };

@@ -220,8 +220,9 @@ fn restart_or_reload(run: &FixRun) -> Vec<String> {
         let mut restart = BTreeSet::new();
         let mut reload = BTreeSet::new();
         let catalog = Catalog::get(after.version);
+        let unchanged = effective_values(before);
         for (name, value) in effective_values(after) {
-            if effective_values(before).get(&name) == Some(&value) {
+            if unchanged.get(&name) == Some(&value) {
                 continue;
             }
             match catalog.lookup(name.as_bytes()).map(|p| p.context()) {
@@ -265,11 +266,10 @@ fn restart_or_reload(run: &FixRun) -> Vec<String> {
 fn effective_values(server: &Server) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     let Some(set) = &server.conf else { return out };
-    let catalog = Catalog::get(server.version);
     for item in &set.items {
         if let ItemKind::Setting { name, value, .. } = &item.kind {
-            let key = catalog
-                .lookup(name)
+            let key = item
+                .param
                 .map(|p| p.name().to_ascii_lowercase())
                 .unwrap_or_else(|| String::from_utf8_lossy(name).to_ascii_lowercase());
             out.insert(key, value.clone());

@@ -74,13 +74,12 @@ pub fn set_parameter(
     let canonical = catalog
         .lookup(name.as_bytes())
         .map(|p| p.name().to_ascii_lowercase());
-    let same = |n: &[u8]| match (&canonical, catalog.lookup(n)) {
-        (Some(c), Some(p)) => p.name().eq_ignore_ascii_case(c),
-        _ => n.eq_ignore_ascii_case(name.as_bytes()),
-    };
     // 1. The line that takes effect.
     let effective = set.items.iter().rev().find(|item| match &item.kind {
-        ItemKind::Setting { name: n, .. } => same(n),
+        ItemKind::Setting { name: n, .. } => match (&canonical, item.param) {
+            (Some(c), Some(p)) => p.name().eq_ignore_ascii_case(c),
+            _ => n.eq_ignore_ascii_case(name.as_bytes()),
+        },
         ItemKind::FileError { .. } => false,
     });
     if let Some(item) = effective

@@ -103,6 +103,9 @@ pub struct Item {
     pub ignored: bool,
     /// Whether a fresh server applies it.
     pub applied: bool,
+    /// The parameter a setting names in the set's version, looked up once when the set is
+    /// evaluated; `None` for names the version does not know and for file errors.
+    pub param: Option<&'static Param>,
     /// The view's `error` column: almost always one of a few fixed words, which are not
     /// copied (a file of a million unknown names held a million copies).
     pub error: Option<Cow<'static, str>>,
@@ -302,7 +305,6 @@ impl ConfigSet {
 
     /// The setting items that take effect, by lowercase name: the last entry of each name.
     pub fn effective(&self) -> HashMap<Vec<u8>, &Item> {
-        let catalog = Catalog::get(self.version);
         let mut out = HashMap::new();
         // From the end, so the first item met for a key is the one that wins; a spelling met
         // again maps to the same key and is skipped before the catalog is asked.
@@ -312,8 +314,7 @@ impl ConfigSet {
                 if !spellings.insert(name) {
                     continue;
                 }
-                out.entry(canonical_key(catalog.lookup(name), name))
-                    .or_insert(item);
+                out.entry(canonical_key(item.param, name)).or_insert(item);
             }
         }
         out
@@ -334,9 +335,9 @@ impl ConfigSet {
         // entry of a known parameter is ignored exactly when a later one has the same
         // spelling, because that later one finds its parameter already seen. Linear, where
         // the server's own loop is quadratic; the catalog is asked once per spelling.
-        let mut params: Vec<Option<&Param>> = Vec::with_capacity(self.items.len());
+        let mut params: Vec<Option<&'static Param>> = Vec::with_capacity(self.items.len());
         let mut ignored = vec![false; self.items.len()];
-        let mut spellings: HashMap<&[u8], (Option<&Param>, usize), FastHash> =
+        let mut spellings: HashMap<&[u8], (Option<&'static Param>, usize), FastHash> =
             HashMap::with_capacity_and_hasher(64, FastHash::default());
         let mut unknown = Vec::new();
         for (i, item) in self.items.iter().enumerate() {
@@ -361,8 +362,9 @@ impl ConfigSet {
             }
         }
         drop(spellings);
-        for (item, ignored) in self.items.iter_mut().zip(&ignored) {
-            item.ignored = *ignored;
+        for ((item, ignored), param) in self.items.iter_mut().zip(ignored).zip(params) {
+            item.ignored = ignored;
+            item.param = param;
         }
         self.startup.errors.reserve(unknown.len());
         for &i in &unknown {
@@ -394,7 +396,8 @@ impl ConfigSet {
 
         // Values, in list order; ignored entries are skipped.
         let mut shown: HashMap<Vec<u8>, String, FastHash> = HashMap::default();
-        for (item, param) in self.items.iter_mut().zip(&params) {
+        for item in &mut self.items {
+            let param = item.param;
             let ItemKind::Setting {
                 name,
                 value,
@@ -452,12 +455,12 @@ impl ConfigSet {
         // What `postgres -C` prints, per name as written. An ignored entry has a later one
         // of the same spelling, which gives the same key and so the same value.
         let mut values: BTreeMap<String, String> = BTreeMap::new();
-        for (item, param) in self.items.iter().zip(&params) {
+        for item in &self.items {
             if item.ignored {
                 continue;
             }
             if let ItemKind::Setting { name, .. } = &item.kind
-                && let Some(v) = shown.get(&canonical_key(*param, name))
+                && let Some(v) = shown.get(&canonical_key(item.param, name))
             {
                 values.insert(escape_bytes(name), v.clone());
             }
@@ -650,6 +653,7 @@ impl Loader<'_> {
                             in_view,
                             ignored: false,
                             applied: false,
+                            param: None,
                             error: None,
                         });
                     }
@@ -695,6 +699,7 @@ impl Loader<'_> {
             in_view,
             ignored: false,
             applied: false,
+            param: None,
             error: Some(column.into()),
         });
     }

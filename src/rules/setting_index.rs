@@ -97,10 +97,11 @@ impl<'a> SettingIndex<'a> {
                 RandomState::default(),
             ),
         };
-        // Parameter and group of each spelling met so far: a set repeats few spellings many
-        // times (big_active.conf: 331 spellings, 33,100 entries), and one hash of the bytes
-        // costs a fraction of the catalog's folded binary search and the key's hash.
-        let mut spellings: HashMap<&'a [u8], (Option<&'static Param>, Option<usize>), RandomState> =
+        // Group of each spelling met so far: a set repeats few spellings many times
+        // (big_active.conf: 331 spellings, 33,100 entries), and one hash of the bytes costs a
+        // fraction of building and hashing the key. The parameter is the item's, looked up
+        // when the set was evaluated.
+        let mut spellings: HashMap<&'a [u8], Option<usize>, RandomState> =
             HashMap::with_capacity_and_hasher(catalog.params().count(), RandomState::default());
         for (position, item) in set.items.iter().enumerate() {
             let ItemKind::Setting {
@@ -111,13 +112,13 @@ impl<'a> SettingIndex<'a> {
             else {
                 continue;
             };
-            let (param, group) = match spellings.get(name.as_slice()) {
+            let param = item.param;
+            let group = match spellings.get(name.as_slice()) {
                 Some(&known) => known,
                 None => {
-                    let param = catalog.lookup(name);
                     let group = ParameterKey::of(name, param).map(|key| index.group_of(key));
-                    spellings.insert(name.as_slice(), (param, group));
-                    (param, group)
+                    spellings.insert(name.as_slice(), group);
+                    group
                 }
             };
             if let Some(g) = group {
