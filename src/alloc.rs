@@ -41,7 +41,7 @@ mod linux {
         if huge - size <= size / 4 {
             return huge;
         }
-        size.div_ceil(page_size()) * page_size()
+        size.next_multiple_of(page_size())
     }
 
     fn page_size() -> usize {
