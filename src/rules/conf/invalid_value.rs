@@ -68,12 +68,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         // The quirk of guc.c: only earlier entries spelled byte-for-byte like a later one are
         // skipped, so this dead line is still checked.
-        if let Some(later) = index.last_of_parameter(entry) {
+        if let Some(later) = index.last_of_parameter(&entry) {
             d.notes.push(format!(
                 "{} sets `{}` again, but the server still checks this line: it skips an \
                  earlier line only when the name is spelled byte-for-byte the same (`{}` here, \
                  `{}` there)",
-                place(set, later, path),
+                place(set, &later, path),
                 param.name(),
                 entry.shown_name(),
                 later.shown_name()
@@ -84,7 +84,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "the setting that takes effect",
             )];
         }
-        d.fix = fix(param, entry, &file, version);
+        d.fix = fix(param, &entry, &file, version);
     }
 }
 
