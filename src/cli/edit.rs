@@ -15,7 +15,7 @@ use crate::fix::apply::splice;
 use crate::fix::diff::unified_diff;
 use crate::fix::write::{create_file, write_atomic};
 use crate::model::catalog::{Catalog, Context};
-use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
+use crate::model::config_set::{AutoConf, ConfigSet, LoadOptions, SettingRef};
 use crate::model::fs::{FileSystem, RealFs};
 use crate::model::hba::{ConnType, HbaFile, HbaOptions, load_hba};
 use crate::model::value::check_value;
@@ -277,7 +277,7 @@ pub fn run_unset(
     let wanted = catalog.lookup(args.name.as_bytes()).map(|p| p.name());
     let mut edits = Vec::new();
     for item in &set.items {
-        let ItemKind::Setting { name, setting, .. } = &item.kind else {
+        let Some(SettingRef { name, setting, .. }) = set.setting(item) else {
             continue;
         };
         let same = match (wanted, item.param) {

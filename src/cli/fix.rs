@@ -13,7 +13,7 @@ use crate::fix::write::{create_file, write_atomic};
 use crate::fix::{FixRun, fix_paths};
 use crate::lint::server::Server;
 use crate::model::catalog::{Catalog, Context};
-use crate::model::config_set::ItemKind;
+use crate::model::config_set::SettingRef;
 use crate::render::OutputFormat;
 
 pub const EXAMPLES: &str = "\
@@ -267,12 +267,12 @@ fn effective_values(server: &Server) -> std::collections::BTreeMap<String, Vec<u
     let mut out = std::collections::BTreeMap::new();
     let Some(set) = &server.conf else { return out };
     for item in &set.items {
-        if let ItemKind::Setting { name, value, .. } = &item.kind {
+        if let Some(SettingRef { name, value, .. }) = set.setting(item) {
             let key = item
                 .param
                 .map(|p| p.name().to_ascii_lowercase())
                 .unwrap_or_else(|| String::from_utf8_lossy(name).to_ascii_lowercase());
-            out.insert(key, value.clone());
+            out.insert(key, value.to_vec());
         }
     }
     out

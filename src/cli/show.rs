@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use serde::{Serialize, Serializer};
 
 use super::ExitStatus;
-use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
+use crate::model::config_set::{AutoConf, ConfigSet, LoadOptions, SettingRef};
 use crate::model::fs::{FileSystem, RealFs, os_message};
 use crate::model::hba::{HbaOptions, load_hba};
 use crate::model::ident::load_ident;
@@ -219,12 +219,12 @@ struct MessageJson<'a> {
 
 fn conf_rows(set: &ConfigSet) -> impl Iterator<Item = ConfRow<'_>> {
     set.view_rows().enumerate().map(|(i, item)| {
-        let (name, setting) = match &item.kind {
-            ItemKind::Setting { name, value, .. } => (
+        let (name, setting) = match set.setting(item) {
+            Some(SettingRef { name, value, .. }) => (
                 Some(crate::source::text::escape_bytes(name)),
                 Some(crate::source::text::escape_bytes(value)),
             ),
-            ItemKind::FileError { .. } => (None, None),
+            None => (None, None),
         };
         ConfRow {
             sourcefile: set.display_path(item.file),

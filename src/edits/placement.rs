@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Edit;
 use crate::model::catalog::Catalog;
-use crate::model::config_set::{ConfigSet, FileId, ItemKind};
+use crate::model::config_set::{ConfigSet, FileId, ItemKind, SettingRef};
 use crate::source::Span;
 use crate::syntax::conf::{self, LineItem, TokenKind, quote_value};
 
@@ -75,12 +75,12 @@ pub fn set_parameter(
         .lookup(name.as_bytes())
         .map(|p| p.name().to_ascii_lowercase());
     // 1. The line that takes effect.
-    let effective = set.items.iter().rev().find(|item| match &item.kind {
-        ItemKind::Setting { name: n, .. } => match (&canonical, item.param) {
+    let effective = set.items.iter().rev().find(|item| match set.setting(item) {
+        Some(SettingRef { name: n, .. }) => match (&canonical, item.param) {
             (Some(c), Some(p)) => p.name().eq_ignore_ascii_case(c),
             _ => n.eq_ignore_ascii_case(name.as_bytes()),
         },
-        ItemKind::FileError { .. } => false,
+        None => false,
     });
     if let Some(item) = effective
         && let ItemKind::Setting { setting, .. } = &item.kind

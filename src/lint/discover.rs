@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::server::ServerFiles;
-use crate::model::config_set::{AutoConf, ConfigSet, ItemKind, LoadOptions};
+use crate::model::config_set::{AutoConf, ConfigSet, LoadOptions};
 use crate::model::fs::FileSystem;
 use crate::model::paths;
 use crate::model::version::PgVersion;
@@ -249,13 +249,12 @@ fn server_of(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> Found {
     if let Some(set) = &set {
         read.extend(set.files.iter().map(|f| f.path.clone()));
         let named = |name: &str| {
-            set.items.iter().rev().find_map(|item| match &item.kind {
-                ItemKind::Setting { name: n, value, .. }
-                    if n.eq_ignore_ascii_case(name.as_bytes()) =>
-                {
-                    Some(paths::resolve(set.main_dir(), value, version))
-                }
-                _ => None,
+            set.items.iter().rev().find_map(|item| {
+                let setting = set.setting(item)?;
+                setting
+                    .name
+                    .eq_ignore_ascii_case(name.as_bytes())
+                    .then(|| paths::resolve(set.main_dir(), setting.value, version))
             })
         };
         hba = named("hba_file").filter(|p| fs.exists(p) && !fs.is_dir(p));

@@ -9,7 +9,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::lint::server::Server;
-use crate::model::config_set::ItemKind;
+use crate::model::config_set::SettingRef;
 
 const SECRET_PARAMETERS: &[&str] = &[
     "ssl_passphrase_command",
@@ -32,7 +32,7 @@ pub fn secrets_of(server: &Server) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(set) = &server.conf {
         for item in &set.items {
-            let ItemKind::Setting { name, value, .. } = &item.kind else {
+            let Some(SettingRef { name, value, .. }) = set.setting(item) else {
                 continue;
             };
             let is = |names: &[&str]| {

@@ -191,30 +191,27 @@ impl Server {
     pub fn effective(&self, name: &str) -> Option<&Item> {
         let set = self.conf.as_ref()?;
         let catalog = crate::model::catalog::Catalog::get(self.version);
-        set.items.iter().rev().find(|item| match &item.kind {
-            ItemKind::Setting { name: n, .. } => catalog.sets(n, name),
-            ItemKind::FileError { .. } => false,
+        set.items.iter().rev().find(|item| {
+            set.setting(item)
+                .is_some_and(|s| catalog.sets(s.name, name))
         })
     }
 
     /// The effective value of `name` (de-quoted), if set.
     pub fn effective_value(&self, name: &str) -> Option<&[u8]> {
-        match &self.effective(name)?.kind {
-            ItemKind::Setting { value, .. } => Some(value),
-            ItemKind::FileError { .. } => None,
-        }
+        let set = self.conf.as_ref()?;
+        Some(set.setting(self.effective(name)?)?.value)
     }
 
     /// Every item setting `name` (any spelling, aliases included), in server order.
     pub fn assignments<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
         let catalog = crate::model::catalog::Catalog::get(self.version);
-        self.conf
-            .iter()
-            .flat_map(|set| set.items.iter())
-            .filter(move |item| match &item.kind {
-                ItemKind::Setting { name: n, .. } => catalog.sets(n, name),
-                ItemKind::FileError { .. } => false,
+        self.conf.iter().flat_map(move |set| {
+            set.items.iter().filter(move |item| {
+                set.setting(item)
+                    .is_some_and(|s| catalog.sets(s.name, name))
             })
+        })
     }
 
     /// Path and span of an item's setting (the whole `name = value`), for labels.
@@ -244,18 +241,19 @@ impl Server {
 /// The settings of postgresql.conf that change how pg_hba.conf loads.
 fn hba_options(set: &ConfigSet) -> HbaOptions {
     let last = |name: &str| {
-        set.items.iter().rev().find_map(|item| match &item.kind {
-            ItemKind::Setting { name: n, value, .. } if n.eq_ignore_ascii_case(name.as_bytes()) => {
-                Some(value.clone())
-            }
-            _ => None,
+        set.items.iter().rev().find_map(|item| {
+            let setting = set.setting(item)?;
+            setting
+                .name
+                .eq_ignore_ascii_case(name.as_bytes())
+                .then_some(setting.value)
         })
     };
     HbaOptions {
-        ssl_enabled: last("ssl").and_then(|v| parse_bool(&v)).unwrap_or(false),
+        ssl_enabled: last("ssl").and_then(parse_bool).unwrap_or(false),
         oauth_validator_libraries: last("oauth_validator_libraries")
             .map(|v| {
-                String::from_utf8_lossy(&v)
+                String::from_utf8_lossy(v)
                     .split(',')
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty())
@@ -263,7 +261,7 @@ fn hba_options(set: &ConfigSet) -> HbaOptions {
             })
             .unwrap_or_default(),
         db_user_namespace: last("db_user_namespace")
-            .and_then(|v| parse_bool(&v))
+            .and_then(parse_bool)
             .unwrap_or(false),
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 use foldhash::fast::RandomState;
 
 use crate::model::catalog::{Catalog, Param};
-use crate::model::config_set::{ConfSource, ConfigSet, Item, ItemKind};
+use crate::model::config_set::{ConfSource, ConfigSet, Item, SettingRef};
 use crate::source::Span;
 use crate::source::text::escape_bytes;
 use crate::syntax::conf::Setting;
@@ -123,14 +123,14 @@ impl<'a> SettingIndex<'a> {
         let mut spellings: HashMap<&'a [u8], Option<usize>, RandomState> =
             HashMap::with_capacity_and_hasher(catalog.params().count(), RandomState::default());
         for (position, item) in set.items.iter().enumerate() {
-            let ItemKind::Setting { name, .. } = &item.kind else {
+            let Some(SettingRef { name, .. }) = set.setting(item) else {
                 continue;
             };
-            let group = match spellings.get(name.as_slice()) {
+            let group = match spellings.get(name) {
                 Some(&known) => known,
                 None => {
                     let group = ParameterKey::of(name, item.param).map(|key| index.group_of(key));
-                    spellings.insert(name.as_slice(), group);
+                    spellings.insert(name, group);
                     group
                 }
             };
@@ -148,11 +148,11 @@ impl<'a> SettingIndex<'a> {
 
     /// The view of a slot.
     fn view(&self, slot: Slot<'a>) -> SettingEntry<'a> {
-        let ItemKind::Setting {
+        let Some(SettingRef {
             name,
             value,
             setting,
-        } = &slot.item.kind
+        }) = self.set.setting(slot.item)
         else {
             unreachable!("the index holds settings only");
         };

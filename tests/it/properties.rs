@@ -323,6 +323,10 @@ proptest! {
             prop_assert!(line_in_range(item.line, bytes), "line {} of {}", item.line, item.file);
             if let ItemKind::Setting { setting, .. } = &item.kind {
                 prop_assert!(setting.value.span.end as usize <= bytes.len());
+                // The borrowed name and value are what the tokens say, de-quoted.
+                let view = set.setting(item).expect("a setting item");
+                prop_assert_eq!(view.name, setting.name_bytes(bytes));
+                prop_assert_eq!(view.value, &setting.value_bytes(bytes)[..]);
             }
         }
         for message in &set.startup.errors {

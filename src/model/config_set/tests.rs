@@ -22,10 +22,9 @@ fn load(fs: &MemFs, major: u8) -> ConfigSet {
 fn rows(set: &ConfigSet) -> Vec<(String, u32, Option<String>)> {
     set.view_rows()
         .map(|item| {
-            let name = match &item.kind {
-                ItemKind::Setting { name, .. } => Some(String::from_utf8_lossy(name).into_owned()),
-                ItemKind::FileError { .. } => None,
-            };
+            let name = set
+                .setting(item)
+                .map(|s| String::from_utf8_lossy(s.name).into_owned());
             (set.display_path(item.file), item.line, name)
         })
         .collect()
@@ -319,4 +318,33 @@ fn a_file_included_many_times_is_within_the_budget() {
     let set = load(&fs, 16);
     assert!(set.startup.ok, "{:?}", set.startup.errors.first());
     assert_eq!(set.files.len(), 2001);
+}
+
+#[test]
+fn values_are_borrowed_unless_de_quoting_changes_more_than_the_quotes() {
+    let text = "a.plain = 'x y'\na.empty = ''\na.doubled = 'it''s'\na.escaped = 'a\\tb'\n\
+                a.octal = '\\101'\na.bare = on\na.number = 1.5\n";
+    let fs = MemFs::new().with("/d/postgresql.conf", text);
+    let set = load(&fs, 17);
+    let got: Vec<(&[u8], &[u8], bool)> = set
+        .items
+        .iter()
+        .map(|item| {
+            let ItemKind::Setting { dequoted, .. } = &item.kind else {
+                panic!("a setting");
+            };
+            let view = set.setting(item).expect("a setting");
+            (view.name, view.value, dequoted.is_some())
+        })
+        .collect();
+    let want: Vec<(&[u8], &[u8], bool)> = vec![
+        (b"a.plain", b"x y", false),
+        (b"a.empty", b"", false),
+        (b"a.doubled", b"it's", true),
+        (b"a.escaped", b"a\tb", true),
+        (b"a.octal", b"A", true),
+        (b"a.bare", b"on", false),
+        (b"a.number", b"1.5", false),
+    ];
+    assert_eq!(got, want);
 }
