@@ -280,25 +280,33 @@ pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     let codes = code_ranks(diagnostics);
     // The keys are sorted beside their positions: comparing through positions read two
     // 216-byte findings, scattered over memory, per comparison. The position comes last, so
-    // equal keys keep their order, as the stable sort of the findings did. Five `u32`s: the
-    // keys of 32,000 findings are alive with them, at the run's peak of memory.
-    let mut keys: Vec<[u32; 5]> = diagnostics
+    // equal keys keep their order, as the stable sort of the findings did. File rank and
+    // start, then code rank and end, each pair packed in a `u64`: 24 bytes a finding (the
+    // keys of 32,000 findings are alive with them, at the run's peak of memory), and two
+    // integer comparisons decide nearly every order.
+    let mut last_code: Option<(&str, u64)> = None;
+    let mut keys: Vec<(u64, u64, u32)> = diagnostics
         .iter()
         .zip(files)
         .enumerate()
         .map(|(i, (d, file))| {
-            let code = codes.binary_search(&d.code).unwrap_or_default();
-            [
-                file,
-                d.primary.span.start,
-                rank_u32(code),
-                d.primary.span.end,
+            let code = match last_code {
+                Some((c, rank)) if std::ptr::eq(c, d.code) => rank,
+                _ => {
+                    let rank = codes.binary_search(&d.code).unwrap_or_default() as u64;
+                    last_code = Some((d.code, rank));
+                    rank
+                }
+            };
+            (
+                u64::from(file) << 32 | u64::from(d.primary.span.start),
+                code << 32 | u64::from(d.primary.span.end),
                 rank_u32(i),
-            ]
+            )
         })
         .collect();
     keys.sort_unstable();
-    let mut order: Vec<usize> = keys.into_iter().map(|key| key[4] as usize).collect();
+    let mut order: Vec<usize> = keys.into_iter().map(|key| key.2 as usize).collect();
     permute(diagnostics, &mut order);
 }
 
