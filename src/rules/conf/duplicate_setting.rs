@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Applicability, Diagnostic, Label};
 use crate::lint::Reporter;
+use crate::model::catalog::Param;
+use crate::model::config_set::Item;
 use crate::model::value::parse_value_named;
 use crate::rules::{Context, RULES, find_rule};
 
@@ -35,7 +37,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         .iter()
         .map(|f| ctx.path(f.source.path()))
         .collect();
-    let mut scratch = String::with_capacity(128);
+    let mut message = Message::default();
     for group in index.groups() {
         let Some((&winner, earlier)) = group.split_last() else {
             continue;
@@ -45,6 +47,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let overridden_by_auto = in_auto(&winner)
             .then(|| earlier.iter().rposition(|&e| !in_auto(&index.entry(e))))
             .flatten();
+        // Whether the last value checked was invalid, with the name and value it was
+        // written with: the entries of a group often repeat one line (big_active.conf sets
+        // each parameter 100 times), and the answer depends on nothing else.
+        let mut checked: Option<(&[u8], &[u8], bool)> = None;
         for (i, &position) in earlier.iter().enumerate() {
             let entry = index.entry(position);
             if Some(i) == overridden_by_auto {
@@ -59,16 +65,19 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             let path = entry.path();
             let file = &files[entry.item.file];
-            scratch.clear();
-            scratch.push('`');
-            scratch.push_str(&entry.parameter_name());
-            scratch.push_str("` is set again at ");
-            place(set, &winner, path).push_to(&mut scratch);
-            scratch.push_str("; this line has no effect");
+            let text = message.of(&entry, &winner, || {
+                let mut text = String::with_capacity(128);
+                text.push('`');
+                text.push_str(&entry.parameter_name());
+                text.push_str("` is set again at ");
+                place(set, &winner, path).push_to(&mut text);
+                text.push_str("; this line has no effect");
+                text
+            });
             let mut reporter = Reporter::new(rule, Arc::clone(file), out);
             // Copied at its length: every finding keeps its message until the output is
             // sorted, and a buffer sized for the longest one cost 1 MB over 32,000 findings.
-            let d = reporter.report(entry.span(), scratch.as_str());
+            let d = reporter.report(entry.span(), text);
             // One label: a Vec grown by push would hold four.
             d.secondary = vec![Label::new(
                 Arc::clone(&files[winner.item.file]),
@@ -76,14 +85,25 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 "this setting takes effect",
             )];
             if let Some(param) = entry.param {
-                // Names are nearly always UTF-8, and `from_utf8` checks that at a fraction
-                // of the cost of `from_utf8_lossy`'s chunking; the text is the same.
-                let written = std::str::from_utf8(entry.name)
-                    .map_or_else(|_| String::from_utf8_lossy(entry.name), Cow::Borrowed);
-                // Only whether it parses: what `postgres -C` would print is not needed.
-                if !param.is_internal()
-                    && parse_value_named(param, &written, entry.value, version).is_err()
-                {
+                let invalid = match checked {
+                    Some((name, value, invalid)) if name == entry.name && value == entry.value => {
+                        invalid
+                    }
+                    _ => {
+                        // Names are nearly always UTF-8, and `from_utf8` checks that at a
+                        // fraction of the cost of `from_utf8_lossy`'s chunking; the text is
+                        // the same.
+                        let written = std::str::from_utf8(entry.name)
+                            .map_or_else(|_| String::from_utf8_lossy(entry.name), Cow::Borrowed);
+                        // Only whether it parses: what `postgres -C` would print is not
+                        // needed.
+                        let invalid = !param.is_internal()
+                            && parse_value_named(param, &written, entry.value, version).is_err();
+                        checked = Some((entry.name, entry.value, invalid));
+                        invalid
+                    }
+                };
+                if invalid {
                     d.notes.push(if entry.item.ignored {
                         "its value is invalid, but the server never checks it because a later \
                          line with the byte-identical name overrides it; removing that line \
@@ -103,5 +123,46 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             }
             d.fix = Some(comment_out(file, entry.setting, Applicability::Unsafe));
         }
+    }
+}
+
+/// The message of the last finding, with what it was written from: the entries of a group
+/// share their winner, so the message changes only with the parameter's spelling (for
+/// placeholders) and the file the finding is in.
+#[derive(Default)]
+struct Message<'a> {
+    text: String,
+    /// The parameter, or the name as written when the version does not know it.
+    name: Option<(Option<&'static Param>, &'a [u8])>,
+    /// The finding's file (the same `&Path` for every entry of one file).
+    path: Option<&'a Path>,
+    /// The winner's item.
+    winner: Option<&'a Item>,
+}
+
+impl<'a> Message<'a> {
+    /// The message of a finding about `entry` (whose winner is `winner`), written by `write`
+    /// unless the last one was written from the same parameter, file and winner.
+    fn of(
+        &mut self,
+        entry: &SettingEntry<'a>,
+        winner: &SettingEntry<'a>,
+        write: impl FnOnce() -> String,
+    ) -> &str {
+        let name = match entry.param {
+            Some(param) => (Some(param), &[][..]),
+            None => (None, entry.name),
+        };
+        let same = self.name.is_some_and(|(p, n)| {
+            n == name.1 && p.map(std::ptr::from_ref) == name.0.map(std::ptr::from_ref)
+        }) && self.path.is_some_and(|p| std::ptr::eq(p, entry.path()))
+            && self.winner.is_some_and(|w| std::ptr::eq(w, winner.item));
+        if !same {
+            self.text = write();
+            self.name = Some(name);
+            self.path = Some(entry.path());
+            self.winner = Some(winner.item);
+        }
+        &self.text
     }
 }

@@ -163,3 +163,60 @@ fn findings_share_one_allocation_per_file() {
         assert!(shared.iter().all(|p| Arc::ptr_eq(p, shared[0])), "{path}");
     }
 }
+
+#[test]
+fn repeated_lines_keep_their_own_messages_and_notes() {
+    // Messages and value checks are reused while the name, value, file and winner stay the
+    // same: a change of any of them must show.
+    let fs = MemFs::new()
+        .with(
+            MAIN,
+            "work_mem = bad\nwork_mem = bad\nWork_Mem = bad\nwork_mem = 1MB\nwork_mem = 2MB\n\
+             include 'x.conf'\nx.y = 1\nX.Y = 2\nx.y = 3\n",
+        )
+        .with("/srv/pg/x.conf", "work_mem = bad\nwork_mem = 3MB\n");
+    let found = findings("PG2003", &fs, MAIN);
+    let got: Vec<(String, u32, &str, Vec<&str>)> = found
+        .iter()
+        .map(|d| {
+            let file = d
+                .primary
+                .file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let notes = d.notes.iter().map(|n| &n[..23]).collect();
+            (file, d.primary.span.start, d.message.as_str(), notes)
+        })
+        .collect();
+    let never = "its value is invalid, b";
+    let still = "its value is invalid an";
+    let in_x = "`work_mem` is set again at x.conf line 2; this line has no effect";
+    let want: Vec<(String, u32, &str, Vec<&str>)> = vec![
+        ("postgresql.conf".into(), 0, in_x, vec![never]),
+        ("postgresql.conf".into(), 15, in_x, vec![never]),
+        ("postgresql.conf".into(), 30, in_x, vec![still]),
+        ("postgresql.conf".into(), 45, in_x, vec![]),
+        ("postgresql.conf".into(), 60, in_x, vec![]),
+        (
+            "x.conf".into(),
+            0,
+            "`work_mem` is set again at line 2; this line has no effect",
+            vec![never],
+        ),
+        (
+            "postgresql.conf".into(),
+            92,
+            "`x.y` is set again at line 9; this line has no effect",
+            vec![],
+        ),
+        (
+            "postgresql.conf".into(),
+            100,
+            "`X.Y` is set again at line 9; this line has no effect",
+            vec![],
+        ),
+    ];
+    assert_eq!(got, want);
+}
