@@ -67,6 +67,8 @@ pub struct FindingRenderer<'a> {
     color: bool,
     /// The human format's display text of each file shown so far.
     human_files: human::Files,
+    /// The JSON text of what the last finding's file and rule were.
+    json: json::Repeated,
 }
 
 impl<'a> FindingRenderer<'a> {
@@ -76,6 +78,7 @@ impl<'a> FindingRenderer<'a> {
             sources,
             color,
             human_files: human::Files::default(),
+            json: json::Repeated::default(),
         }
     }
 
@@ -96,7 +99,7 @@ impl<'a> FindingRenderer<'a> {
         let sources = self.sources;
         let rendered = match self.format {
             OutputFormat::Json => {
-                json::write_finding(text, d, sources);
+                json::write_finding(text, d, sources, &mut self.json);
                 return Ok(());
             }
             OutputFormat::Human => self.human_files.finding(d, sources, self.color)?,
