@@ -130,21 +130,10 @@ fn number_or_null(buf: &mut Vec<u8>, value: Option<usize>) {
     }
 }
 
-/// Decimal digits, as serde_json (itoa) writes them; `fmt` costs ten times as much.
+/// Decimal digits, as serde_json writes them (with the same crate).
 fn number(buf: &mut Vec<u8>, n: impl TryInto<u64>) {
-    let mut n: u64 = n.try_into().unwrap_or(u64::MAX);
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        // `n % 10` is below 10.
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[at..]);
+    let n: u64 = n.try_into().unwrap_or(u64::MAX);
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// A path's display text ([`display_path`]) escaped for a JSON string. Paths are UTF-8 but
