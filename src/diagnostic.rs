@@ -5,6 +5,8 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use smallvec::{SmallVec, smallvec};
+
 use crate::source::{SourceFile, Span};
 
 /// How serious a finding is. Ordered: `Info < Warning < Error`.
@@ -88,8 +90,18 @@ pub struct Fix {
     /// Borrowed when fixed, as most titles are.
     pub title: Cow<'static, str>,
     pub applicability: Applicability,
-    pub edits: Vec<Edit>,
+    /// Nearly always one: held in place (see [`Labels`]).
+    pub edits: Edits,
 }
+
+/// A finding's secondary labels. Most findings have none or one, and one held in place
+/// instead of in an allocation of its own saves that allocation (64 bytes with its header)
+/// for 32 bytes more in every finding: big_active.conf's 32,472 findings each have one label
+/// and one edit.
+pub type Labels = SmallVec<[Label; 1]>;
+
+/// A fix's edits; see [`Labels`].
+pub type Edits = SmallVec<[Edit; 1]>;
 
 /// One finding of one rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,7 +113,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub primary: Label,
-    pub secondary: Vec<Label>,
+    pub secondary: Labels,
     pub notes: Vec<String>,
     pub fix: Option<Fix>,
 }

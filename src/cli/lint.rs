@@ -954,7 +954,7 @@ mod tests {
             severity: Severity::Warning,
             message: String::new(),
             primary: Label::new(primary, Span::new(0, 1), ""),
-            secondary: vec![Label::new(secondary, Span::new(2, 3), "")],
+            secondary: smallvec::smallvec![Label::new(secondary, Span::new(2, 3), "")],
             notes: Vec::new(),
             fix: None,
         }

@@ -1,7 +1,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, Label, SmallVec};
 use crate::rules::RuleMeta;
 use crate::source::Span;
 
@@ -38,7 +38,7 @@ impl<'a> Reporter<'a> {
             severity: self.rule.severity,
             primary: Label::new(Arc::clone(&self.file), span, ""),
             message,
-            secondary: Vec::new(),
+            secondary: SmallVec::new(),
             notes: Vec::new(),
             fix: None,
         });

@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, SmallVec, smallvec};
 use crate::rules::{RULES, RuleMeta, RuleSelection, did_you_mean, find_rule, rule_index};
 use crate::source::{SourceFile, Span};
 use crate::syntax::conf::{ConfFile, ConfLine};
@@ -182,7 +182,7 @@ fn rule_diagnostic(code: &str, file: &Path, span: Span, message: String) -> Diag
         severity: rule.severity,
         message,
         primary: Label::new(file, span, ""),
-        secondary: Vec::new(),
+        secondary: SmallVec::new(),
         notes: Vec::new(),
         fix: None,
     }
@@ -437,7 +437,7 @@ fn unused_fix(source: &SourceFile, directive: &Directive, item: Span, remove_all
             "Remove the unused code".into()
         },
         applicability: Applicability::Safe,
-        edits: vec![Edit {
+        edits: smallvec![Edit {
             file: source.path().into(),
             span,
             replacement: Vec::new().into(),

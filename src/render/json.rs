@@ -297,12 +297,12 @@ mod tests {
             severity: Severity::Warning,
             message: message.into(),
             primary: Label::new(Path::new(file), Span::new(3, 9), ""),
-            secondary: vec![],
+            secondary: smallvec::smallvec![],
             notes: notes.iter().map(|n| n.to_string()).collect(),
             fix: fix.map(|title| Fix {
                 title: title.to_string().into(),
                 applicability: Applicability::Unsafe,
-                edits: vec![],
+                edits: smallvec::smallvec![],
             }),
         }
     }

@@ -38,7 +38,7 @@ fn diag(
         severity,
         message: message.into(),
         primary: Label::new(Path::new(file), span, ""),
-        secondary: vec![],
+        secondary: smallvec::smallvec![],
         notes: vec![],
         fix: None,
     }
@@ -56,7 +56,7 @@ fn diagnostics() -> Vec<Diagnostic> {
     unknown.fix = Some(Fix {
         title: "did you mean `shared_buffers`?".into(),
         applicability: Applicability::DisplayOnly,
-        edits: vec![],
+        edits: smallvec::smallvec![],
     });
     let mut overridden = diag(
         "PG2004",
@@ -91,7 +91,7 @@ fn diagnostics() -> Vec<Diagnostic> {
     euro.fix = Some(Fix {
         title: "Remove the suppression comment".into(),
         applicability: Applicability::Safe,
-        edits: vec![Edit {
+        edits: smallvec::smallvec![Edit {
             file: Path::new("postgresql.conf").into(),
             span: Span::new(0, 0),
             replacement: Vec::new().into(),

@@ -352,7 +352,7 @@ mod tests {
             severity: Severity::Error,
             message: String::new(),
             primary: Label::new(std::path::Path::new(file), Span::new(0, 0), ""),
-            secondary: vec![],
+            secondary: smallvec::smallvec![],
             notes: vec![],
             fix: None,
         };

@@ -262,7 +262,7 @@ impl Analysis<'_, '_> {
             )
             .into(),
             applicability: Applicability::Safe,
-            edits,
+            edits: edits.into(),
         })
     }
 
@@ -503,7 +503,7 @@ impl Analysis<'_, '_> {
                 d.fix = Some(Fix {
                     title: format!("add `host all {} 0.0.0.0/0 scram-sha-256`", self.user()).into(),
                     applicability: Applicability::Safe,
-                    edits,
+                    edits: edits.into(),
                 });
             }
         } else {

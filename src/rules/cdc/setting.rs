@@ -197,7 +197,7 @@ pub fn set_value_fix(
     Some(Fix {
         title: title.into(),
         applicability,
-        edits,
+        edits: edits.into(),
     })
 }
 

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostic::{Applicability, Diagnostic, Label};
+use crate::diagnostic::{Applicability, Diagnostic, Label, smallvec};
 use crate::lint::Reporter;
 use crate::model::catalog::Param;
 use crate::model::config_set::Item;
@@ -79,7 +79,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             // sorted, and a buffer sized for the longest one cost 1 MB over 32,000 findings.
             let d = reporter.report(entry.span(), text);
             // One label: a Vec grown by push would hold four.
-            d.secondary = vec![Label::new(
+            d.secondary = smallvec![Label::new(
                 Arc::clone(&files[winner.item.file]),
                 winner.span(),
                 "this setting takes effect",

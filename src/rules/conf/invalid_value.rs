@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, smallvec};
 use crate::model::catalog::{Param, Unit, VarType};
 use crate::model::value::{check_value_named, parse_value_named};
 use crate::model::version::PgVersion;
@@ -78,7 +78,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 entry.shown_name(),
                 later.shown_name()
             ));
-            d.secondary = vec![Label::new(
+            d.secondary = smallvec![Label::new(
                 ctx.path(later.path()),
                 later.span(),
                 "the setting that takes effect",
@@ -157,7 +157,7 @@ fn fix(
             Some(Fix {
                 title: format!("Write the unit as `{fixed}`").into(),
                 applicability: Applicability::Unsafe,
-                edits: vec![Edit {
+                edits: smallvec![Edit {
                     file: Arc::clone(path),
                     span: Span::new(offset + start as u32, offset + end as u32),
                     replacement: fixed.as_bytes().to_vec().into(),
@@ -204,7 +204,7 @@ fn replace_value(entry: &SettingEntry<'_>, option: &str, path: &Arc<Path>) -> Fi
     Fix {
         title: format!("Use `{option}`").into(),
         applicability: Applicability::DisplayOnly,
-        edits: vec![Edit {
+        edits: smallvec![Edit {
             file: Arc::clone(path),
             span: entry.setting.value.span,
             replacement: replacement.into(),

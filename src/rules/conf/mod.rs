@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::diagnostic::{Applicability, Edit, Fix, smallvec};
 use crate::model::config_set::ConfigSet;
 use crate::source::Span;
 use crate::syntax::conf::Setting;
@@ -86,7 +86,7 @@ pub fn comment_out(path: &Arc<Path>, setting: &Setting, applicability: Applicabi
     Fix {
         title: "Comment out this line".into(),
         applicability,
-        edits: vec![Edit {
+        edits: smallvec![Edit {
             file: Arc::clone(path),
             span: Span::empty(setting.name.span.start),
             replacement: b"# ".as_slice().into(),

@@ -3,7 +3,7 @@
 //! person edits in postgresql.conf. Reported on the last postgresql.conf-side entry, with the
 //! auto.conf entry that takes effect as a secondary label.
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, Label, smallvec};
 use crate::model::value::check_value;
 use crate::rules::Context;
 use crate::source::text::escape_bytes;
@@ -68,7 +68,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             )
         };
         let d = reporter.report(entry.span(), message);
-        d.secondary = vec![Label::new(
+        d.secondary = smallvec![Label::new(
             winner.path(),
             winner.span(),
             "set by ALTER SYSTEM; this value takes effect",

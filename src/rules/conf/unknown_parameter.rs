@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use foldhash::fast::RandomState;
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, smallvec};
 use crate::lint::server::Server;
 use crate::model::catalog::Catalog;
 use crate::model::version::PgVersion;
@@ -132,7 +132,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 title: format!("Rename to `{name}`").into(),
                 // A successor may take values in another unit; a person decides.
                 applicability: Applicability::DisplayOnly,
-                edits: vec![Edit {
+                edits: smallvec![Edit {
                     file,
                     span: name_span,
                     replacement: name.clone().into_bytes().into(),

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, smallvec};
 use crate::model::hba::HbaAddress;
 use crate::model::hba::address::format_ip;
 use crate::rules::Context;
@@ -68,7 +68,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d.fix = Some(Fix {
             title: format!("write the network address {shown}").into(),
             applicability: Applicability::Safe,
-            edits: vec![Edit {
+            edits: smallvec![Edit {
                 file,
                 span,
                 replacement: replacement.into(),

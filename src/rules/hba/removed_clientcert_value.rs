@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, smallvec};
 use crate::model::hba::{AuthMethod, HbaFile, HbaRecord, TokRef};
 use crate::rules::Context;
 use crate::rules::hba::{option_parts, token_location};
@@ -63,7 +63,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 remove(hba, rec, tok).map(|edit| Fix {
                     title: format!("remove clientcert={value} (no check is the default)").into(),
                     applicability: Applicability::Safe,
-                    edits: vec![edit],
+                    edits: smallvec![edit],
                 })
             } else {
                 None
@@ -76,7 +76,7 @@ fn replace(path: &Arc<Path>, span: Span, value: &str, why: &str) -> Fix {
     Fix {
         title: format!("write clientcert={value} ({why})").into(),
         applicability: Applicability::Safe,
-        edits: vec![Edit {
+        edits: smallvec![Edit {
             file: Arc::clone(path),
             span,
             replacement: format!("clientcert={value}").into_bytes().into(),

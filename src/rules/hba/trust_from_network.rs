@@ -3,7 +3,7 @@
 //! (`clientcert=verify-ca|verify-full`) is certificate authentication in effect and is left
 //! alone.
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, smallvec};
 use crate::model::hba::{AuthMethod, HbaFile, HbaRecord};
 use crate::rules::Context;
 use crate::rules::hba::{address_location, address_text, network_records, token_location};
@@ -70,7 +70,7 @@ pub(crate) fn method_fix(
     Some(Fix {
         title: title.into(),
         applicability: Applicability::Unsafe,
-        edits: vec![Edit {
+        edits: smallvec![Edit {
             file: ctx.path(path),
             span,
             replacement: method.as_bytes().to_vec().into(),

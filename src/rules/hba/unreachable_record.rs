@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use foldhash::fast::RandomState;
 
-use crate::diagnostic::{Diagnostic, Label};
+use crate::diagnostic::{Diagnostic, Label, smallvec};
 use crate::model::hba::{AuthName, ConnType, HbaAddress, HbaRecord};
 use crate::rules::Context;
 use crate::rules::hba::record_location;
@@ -52,7 +52,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
                 }
             ),
         );
-        d.secondary = vec![Label::new(
+        d.secondary = smallvec![Label::new(
             ctx.path(epath),
             espan,
             "matches first (no fall-through)",

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, smallvec};
 use crate::rules::Context;
 use crate::source::Span;
 use crate::syntax::conf::LineItem;
@@ -55,7 +55,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         d.fix = Some(Fix {
             title: "Remove the byte order mark".into(),
             applicability: Applicability::Safe,
-            edits: vec![Edit {
+            edits: smallvec![Edit {
                 file: shared,
                 span,
                 replacement: Vec::new().into(),
