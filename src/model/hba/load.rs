@@ -134,6 +134,15 @@ impl AuthSources {
     pub fn quoted(&self, r: TokRef) -> bool {
         self.token(r).quoted
     }
+
+    /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
+    /// nearly no token has: this is asked of every token): an unquoted token's text starts
+    /// with the token's first byte in the file.
+    fn may_expand(&self, r: TokRef) -> bool {
+        let f = &self.files[r.file as usize];
+        let token = &f.lines.tokens[r.token as usize];
+        !token.quoted && f.source.bytes().get(token.span.start as usize) == Some(&b'@')
+    }
 }
 
 /// Fields taken off [`AuthSources`]' lists, to be put back elsewhere.
@@ -359,6 +368,10 @@ impl<'a> Loader<'a> {
             let start = self.sources.tokens.len();
             for token in t0..t1 {
                 let r = TokRef { file, token };
+                if !self.sources.may_expand(r) {
+                    self.sources.tokens.push(r);
+                    continue;
+                }
                 let text = self.sources.text(r);
                 if self.sources.quoted(r) || text.len() < 2 || text[0] != b'@' {
                     self.sources.tokens.push(r);
