@@ -33,34 +33,36 @@ impl AuthFile {
     /// Splits `bytes` at LF (the only line break PostgreSQL knows); a CR before the LF belongs
     /// to the ending. Never fails.
     pub fn parse(bytes: &[u8]) -> AuthFile {
-        // Counted first so the vector is allocated once, at its exact size.
-        let line_count =
-            memchr::memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
-        let mut lines = Vec::with_capacity(line_count);
-        let mut start = 0usize;
-        while start < bytes.len() {
-            match memchr(b'\n', &bytes[start..]) {
-                Some(i) => {
-                    let lf = start + i;
-                    let content_end = if lf > start && bytes[lf - 1] == b'\r' {
-                        lf - 1
-                    } else {
-                        lf
-                    };
-                    lines.push(PhysLine {
-                        content: span(start, content_end),
-                        ending: span(content_end, lf + 1),
-                    });
-                    start = lf + 1;
-                }
-                None => {
-                    lines.push(PhysLine {
-                        content: span(start, bytes.len()),
-                        ending: span(bytes.len(), bytes.len()),
-                    });
-                    start = bytes.len();
-                }
-            }
+        Self::from_line_starts(bytes, &crate::source::line_starts(bytes))
+    }
+
+    /// [`AuthFile::parse`] with the file's line index ([`SourceFile::line_starts`]), which
+    /// has found every LF already: searching again was a `memchr` call per line.
+    ///
+    /// [`SourceFile::line_starts`]: crate::source::SourceFile::line_starts
+    pub fn from_line_starts(bytes: &[u8], starts: &[u32]) -> AuthFile {
+        let mut lines = Vec::with_capacity(starts.len());
+        for pair in starts.windows(2) {
+            let (start, lf) = (pair[0] as usize, pair[1] as usize - 1);
+            let content_end = if lf > start && bytes[lf - 1] == b'\r' {
+                lf - 1
+            } else {
+                lf
+            };
+            lines.push(PhysLine {
+                content: span(start, content_end),
+                ending: span(content_end, lf + 1),
+            });
+        }
+        // The last line has no LF, unless the file ends with one (its index's last start is
+        // then the file's end).
+        if let Some(&last) = starts.last()
+            && (last as usize) < bytes.len()
+        {
+            lines.push(PhysLine {
+                content: span(last as usize, bytes.len()),
+                ending: span(bytes.len(), bytes.len()),
+            });
         }
         AuthFile { lines }
     }

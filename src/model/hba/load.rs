@@ -220,7 +220,7 @@ impl<'a> Loader<'a> {
 
     fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
         let source = SourceFile::new(path.clone(), bytes);
-        let syntax = AuthFile::parse(source.bytes());
+        let syntax = AuthFile::from_line_starts(source.bytes(), source.line_starts());
         let lines = AuthLines::build(&syntax, source.bytes(), self.rules);
         let id = self.sources.files.len() as u32;
         self.sources.files.push(LoadedSource {

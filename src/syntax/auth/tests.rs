@@ -263,3 +263,43 @@ fn word_scans_match_their_per_byte_definitions() {
         }
     }
 }
+
+/// The physical lines found from a line index are those a split at each LF finds.
+#[test]
+fn lines_from_the_line_index_are_the_lines_split_at_lf() {
+    let inputs: [&[u8]; 10] = [
+        b"",
+        b"\n",
+        b"\r\n",
+        b"a",
+        b"a\n",
+        b"a\r\nb",
+        b"\r\r\n\n\rx\r",
+        b"local all all trust\r\nhost all all 127.0.0.1/32 md5\n\n",
+        b"\x00\n\xff\r",
+        b"x\\\r\n y",
+    ];
+    for input in inputs {
+        let mut expected = Vec::new();
+        let mut start = 0;
+        while start < input.len() {
+            let lf = input[start..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map(|i| start + i);
+            let end = lf.unwrap_or(input.len());
+            let content_end = if lf.is_some() && end > start && input[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            let next = lf.map_or(input.len(), |lf| lf + 1);
+            expected.push(PhysLine {
+                content: span(start, content_end),
+                ending: span(content_end, next),
+            });
+            start = next;
+        }
+        assert_eq!(AuthFile::parse(input).lines, expected, "{input:?}");
+    }
+}
