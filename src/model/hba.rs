@@ -10,7 +10,6 @@ pub mod first_match;
 pub(crate) mod load;
 mod regex;
 
-use std::borrow::Cow;
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -106,9 +105,8 @@ impl AuthMethod {
 /// One database or role name of a record, where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuthName {
-    /// The de-quoted name. The keywords most records use (`all`, `replication`, ...) are
-    /// not copied: a copy of each name was one allocation per name of every record.
-    pub text: Cow<'static, [u8]>,
+    /// The de-quoted name.
+    pub text: NameText,
     /// Started with `"`: not a keyword, not `+group`.
     pub quoted: bool,
     /// 16+: starts with `/` (quoted or not).
@@ -122,20 +120,73 @@ impl AuthName {
     }
 }
 
-/// The words `check_db` and `check_role` give a meaning to, unquoted.
-const NAME_KEYWORDS: [&[u8]; 5] = [
-    b"all",
-    b"replication",
-    b"sameuser",
-    b"samerole",
-    b"samegroup",
-];
+/// The bytes of a database or role name, kept in place when short: role and database names
+/// nearly always are, and a copy of each on the heap was a `malloc` and a `free` per name of
+/// every record.
+#[derive(Clone)]
+pub enum NameText {
+    Inline {
+        len: u8,
+        bytes: [u8; NameText::INLINE],
+    },
+    Heap(Box<[u8]>),
+}
 
-/// `text` borrowed from [`NAME_KEYWORDS`] when it is one, else copied.
-fn name_text(text: &[u8]) -> Cow<'static, [u8]> {
-    match NAME_KEYWORDS.iter().find(|k| **k == text) {
-        Some(keyword) => Cow::Borrowed(keyword),
-        None => Cow::Owned(text.to_vec()),
+impl NameText {
+    /// As many bytes as fit beside the length without making the type larger than a `Box`
+    /// and a tag (24 bytes).
+    const INLINE: usize = 22;
+
+    pub fn new(text: &[u8]) -> Self {
+        if text.len() <= Self::INLINE {
+            let mut bytes = [0; Self::INLINE];
+            bytes[..text.len()].copy_from_slice(text);
+            NameText::Inline {
+                len: text.len() as u8,
+                bytes,
+            }
+        } else {
+            NameText::Heap(text.into())
+        }
+    }
+}
+
+impl std::ops::Deref for NameText {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            NameText::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            NameText::Heap(bytes) => bytes,
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<NameText>() <= 24);
+
+impl PartialEq for NameText {
+    fn eq(&self, other: &NameText) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for NameText {}
+
+impl PartialEq<[u8]> for NameText {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&[u8]> for NameText {
+    fn eq(&self, other: &&[u8]) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for NameText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -832,7 +883,7 @@ fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName
         );
     }
     Ok(AuthName {
-        text: name_text(text),
+        text: NameText::new(text),
         quoted: src.quoted(t),
         regex: is_regex,
         at: t,

@@ -33,34 +33,36 @@ impl AuthFile {
     /// Splits `bytes` at LF (the only line break PostgreSQL knows); a CR before the LF belongs
     /// to the ending. Never fails.
     pub fn parse(bytes: &[u8]) -> AuthFile {
-        // Counted first so the vector is allocated once, at its exact size.
-        let line_count =
-            memchr::memchr_iter(b'\n', bytes).count() + usize::from(!bytes.ends_with(b"\n"));
-        let mut lines = Vec::with_capacity(line_count);
-        let mut start = 0usize;
-        while start < bytes.len() {
-            match memchr(b'\n', &bytes[start..]) {
-                Some(i) => {
-                    let lf = start + i;
-                    let content_end = if lf > start && bytes[lf - 1] == b'\r' {
-                        lf - 1
-                    } else {
-                        lf
-                    };
-                    lines.push(PhysLine {
-                        content: span(start, content_end),
-                        ending: span(content_end, lf + 1),
-                    });
-                    start = lf + 1;
-                }
-                None => {
-                    lines.push(PhysLine {
-                        content: span(start, bytes.len()),
-                        ending: span(bytes.len(), bytes.len()),
-                    });
-                    start = bytes.len();
-                }
-            }
+        Self::from_line_starts(bytes, &crate::source::line_starts(bytes))
+    }
+
+    /// [`AuthFile::parse`] with the file's line index ([`SourceFile::line_starts`]), which
+    /// has found every LF already: searching again was a `memchr` call per line.
+    ///
+    /// [`SourceFile::line_starts`]: crate::source::SourceFile::line_starts
+    pub fn from_line_starts(bytes: &[u8], starts: &[u32]) -> AuthFile {
+        let mut lines = Vec::with_capacity(starts.len());
+        for pair in starts.windows(2) {
+            let (start, lf) = (pair[0] as usize, pair[1] as usize - 1);
+            let content_end = if lf > start && bytes[lf - 1] == b'\r' {
+                lf - 1
+            } else {
+                lf
+            };
+            lines.push(PhysLine {
+                content: span(start, content_end),
+                ending: span(content_end, lf + 1),
+            });
+        }
+        // The last line has no LF, unless the file ends with one (its index's last start is
+        // then the file's end).
+        if let Some(&last) = starts.last()
+            && (last as usize) < bytes.len()
+        {
+            lines.push(PhysLine {
+                content: span(last as usize, bytes.len()),
+                ending: span(bytes.len(), bytes.len()),
+            });
         }
         AuthFile { lines }
     }
@@ -463,8 +465,28 @@ fn tokenize_line(
             let dequoted_start = out.dequoted.len();
             loop {
                 // Skip blanks and commas before the token.
-                while p < n && (is_blank(bytes[p]) || bytes[p] == b',') {
-                    p += 1;
+                p = skip_separators(bytes, p);
+                // Nearly every token is a word without quotes, in a line of the file itself,
+                // well within the length limit: its text is its bytes, and it ends at a blank,
+                // a comma (which continues the field) or the end of the line.
+                if let Some(at) = base {
+                    let run = ordinary_run(&bytes[p..]);
+                    let after = bytes.get(p + run).copied();
+                    if run > 0
+                        && !matches!(after, Some(b'"' | b'#'))
+                        && rules.max_token.is_none_or(|m| run < m - 1)
+                    {
+                        out.tokens.push(Token {
+                            span: Span::new(at + p as u32, at + (p + run) as u32),
+                            quoted: false,
+                            dequoted: false,
+                        });
+                        p += run;
+                        if after == Some(b',') {
+                            continue;
+                        }
+                        break;
+                    }
                 }
                 let tok_start = p;
                 let mut in_quote = false;
@@ -479,10 +501,7 @@ fn tokenize_line(
                 while p < n && (!is_blank(bytes[p]) || in_quote) {
                     // Fast path: a run of ordinary bytes outside quotes is copied as is.
                     if !in_quote && !needs_arena {
-                        let run = bytes[p..]
-                            .iter()
-                            .position(|&c| SPECIAL[c as usize])
-                            .unwrap_or(n - p);
+                        let run = ordinary_run(&bytes[p..]);
                         // Up to the token limit: the byte after a full token is the error.
                         // (Taking nothing when the run reached the limit made every later byte
                         // rescan the run: 10239 scans of the line for a long 12–15 token.)
@@ -593,6 +612,70 @@ static SPECIAL: [bool; 256] = {
     t[b'"' as usize] = true;
     t
 };
+
+/// Where the blanks and commas from `p` on end. Columns are aligned with runs of spaces,
+/// which are skipped a word at a time.
+fn skip_separators(bytes: &[u8], mut p: usize) -> usize {
+    loop {
+        p += leading_spaces(&bytes[p..]);
+        match bytes.get(p) {
+            Some(&c) if is_blank(c) || c == b',' => p += 1,
+            _ => return p,
+        }
+    }
+}
+
+/// `b` in every byte of a word.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The number of spaces `bytes` starts with.
+fn leading_spaces(bytes: &[u8]) -> usize {
+    let mut p = 0;
+    while let Some(word) = bytes[p..].first_chunk::<8>() {
+        // Little-endian: the first byte that is not a space is the lowest non-zero one.
+        let diff = u64::from_le_bytes(*word) ^ splat(b' ');
+        if diff != 0 {
+            return p + (diff.trailing_zeros() / 8) as usize;
+        }
+        p += 8;
+    }
+    p + bytes[p..].iter().take_while(|&&c| c == b' ').count()
+}
+
+/// The length of the run of bytes that are not [`SPECIAL`] at the start of `bytes`. Every
+/// special byte is below `-`, which names, addresses and methods rarely use: a word with no
+/// byte below it is skipped whole, and only a byte that is below it is looked up.
+fn ordinary_run(bytes: &[u8]) -> usize {
+    const _: () = {
+        let mut c = b'-' as usize;
+        while c < 256 {
+            assert!(!SPECIAL[c], "a special byte at or above '-'");
+            c += 1;
+        }
+    };
+    let mut p = 0;
+    while let Some(word) = bytes[p..].first_chunk::<8>() {
+        let x = u64::from_le_bytes(*word);
+        // "Determine if a word has a byte less than n" (Bit Twiddling Hacks): exact for the
+        // lowest such byte, which is the first one (a borrow only runs towards higher bytes).
+        let below = x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
+        if below == 0 {
+            p += 8;
+            continue;
+        }
+        let at = p + (below.trailing_zeros() / 8) as usize;
+        if SPECIAL[bytes[at] as usize] {
+            return at;
+        }
+        p = at + 1;
+    }
+    p + bytes[p..]
+        .iter()
+        .position(|&c| SPECIAL[c as usize])
+        .unwrap_or(bytes.len() - p)
+}
 
 /// `pg_isblank`: space, TAB, CR.
 #[inline]

@@ -134,6 +134,15 @@ impl AuthSources {
     pub fn quoted(&self, r: TokRef) -> bool {
         self.token(r).quoted
     }
+
+    /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
+    /// nearly no token has: this is asked of every token): an unquoted token's text starts
+    /// with the token's first byte in the file.
+    fn may_expand(&self, r: TokRef) -> bool {
+        let f = &self.files[r.file as usize];
+        let token = &f.lines.tokens[r.token as usize];
+        !token.quoted && f.source.bytes().get(token.span.start as usize) == Some(&b'@')
+    }
 }
 
 /// Fields taken off [`AuthSources`]' lists, to be put back elsewhere.
@@ -211,7 +220,7 @@ impl<'a> Loader<'a> {
 
     fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
         let source = SourceFile::new(path.clone(), bytes);
-        let syntax = AuthFile::parse(source.bytes());
+        let syntax = AuthFile::from_line_starts(source.bytes(), source.line_starts());
         let lines = AuthLines::build(&syntax, source.bytes(), self.rules);
         let id = self.sources.files.len() as u32;
         self.sources.files.push(LoadedSource {
@@ -359,6 +368,10 @@ impl<'a> Loader<'a> {
             let start = self.sources.tokens.len();
             for token in t0..t1 {
                 let r = TokRef { file, token };
+                if !self.sources.may_expand(r) {
+                    self.sources.tokens.push(r);
+                    continue;
+                }
                 let text = self.sources.text(r);
                 if self.sources.quoted(r) || text.len() < 2 || text[0] != b'@' {
                     self.sources.tokens.push(r);

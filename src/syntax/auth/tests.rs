@@ -224,3 +224,82 @@ fn a_long_token_is_scanned_once() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
 }
+
+/// Random byte strings over an alphabet weighted towards the bytes the word-at-a-time scans
+/// treat specially, with their per-byte definitions as the reference.
+#[test]
+fn word_scans_match_their_per_byte_definitions() {
+    const ALPHABET: &[u8] = b"  ,\t\r#\"+$!*-./0az\x00\x7f\x80\xff\xac\xa0";
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..200_000 {
+        let len = (next() % 40) as usize;
+        let run_of = next() % 4;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| match next() % 4 {
+                // Long runs of one byte, as padded columns and long words have.
+                r if r < run_of => b' ',
+                _ => ALPHABET[(next() % ALPHABET.len() as u64) as usize],
+            })
+            .collect();
+        let spaces = bytes.iter().take_while(|&&c| c == b' ').count();
+        assert_eq!(leading_spaces(&bytes), spaces, "{bytes:?}");
+        let run = bytes
+            .iter()
+            .position(|&c| SPECIAL[c as usize])
+            .unwrap_or(bytes.len());
+        assert_eq!(ordinary_run(&bytes), run, "{bytes:?}");
+        for p in 0..=bytes.len() {
+            let mut q = p;
+            while q < bytes.len() && (is_blank(bytes[q]) || bytes[q] == b',') {
+                q += 1;
+            }
+            assert_eq!(skip_separators(&bytes, p), q, "{bytes:?} {p}");
+        }
+    }
+}
+
+/// The physical lines found from a line index are those a split at each LF finds.
+#[test]
+fn lines_from_the_line_index_are_the_lines_split_at_lf() {
+    let inputs: [&[u8]; 10] = [
+        b"",
+        b"\n",
+        b"\r\n",
+        b"a",
+        b"a\n",
+        b"a\r\nb",
+        b"\r\r\n\n\rx\r",
+        b"local all all trust\r\nhost all all 127.0.0.1/32 md5\n\n",
+        b"\x00\n\xff\r",
+        b"x\\\r\n y",
+    ];
+    for input in inputs {
+        let mut expected = Vec::new();
+        let mut start = 0;
+        while start < input.len() {
+            let lf = input[start..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map(|i| start + i);
+            let end = lf.unwrap_or(input.len());
+            let content_end = if lf.is_some() && end > start && input[end - 1] == b'\r' {
+                end - 1
+            } else {
+                end
+            };
+            let next = lf.map_or(input.len(), |lf| lf + 1);
+            expected.push(PhysLine {
+                content: span(start, content_end),
+                ending: span(content_end, next),
+            });
+            start = next;
+        }
+        assert_eq!(AuthFile::parse(input).lines, expected, "{input:?}");
+    }
+}
