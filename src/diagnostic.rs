@@ -111,7 +111,9 @@ pub struct Diagnostic {
     /// The rule's kebab-case name.
     pub name: &'static str,
     pub severity: Severity,
-    pub message: String,
+    /// Shared, not owned: a rule that reports one line many times (PG2003 over a file that
+    /// sets each parameter 100 times) gives its findings one text while it repeats.
+    pub message: Arc<str>,
     pub primary: Label,
     pub secondary: Labels,
     pub notes: Vec<String>,

@@ -952,7 +952,7 @@ mod tests {
             code: "PG2003",
             name: "duplicate-setting",
             severity: Severity::Warning,
-            message: String::new(),
+            message: "".into(),
             primary: Label::new(primary, Span::new(0, 1), ""),
             secondary: smallvec::smallvec![Label::new(secondary, Span::new(2, 3), "")],
             notes: Vec::new(),

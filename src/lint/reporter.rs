@@ -30,7 +30,7 @@ impl<'a> Reporter<'a> {
 
     /// Adds a finding at `span` of the bound file, with the rule's default severity, and
     /// returns it so the check can add labels, notes or a fix.
-    pub fn report(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn report(&mut self, span: Span, message: impl Into<Arc<str>>) -> &mut Diagnostic {
         let message = message.into();
         self.out.push(Diagnostic {
             code: self.rule.code,

@@ -180,7 +180,7 @@ fn rule_diagnostic(code: &str, file: &Path, span: Span, message: String) -> Diag
         code: rule.code,
         name: rule.name,
         severity: rule.severity,
-        message,
+        message: message.into(),
         primary: Label::new(file, span, ""),
         secondary: SmallVec::new(),
         notes: Vec::new(),

@@ -115,7 +115,7 @@ pub(super) fn finding(d: &Diagnostic, sources: &dyn Sources) -> io::Result<Vec<u
         rule_index: rule_index(d.code),
         level: level(d.severity),
         message: Text {
-            text: d.message.clone(),
+            text: d.message.to_string(),
         },
         locations: [Location {
             physical_location: PhysicalLocation {

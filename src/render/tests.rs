@@ -287,7 +287,7 @@ fn sorting_matches_a_stable_sort_by_file_position_and_code() {
             Span::new((state >> 20) % 5, (state >> 24) % 3 + 5),
             "",
         );
-        d.message = i.to_string();
+        d.message = i.to_string().into();
         all.push(d);
     }
     let mut expected = all.clone();

@@ -351,7 +351,7 @@ mod tests {
             code,
             name: "x",
             severity: Severity::Error,
-            message: String::new(),
+            message: "".into(),
             primary: Label::new(std::path::Path::new(file), Span::new(0, 0), ""),
             secondary: smallvec::smallvec![],
             notes: vec![],

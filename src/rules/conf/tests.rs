@@ -187,7 +187,7 @@ fn repeated_lines_keep_their_own_messages_and_notes() {
                 .to_string_lossy()
                 .into_owned();
             let notes = d.notes.iter().map(|n| &n[..23]).collect();
-            (file, d.primary.span.start, d.message.as_str(), notes)
+            (file, d.primary.span.start, &*d.message, notes)
         })
         .collect();
     let never = "its value is invalid, b";
@@ -219,4 +219,7 @@ fn repeated_lines_keep_their_own_messages_and_notes() {
         ),
     ];
     assert_eq!(got, want);
+    // One text for the findings that say the same, another where it changes.
+    assert!(found[..5].iter().all(|d| Arc::ptr_eq(&d.message, &found[0].message)));
+    assert!(!Arc::ptr_eq(&found[4].message, &found[5].message));
 }
