@@ -411,9 +411,13 @@ for f in ["big.conf", "big_active.conf", "big_hba.conf"]:
     s_, r, _ = ip(f"lint_json/{f}")
     if r:
         G(f"| lint ≥ 100 MB/s, {f} (in-process, every rule, JSON out) | {r:,.1f} MB/s | {met(r >= 100)} |")
-for f, base, need in [("big.conf", t_pc, 25), ("big_active.conf", t_pca, 25), ("big_hba.conf", t_ph, 50)]:
+# The issue sets the 25× against big.conf (anchors.md §0's 3 MB sample); big_active.conf,
+# with its 32,000 findings, is held to it too as the worst case, and says so.
+for f, base, need, note in [("big.conf", t_pc, 25, ""),
+                            ("big_active.conf", t_pca, 25, "; beyond the issue, whose input here is big.conf"),
+                            ("big_hba.conf", t_ph, 50, "")]:
     cpu_s = pg_lint[f][1]
-    G(f"| `pgconf lint` ≥ {need}× pgtoolkit's parse, {f} (process, CPU) | {base[1] / cpu_s:,.1f}× | {met(base[1] / cpu_s >= need)} |")
+    G(f"| `pgconf lint` ≥ {need}× pgtoolkit's parse, {f} (process, CPU{note}) | {base[1] / cpu_s:,.1f}× | {met(base[1] / cpu_s >= need)} |")
 for small, big, label in [("active_x10.conf", "big_active.conf", "lint 10× input ≤ 11× CPU, active ×10 → ×100 (process)"),
                           ("hba_2k.conf", "big_hba.conf", "lint 10× input ≤ 11× CPU, 2,000 → 20,000 hba rules (process)")]:
     r = pg_lint[big][1] / pg_lint[small][1]
