@@ -690,8 +690,7 @@ fn parse_hba_line(
         }
         let tok = tokens[0];
         address_at = Some(tok);
-        let text = src.text(tok);
-        let quoted = src.quoted(tok);
+        let (text, quoted) = src.text_and_quoted(tok);
         address = Some(if !quoted && text == b"all" {
             HbaAddress::All
         } else if !quoted && text == b"samehost" {
@@ -896,7 +895,7 @@ fn parse_method(
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
 fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName> {
-    let text = src.text(t);
+    let (text, quoted) = src.text_and_quoted(t);
     let is_regex = version.at_least(16) && text.first() == Some(&b'/');
     if is_regex && let Err(e) = regex::check(&text[1..]) {
         return fail_at(
@@ -910,7 +909,7 @@ fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName
     }
     Ok(AuthName {
         text: NameText::new(text),
-        quoted: src.quoted(t),
+        quoted,
         regex: is_regex,
         at: t,
     })

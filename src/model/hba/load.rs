@@ -131,6 +131,14 @@ impl AuthSources {
             .text(&f.lines.tokens[r.token as usize], f.source.bytes())
     }
 
+    /// [`Self::text`] and [`Self::quoted`] with one lookup of the token: a record's names and
+    /// address need both.
+    pub fn text_and_quoted(&self, r: TokRef) -> (&[u8], bool) {
+        let f = &self.files[r.file as usize];
+        let token = &f.lines.tokens[r.token as usize];
+        (f.lines.text(token, f.source.bytes()), token.quoted)
+    }
+
     pub fn quoted(&self, r: TokRef) -> bool {
         self.token(r).quoted
     }
