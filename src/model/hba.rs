@@ -658,19 +658,19 @@ fn parse_hba_line(
         return fail("end-of-line before database specification");
     };
     let first_db = name(src, first_db, version)?;
-    let more_dbs: Vec<AuthName> = more_dbs
-        .iter()
-        .map(|&t| name(src, t, version))
-        .collect::<LineResult<_>>()?;
+    let mut more_db_names = Vec::new();
+    for &t in more_dbs {
+        more_db_names.push(name(src, t, version)?);
+    }
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
     let names = match user_tokens {
-        [user] if more_dbs.is_empty() => Names::Two([first_db, name(src, *user, version)?]),
+        [user] if more_db_names.is_empty() => Names::Two([first_db, name(src, *user, version)?]),
         _ => {
             let mut all = Vec::with_capacity(db_tokens.len() + user_tokens.len());
             all.push(first_db);
-            all.extend(more_dbs);
+            all.extend(more_db_names);
             for &t in user_tokens {
                 all.push(name(src, t, version)?);
             }
@@ -690,8 +690,7 @@ fn parse_hba_line(
         }
         let tok = tokens[0];
         address_at = Some(tok);
-        let text = src.text(tok);
-        let quoted = src.quoted(tok);
+        let (text, quoted) = src.text_and_quoted(tok);
         address = Some(if !quoted && text == b"all" {
             HbaAddress::All
         } else if !quoted && text == b"samehost" {
@@ -767,33 +766,13 @@ fn parse_hba_line(
     let method_tok = tokens[0];
     let mtext = src.text(method_tok);
     let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
-    let mut st = OptState {
-        include_realm: matches!(method, AuthMethod::Gss | AuthMethod::Sspi),
-        ..OptState::default()
+    let option_tokens: Box<[TokRef]> = fields.flatten().copied().collect();
+    let options = if option_tokens.is_empty() && shows_no_options(method) {
+        Vec::new()
+    } else {
+        parse_options(src, &option_tokens, conn_type, method, v, opts)
+            .map_err(|e| e.or_at(method_tok))?
     };
-    let mut option_tokens = Vec::with_capacity(fields.clone().map(<[TokRef]>::len).sum());
-    for tokens in fields {
-        for &tok in tokens {
-            option_tokens.push(tok);
-            let text = src.text(tok);
-            let Some(eq) = text.iter().position(|&c| c == b'=') else {
-                return fail_at(
-                    tok,
-                    format!(
-                        "authentication option not in name=value format: {}",
-                        lossy(text)
-                    ),
-                );
-            };
-            parse_auth_opt(&text[..eq], &text[eq + 1..], conn_type, method, v, &mut st)
-                .map_err(|e| e.or_at(tok))?;
-        }
-    }
-    check_required(method, v, &mut st, opts).map_err(|e| e.or_at(method_tok))?;
-    if method == AuthMethod::Cert {
-        st.clientcert = ClientCert::Full;
-    }
-    let options = option_column(method, &st);
     Ok(HbaRecord {
         file: line.file,
         line_number: line.line_number,
@@ -802,7 +781,7 @@ fn parse_hba_line(
         first_user,
         address,
         method,
-        option_tokens: option_tokens.into_boxed_slice(),
+        option_tokens,
         options,
         warning,
         line: 0,
@@ -810,6 +789,52 @@ fn parse_hba_line(
         mask_at,
         method_at: method_tok,
     })
+}
+
+/// The option columns (`parse_hba_auth_opt` for each, then the method's checks): the
+/// `options` column. An error about a single option points at its token.
+fn parse_options(
+    src: &AuthSources,
+    option_tokens: &[TokRef],
+    conn_type: ConnType,
+    method: AuthMethod,
+    v: u8,
+    opts: &HbaOptions,
+) -> LineResult<Vec<String>> {
+    let mut st = OptState {
+        include_realm: matches!(method, AuthMethod::Gss | AuthMethod::Sspi),
+        ..OptState::default()
+    };
+    for &tok in option_tokens {
+        let text = src.text(tok);
+        let Some(eq) = text.iter().position(|&c| c == b'=') else {
+            return fail_at(
+                tok,
+                format!(
+                    "authentication option not in name=value format: {}",
+                    lossy(text)
+                ),
+            );
+        };
+        parse_auth_opt(&text[..eq], &text[eq + 1..], conn_type, method, v, &mut st)
+            .map_err(|e| e.or_at(tok))?;
+    }
+    check_required(method, v, &mut st, opts)?;
+    if method == AuthMethod::Cert {
+        st.clientcert = ClientCert::Full;
+    }
+    Ok(option_column(method, &st))
+}
+
+/// The methods that require no option and show none by default: a record of one of them
+/// without options (nearly every record) needs no [`OptState`], whose 25 fields were built,
+/// checked and dropped for each. A test holds this to [`parse_options`].
+fn shows_no_options(method: AuthMethod) -> bool {
+    use AuthMethod as M;
+    matches!(
+        method,
+        M::Trust | M::Reject | M::Ident | M::Peer | M::Password | M::Md5 | M::ScramSha256 | M::Pam
+    )
 }
 
 /// The method column and its fit with the connection type.
@@ -870,7 +895,7 @@ fn parse_method(
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
 fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName> {
-    let text = src.text(t);
+    let (text, quoted) = src.text_and_quoted(t);
     let is_regex = version.at_least(16) && text.first() == Some(&b'/');
     if is_regex && let Err(e) = regex::check(&text[1..]) {
         return fail_at(
@@ -884,7 +909,7 @@ fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName
     }
     Ok(AuthName {
         text: NameText::new(text),
-        quoted: src.quoted(t),
+        quoted,
         regex: is_regex,
         at: t,
     })

@@ -131,8 +131,45 @@ impl AuthSources {
             .text(&f.lines.tokens[r.token as usize], f.source.bytes())
     }
 
+    /// [`Self::text`] and [`Self::quoted`] with one lookup of the token: a record's names and
+    /// address need both.
+    pub fn text_and_quoted(&self, r: TokRef) -> (&[u8], bool) {
+        let f = &self.files[r.file as usize];
+        let token = &f.lines.tokens[r.token as usize];
+        (f.lines.text(token, f.source.bytes()), token.quoted)
+    }
+
     pub fn quoted(&self, r: TokRef) -> bool {
         self.token(r).quoted
+    }
+
+    /// Appends the fields `fields` of file `file` as they are, if none of their tokens may
+    /// be an `@file` reference; `false` (and nothing appended) otherwise. Nearly every line
+    /// is such a line: asking [`Self::may_expand`] of each token and pushing it one at a
+    /// time was most of the cost of a load's token lists.
+    fn push_unexpanded(&mut self, file: u32, fields: (u32, u32)) -> bool {
+        let f = &self.files[file as usize];
+        let own = &f.lines.fields[fields.0 as usize..fields.1 as usize];
+        let (Some(first), Some(last)) = (own.first(), own.last()) else {
+            return true;
+        };
+        // A line's fields are consecutive, and so are their tokens.
+        let (t0, t1) = (first.tokens.0, last.tokens.1);
+        let bytes = f.source.bytes();
+        let may_expand = f.lines.tokens[t0 as usize..t1 as usize]
+            .iter()
+            .any(|t| !t.quoted && bytes.get(t.span.start as usize) == Some(&b'@'));
+        if may_expand {
+            return false;
+        }
+        let start = self.tokens.len() as u32;
+        self.tokens
+            .extend((t0..t1).map(|token| TokRef { file, token }));
+        self.fields.extend(own.iter().map(|field| {
+            let (s, e) = field.tokens;
+            (s - t0 + start, e - t0 + start)
+        }));
+        true
     }
 
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
@@ -363,6 +400,9 @@ impl<'a> Loader<'a> {
         fields: (u32, u32),
         depth: u32,
     ) -> (Option<String>, Option<TokRef>) {
+        if self.sources.push_unexpanded(file, fields) {
+            return (None, None);
+        }
         for fi in fields.0..fields.1 {
             let (t0, t1) = self.sources.files[file as usize].lines.fields[fi as usize].tokens;
             let start = self.sources.tokens.len();

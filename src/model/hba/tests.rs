@@ -372,3 +372,41 @@ fn an_at_file_on_every_line_is_within_the_budget() {
     );
     assert_eq!(hba.records().len(), 20_000);
 }
+
+#[test]
+fn methods_that_show_no_options_need_no_option_state() {
+    use AuthMethod as M;
+    let methods = [
+        M::Trust,
+        M::Reject,
+        M::Ident,
+        M::Peer,
+        M::Password,
+        M::Md5,
+        M::ScramSha256,
+        M::Gss,
+        M::Sspi,
+        M::Pam,
+        M::Bsd,
+        M::Ldap,
+        M::Cert,
+        M::Radius,
+        M::OAuth,
+    ];
+    let src = AuthSources::default();
+    let opts = HbaOptions {
+        oauth_validator_libraries: vec!["v".into()],
+        ..ssl_on()
+    };
+    let mut skipped = 0;
+    for method in methods.into_iter().filter(|&m| shows_no_options(m)) {
+        for major in 12..=18 {
+            for conn_type in [ConnType::Local, ConnType::Host, ConnType::HostSsl] {
+                let full = parse_options(&src, &[], conn_type, method, major, &opts);
+                assert_eq!(full, Ok(Vec::new()), "{method:?} {conn_type:?} {major}");
+                skipped += 1;
+            }
+        }
+    }
+    assert_eq!(skipped, 8 * 7 * 3);
+}
