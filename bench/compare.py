@@ -492,7 +492,7 @@ system time (`process_time()` for pgtoolkit in-process, `wait4` for processes); 
 machine it is the steadier figure, and the first ratio column divides pgtoolkit's in-process
 parse CPU time of the same file by the row's (pgconf's in-process benchmarks have only wall
 time, which can only make their ratio smaller). Process rows run the `pgconf` binary, which
-puts blocks of 2 MiB or more on transparent huge pages (`src/alloc.rs`); in-process rows use
+puts blocks of 1.5 MiB or more on transparent huge pages (`src/alloc.rs`); in-process rows use
 the system allocator, as a program using the library would by default.
 
 {chr(10).join(rows)}
