@@ -53,7 +53,7 @@ fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> 
     }
     let fields = ident.sources.fields(line).take(3);
     if message == "multiple values in ident field" {
-        return fields.filter_map(|f| f.get(1)).next().copied();
+        return fields.filter_map(|f| f.get(1)).next();
     }
     if message.starts_with("invalid regular expression") {
         let sources: &AuthSources = &ident.sources;
@@ -65,9 +65,8 @@ fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> 
             .fields(line)
             .skip(1)
             .take(2)
-            .filter_map(|f| f.first())
-            .find(|t| bad(t))
-            .copied();
+            .map(|f| f.first())
+            .find(bad);
     }
     None
 }
