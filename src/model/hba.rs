@@ -20,7 +20,7 @@ use crate::model::fs::FileSystem;
 use crate::model::version::PgVersion;
 use crate::source::Span;
 
-pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokRef};
+pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef};
 
 use address::{Numeric, cidr_mask, format_ip, parse_numeric_host};
 
@@ -479,9 +479,9 @@ pub fn load_hba(
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(LineError {
-                message: e.clone(),
+                message: e.message.clone(),
                 in_view: true,
-                at: line.err_at,
+                at: e.at,
             }),
             None => parse_hba_line(&sources, line, version, opts),
         };

@@ -113,7 +113,7 @@ pub fn load_ident(
     let mut failures = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
-            Some(e) => Err(e.clone()),
+            Some(e) => Err(e.message.clone()),
             None => parse_ident_line(&sources, line, index, version),
         };
         match parsed {

@@ -43,10 +43,18 @@ pub struct TokLine {
     pub line: u32,
     pub line_number: u32,
     fields: LineFields,
-    pub err: Option<String>,
-    /// The token `err` is about, when it has one: the `@file` or the include target that
-    /// could not be read (lint labels point there).
-    pub err_at: Option<TokRef>,
+    /// Boxed: few lines have one, and the list holds a `TokLine` for every record (36 bytes
+    /// in place were most of its 64).
+    pub err: Option<Box<TokLineError>>,
+}
+
+/// Why a line could not be read (`TokenizedAuthLine.err_msg`).
+#[derive(Debug, Clone)]
+pub struct TokLineError {
+    pub message: String,
+    /// The token the message is about, when it has one: the `@file` or the include target
+    /// that could not be read (lint labels point there).
+    pub at: Option<TokRef>,
 }
 
 /// Where the fields of a [`TokLine`] are.
@@ -449,8 +457,12 @@ impl<'a> Loader<'a> {
                 line: li as u32,
                 line_number,
                 fields,
-                err,
-                err_at,
+                err: err.map(|message| {
+                    Box::new(TokLineError {
+                        message,
+                        at: err_at,
+                    })
+                }),
             });
         }
     }
@@ -638,8 +650,8 @@ impl<'a> Loader<'a> {
         let mut flat = Vec::new();
         let mut error = None;
         for line in lines {
-            if line.err.is_some() {
-                error = line.err;
+            if let Some(e) = line.err {
+                error = Some(e.message);
                 break;
             }
             flat.extend(self.sources.fields(&line).flat_map(FieldTokens::iter));

@@ -48,8 +48,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// The token the server's error is about, as `parse_ident_line` checks the fields: the map
 /// name, system user and database user must each be one token; then the regexes compile.
 fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> {
-    if line.err.is_some() {
-        return line.err_at;
+    if let Some(e) = &line.err {
+        return e.at;
     }
     let fields = ident.sources.fields(line).take(3);
     if message == "multiple values in ident field" {
