@@ -21,7 +21,8 @@ const UNLIMITED_DEPTH_CAP: u32 = 64;
 #[derive(Debug)]
 pub struct LoadedSource {
     pub source: SourceFile,
-    pub syntax: AuthFile,
+    /// How many physical lines the file has (what [`ExpansionBudget`] counts).
+    phys_lines: u64,
     pub lines: AuthLines,
     /// The path as the view shows it: relative to the main file's folder when below it.
     pub display: String,
@@ -318,19 +319,19 @@ impl<'a> Loader<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let id = loader.add(path.to_path_buf(), bytes, display);
-        // Sized once for the main file (usually the only one): growing the lists by doubling
-        // copied them and kept both copies for a moment, at the peak of a load.
         Ok((loader, id))
     }
 
     fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
         let source = SourceFile::new(path.clone(), bytes);
+        // The physical lines are needed only to build the logical ones: freed here rather
+        // than held for the whole run.
         let syntax = AuthFile::from_line_starts(source.bytes(), source.line_starts());
         let lines = AuthLines::build(&syntax, source.bytes(), self.rules);
         let id = self.sources.files.len() as u32;
         self.sources.files.push(LoadedSource {
             source,
-            syntax,
+            phys_lines: syntax.lines.len() as u64,
             lines,
             display,
         });
@@ -382,7 +383,7 @@ impl<'a> Loader<'a> {
         if let Some(&id) = self.cache.get(path) {
             // Read before: tokenized again for this reference.
             let file = &self.sources.files[id as usize];
-            let (len, lines) = (u64::from(file.source.len()), file.syntax.lines.len() as u64);
+            let (len, lines) = (u64::from(file.source.len()), file.phys_lines);
             return match self.budget.charge(true, len, lines) {
                 Ok(()) => Ok(id),
                 Err(reason) => Err((format!("could not open file \"{shown}\": {reason}"), false)),
