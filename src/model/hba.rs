@@ -20,7 +20,7 @@ use crate::model::fs::FileSystem;
 use crate::model::version::PgVersion;
 use crate::source::Span;
 
-pub use load::{AuthLoadError, AuthSources, TokLine, TokRef};
+pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef};
 
 use address::{Numeric, cidr_mask, format_ip, parse_numeric_host};
 
@@ -479,9 +479,9 @@ pub fn load_hba(
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(LineError {
-                message: e.clone(),
+                message: e.message.clone(),
                 in_view: true,
-                at: line.err_at,
+                at: e.at,
             }),
             None => parse_hba_line(&sources, line, version, opts),
         };
@@ -624,10 +624,10 @@ fn parse_hba_line(
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    if tokens.len() > 1 {
-        return fail_at(tokens[1], "multiple values specified for connection type");
+    if let Some(second) = tokens.get(1) {
+        return fail_at(second, "multiple values specified for connection type");
     }
-    let ct_text = src.text(tokens[0]);
+    let ct_text = src.text(tokens.first());
     let mut warning = None;
     let conn_type = match ct_text {
         b"local" => ConnType::Local,
@@ -643,7 +643,7 @@ fn parse_hba_line(
         b"hostnogssenc" => ConnType::HostNoGssEnc,
         other => {
             return fail_at(
-                tokens[0],
+                tokens.first(),
                 format!("invalid connection type \"{}\"", lossy(other)),
             );
         }
@@ -654,28 +654,28 @@ fn parse_hba_line(
     };
     // The database names are checked before the role column is looked for, as the server
     // does (a bad regex there is reported rather than a missing column).
-    let Some((&first_db, more_dbs)) = db_tokens.split_first() else {
+    let mut dbs = db_tokens.iter();
+    let Some(first_db) = dbs.next() else {
         return fail("end-of-line before database specification");
     };
     let first_db = name(src, first_db, version)?;
     let mut more_db_names = Vec::new();
-    for &t in more_dbs {
+    for t in dbs {
         more_db_names.push(name(src, t, version)?);
     }
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
-    let names = match user_tokens {
-        [user] if more_db_names.is_empty() => Names::Two([first_db, name(src, *user, version)?]),
-        _ => {
-            let mut all = Vec::with_capacity(db_tokens.len() + user_tokens.len());
-            all.push(first_db);
-            all.extend(more_db_names);
-            for &t in user_tokens {
-                all.push(name(src, t, version)?);
-            }
-            Names::Other(all.into_boxed_slice())
+    let names = if user_tokens.len() == 1 && more_db_names.is_empty() {
+        Names::Two([first_db, name(src, user_tokens.first(), version)?])
+    } else {
+        let mut all = Vec::with_capacity(db_tokens.len() + user_tokens.len());
+        all.push(first_db);
+        all.extend(more_db_names);
+        for t in user_tokens.iter() {
+            all.push(name(src, t, version)?);
         }
+        Names::Other(all.into_boxed_slice())
     };
     let first_user = db_tokens.len() as u32;
 
@@ -685,10 +685,10 @@ fn parse_hba_line(
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
         };
-        if tokens.len() > 1 {
-            return fail_at(tokens[1], "multiple values specified for host address");
+        if let Some(second) = tokens.get(1) {
+            return fail_at(second, "multiple values specified for host address");
         }
-        let tok = tokens[0];
+        let tok = tokens.first();
         address_at = Some(tok);
         let (text, quoted) = src.text_and_quoted(tok);
         address = Some(if !quoted && text == b"all" {
@@ -727,16 +727,17 @@ fn parse_hba_line(
                         let Some(tokens) = fields.next() else {
                             return fail("end-of-line before netmask specification");
                         };
-                        if tokens.len() > 1 {
-                            return fail_at(tokens[1], "multiple values specified for netmask");
+                        if let Some(second) = tokens.get(1) {
+                            return fail_at(second, "multiple values specified for netmask");
                         }
-                        mask_at = Some(tokens[0]);
-                        let mtext = src.text(tokens[0]);
+                        let mask_tok = tokens.first();
+                        mask_at = Some(mask_tok);
+                        let mtext = src.text(mask_tok);
                         let mask = match parse_numeric_host(mtext) {
                             Numeric::Ip(m) => m,
                             Numeric::NoName => {
                                 return fail_at(
-                                    tokens[0],
+                                    mask_tok,
                                     format!(
                                         "invalid IP mask \"{}\": Name or service not known",
                                         lossy(mtext)
@@ -745,7 +746,7 @@ fn parse_hba_line(
                             }
                         };
                         if mask.is_ipv6() != addr.is_ipv6() {
-                            return fail_at(tokens[0], "IP address and mask do not match");
+                            return fail_at(mask_tok, "IP address and mask do not match");
                         }
                         HbaAddress::Ip { addr, mask }
                     }
@@ -757,16 +758,13 @@ fn parse_hba_line(
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before authentication method");
     };
-    if tokens.len() > 1 {
-        return fail_at(
-            tokens[1],
-            "multiple values specified for authentication type",
-        );
+    if let Some(second) = tokens.get(1) {
+        return fail_at(second, "multiple values specified for authentication type");
     }
-    let method_tok = tokens[0];
+    let method_tok = tokens.first();
     let mtext = src.text(method_tok);
     let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
-    let option_tokens: Box<[TokRef]> = fields.flatten().copied().collect();
+    let option_tokens: Box<[TokRef]> = fields.flat_map(FieldTokens::iter).collect();
     let options = if option_tokens.is_empty() && shows_no_options(method) {
         Vec::new()
     } else {

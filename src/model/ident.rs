@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::model::fs::FileSystem;
-use crate::model::hba::load::{AuthLoadError, AuthSources, Loader, TokLine, TokRef};
+use crate::model::hba::load::{AuthLoadError, AuthSources, FieldTokens, Loader, TokLine, TokRef};
 use crate::model::version::PgVersion;
 
 /// One usable mapping.
@@ -113,7 +113,7 @@ pub fn load_ident(
     let mut failures = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
-            Some(e) => Err(e.clone()),
+            Some(e) => Err(e.message.clone()),
             None => parse_ident_line(&sources, line, index, version),
         };
         match parsed {
@@ -140,15 +140,14 @@ fn parse_ident_line(
     version: PgVersion,
 ) -> Result<IdentMapping, String> {
     let mut fields = src.fields(line);
-    let one = |fields: &mut dyn Iterator<Item = &[TokRef]>| -> Result<TokRef, String> {
+    let one = |fields: &mut dyn Iterator<Item = FieldTokens>| -> Result<TokRef, String> {
         let f = fields
             .next()
             .ok_or_else(|| "missing entry at end of line".to_string())?;
         if f.len() > 1 {
             return Err("multiple values in ident field".to_string());
         }
-        f.first()
-            .copied()
+        f.get(0)
             .ok_or_else(|| "missing entry at end of line".to_string())
     };
     let map_name = one(&mut fields)?;

@@ -100,17 +100,19 @@ fn plain_dotted_quad(text: &[u8]) -> Option<Ipv4Addr> {
         if i > 0 {
             rest = rest.strip_prefix(b".")?;
         }
-        let digits = rest
-            .iter()
-            .take(4)
-            .take_while(|c| c.is_ascii_digit())
-            .count();
-        if digits == 0 || digits > 3 || (digits > 1 && rest[0] == b'0') {
+        // One plain loop: as an iterator chain, whether LLVM inlined it changed with
+        // unrelated code elsewhere in the crate (by 60 instructions an address).
+        let (mut digits, mut value) = (0, 0u32);
+        while let Some(&c @ b'0'..=b'9') = rest.get(digits) {
+            if digits == 3 {
+                return None;
+            }
+            value = value * 10 + u32::from(c - b'0');
+            digits += 1;
+        }
+        if digits == 0 || (digits > 1 && rest[0] == b'0') {
             return None;
         }
-        let value = rest[..digits]
-            .iter()
-            .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
         *octet = u8::try_from(value).ok()?;
         rest = &rest[digits..];
     }

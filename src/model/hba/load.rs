@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
 use crate::source::SourceFile;
-use crate::syntax::auth::{AuthFile, AuthLines, Token, TokenizeRules};
+use crate::syntax::auth::{AuthFile, AuthLines, Field, Token, TokenizeRules};
 
 /// `CONF_FILE_MAX_DEPTH` (16+). 12–15 have no limit for `@file`; a self-reference crashes
 /// the server, so pgconf stops at [`UNLIMITED_DEPTH_CAP`] with a message of its own.
@@ -21,7 +21,8 @@ const UNLIMITED_DEPTH_CAP: u32 = 64;
 #[derive(Debug)]
 pub struct LoadedSource {
     pub source: SourceFile,
-    pub syntax: AuthFile,
+    /// How many physical lines the file has (what [`ExpansionBudget`] counts).
+    phys_lines: u64,
     pub lines: AuthLines,
     /// The path as the view shows it: relative to the main file's folder when below it.
     pub display: String,
@@ -42,40 +43,125 @@ pub struct TokLine {
     /// Index into that file's [`AuthLines::lines`].
     pub line: u32,
     pub line_number: u32,
-    /// Range of the load's field list (see [`AuthSources::fields`]).
-    fields: (u32, u32),
-    pub err: Option<String>,
-    /// The token `err` is about, when it has one: the `@file` or the include target that
-    /// could not be read (lint labels point there).
-    pub err_at: Option<TokRef>,
+    fields: LineFields,
+    /// Boxed: few lines have one, and the list holds a `TokLine` for every record (36 bytes
+    /// in place were most of its 64).
+    pub err: Option<Box<TokLineError>>,
 }
 
-/// All files of one load, and the fields of its tokenized lines.
+/// Why a line could not be read (`TokenizedAuthLine.err_msg`).
+#[derive(Debug, Clone)]
+pub struct TokLineError {
+    pub message: String,
+    /// The token the message is about, when it has one: the `@file` or the include target
+    /// that could not be read (lint labels point there).
+    pub at: Option<TokRef>,
+}
+
+/// Where the fields of a [`TokLine`] are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LineFields {
+    /// As written: this range of its file's own [`AuthLines::fields`]. Nearly every line is
+    /// one, and pointing at them saves a copy of each token's reference (1.6 MB for a file of
+    /// 20,000 records).
+    Own(u32, u32),
+    /// With `@file`s expanded (or cut short by an error): this range of the load's own field
+    /// list ([`AuthSources::fields`]).
+    Expanded(u32, u32),
+}
+
+/// The tokens of one field of a [`TokLine`], in order; never empty.
+#[derive(Debug, Clone, Copy)]
+pub enum FieldTokens<'a> {
+    /// A range of the file's own tokens.
+    Own { file: u32, tokens: (u32, u32) },
+    /// References to tokens in whichever files `@file`s brought them from.
+    Expanded(&'a [TokRef]),
+}
+
+impl<'a> FieldTokens<'a> {
+    pub fn len(&self) -> usize {
+        match *self {
+            FieldTokens::Own { tokens, .. } => (tokens.1 - tokens.0) as usize,
+            FieldTokens::Expanded(refs) => refs.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> Option<TokRef> {
+        (i < self.len()).then(|| self.at(i))
+    }
+
+    /// The `i`th token; `i` must be below [`Self::len`].
+    fn at(&self, i: usize) -> TokRef {
+        match *self {
+            FieldTokens::Own { file, tokens } => TokRef {
+                file,
+                token: tokens.0 + i as u32,
+            },
+            FieldTokens::Expanded(refs) => refs[i],
+        }
+    }
+
+    /// The first token: a field is never empty.
+    pub fn first(&self) -> TokRef {
+        self.at(0)
+    }
+
+    pub fn iter(self) -> impl ExactSizeIterator<Item = TokRef> + DoubleEndedIterator + Clone + 'a {
+        (0..self.len()).map(move |i| self.at(i))
+    }
+}
+
+/// All files of one load, and the fields of its tokenized lines that `@file`s changed.
 ///
-/// The fields of every [`TokLine`] live in two flat lists (each field a range of `tokens`)
-/// rather than a `Vec<Vec<TokRef>>` per line: a line's fields were one allocation each plus
-/// one for the list, the larger part of a load's `malloc`/`free` and of its memory.
+/// Those fields live in two flat lists (each [`Field`] a range of `tokens`, as a file's own
+/// fields are ranges of its tokens) rather than a `Vec<Vec<TokRef>>` per line: a line's
+/// fields were one allocation each plus one for the list.
 #[derive(Debug, Default)]
 pub struct AuthSources {
     pub files: Vec<LoadedSource>,
-    fields: Vec<(u32, u32)>,
+    fields: Vec<Field>,
     tokens: Vec<TokRef>,
 }
 
 impl AuthSources {
-    /// The fields of `line`, each its tokens, in order; a field is never empty.
+    /// The fields of `line`, each its tokens, in order.
     pub fn fields<'a>(
         &'a self,
         line: &TokLine,
-    ) -> impl ExactSizeIterator<Item = &'a [TokRef]> + DoubleEndedIterator + Clone + 'a {
-        self.fields[line.fields.0 as usize..line.fields.1 as usize]
+    ) -> impl ExactSizeIterator<Item = FieldTokens<'a>> + DoubleEndedIterator + Clone + 'a {
+        self.fields_at(line.file, line.fields)
+    }
+
+    fn fields_at(
+        &self,
+        file: u32,
+        fields: LineFields,
+    ) -> impl ExactSizeIterator<Item = FieldTokens<'_>> + DoubleEndedIterator + Clone + '_ {
+        let (list, (start, end), own) = match fields {
+            LineFields::Own(start, end) => {
+                (&self.files[file as usize].lines.fields, (start, end), true)
+            }
+            LineFields::Expanded(start, end) => (&self.fields, (start, end), false),
+        };
+        list[start as usize..end as usize]
             .iter()
-            .map(|&(start, end)| &self.tokens[start as usize..end as usize])
+            .map(move |&Field { tokens }| {
+                if own {
+                    FieldTokens::Own { file, tokens }
+                } else {
+                    FieldTokens::Expanded(&self.tokens[tokens.0 as usize..tokens.1 as usize])
+                }
+            })
     }
 
     /// The first token of the line's first field: what says what kind of line it is.
     pub fn first_token(&self, line: &TokLine) -> Option<TokRef> {
-        self.fields(line).next().map(|field| field[0])
+        self.fields(line).next().map(|field| field.first())
     }
 
     /// Where the field and token lists end, to roll them back to.
@@ -91,7 +177,9 @@ impl AuthSources {
     /// Ends the field whose tokens start at `start` (the list's end), unless it is empty.
     fn close_field(&mut self, start: usize) {
         if self.tokens.len() > start {
-            self.fields.push((start as u32, self.tokens.len() as u32));
+            self.fields.push(Field {
+                tokens: (start as u32, self.tokens.len() as u32),
+            });
         }
     }
 
@@ -100,7 +188,7 @@ impl AuthSources {
         let base = mark.1 as u32;
         let fields = self.fields[mark.0..]
             .iter()
-            .map(|&(start, end)| (start - base, end - base))
+            .map(|f| (f.tokens.0 - base, f.tokens.1 - base))
             .collect();
         let tokens = self.tokens[mark.1..].to_vec();
         self.truncate(mark);
@@ -112,12 +200,10 @@ impl AuthSources {
         let first = self.fields.len() as u32;
         let base = self.tokens.len() as u32;
         self.tokens.extend(detached.tokens);
-        self.fields.extend(
-            detached
-                .fields
-                .into_iter()
-                .map(|(start, end)| (start + base, end + base)),
-        );
+        self.fields
+            .extend(detached.fields.into_iter().map(|(start, end)| Field {
+                tokens: (start + base, end + base),
+            }));
         (first, self.fields.len() as u32)
     }
 
@@ -143,33 +229,20 @@ impl AuthSources {
         self.token(r).quoted
     }
 
-    /// Appends the fields `fields` of file `file` as they are, if none of their tokens may
-    /// be an `@file` reference; `false` (and nothing appended) otherwise. Nearly every line
-    /// is such a line: asking [`Self::may_expand`] of each token and pushing it one at a
-    /// time was most of the cost of a load's token lists.
-    fn push_unexpanded(&mut self, file: u32, fields: (u32, u32)) -> bool {
+    /// Whether any token of the fields `fields` of file `file` may be an `@file` reference.
+    /// Nearly no line has one: asking [`Self::may_expand`] of each token was most of the
+    /// cost of a load's token lists, when every line's tokens were copied to them.
+    fn may_expand_any(&self, file: u32, fields: (u32, u32)) -> bool {
         let f = &self.files[file as usize];
         let own = &f.lines.fields[fields.0 as usize..fields.1 as usize];
         let (Some(first), Some(last)) = (own.first(), own.last()) else {
-            return true;
+            return false;
         };
         // A line's fields are consecutive, and so are their tokens.
-        let (t0, t1) = (first.tokens.0, last.tokens.1);
         let bytes = f.source.bytes();
-        let may_expand = f.lines.tokens[t0 as usize..t1 as usize]
+        f.lines.tokens[first.tokens.0 as usize..last.tokens.1 as usize]
             .iter()
-            .any(|t| !t.quoted && bytes.get(t.span.start as usize) == Some(&b'@'));
-        if may_expand {
-            return false;
-        }
-        let start = self.tokens.len() as u32;
-        self.tokens
-            .extend((t0..t1).map(|token| TokRef { file, token }));
-        self.fields.extend(own.iter().map(|field| {
-            let (s, e) = field.tokens;
-            (s - t0 + start, e - t0 + start)
-        }));
-        true
+            .any(|t| !t.quoted && bytes.get(t.span.start as usize) == Some(&b'@'))
     }
 
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
@@ -246,23 +319,19 @@ impl<'a> Loader<'a> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| path.display().to_string());
         let id = loader.add(path.to_path_buf(), bytes, display);
-        // Sized once for the main file (usually the only one): growing the lists by doubling
-        // copied them and kept both copies for a moment, at the peak of a load.
-        let main = &loader.sources.files[id as usize].lines;
-        let (fields, tokens) = (main.fields.len(), main.tokens.len());
-        loader.sources.fields.reserve_exact(fields);
-        loader.sources.tokens.reserve_exact(tokens);
         Ok((loader, id))
     }
 
     fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
         let source = SourceFile::new(path.clone(), bytes);
+        // The physical lines are needed only to build the logical ones: freed here rather
+        // than held for the whole run.
         let syntax = AuthFile::from_line_starts(source.bytes(), source.line_starts());
         let lines = AuthLines::build(&syntax, source.bytes(), self.rules);
         let id = self.sources.files.len() as u32;
         self.sources.files.push(LoadedSource {
             source,
-            syntax,
+            phys_lines: syntax.lines.len() as u64,
             lines,
             display,
         });
@@ -314,7 +383,7 @@ impl<'a> Loader<'a> {
         if let Some(&id) = self.cache.get(path) {
             // Read before: tokenized again for this reference.
             let file = &self.sources.files[id as usize];
-            let (len, lines) = (u64::from(file.source.len()), file.syntax.lines.len() as u64);
+            let (len, lines) = (u64::from(file.source.len()), file.phys_lines);
             return match self.budget.charge(true, len, lines) {
                 Ok(()) => Ok(id),
                 Err(reason) => Err((format!("could not open file \"{shown}\": {reason}"), false)),
@@ -363,16 +432,20 @@ impl<'a> Loader<'a> {
                 (l.line_number, l.error, l.fields)
             };
             let mark = self.sources.mark();
-            let (mut err, mut err_at) = match error {
-                Some(e) => (Some(e.message().to_string()), None),
+            let (mut fields, mut err, mut err_at) = match error {
+                Some(e) => (
+                    LineFields::Expanded(mark.0 as u32, mark.0 as u32),
+                    Some(e.message().to_string()),
+                    None,
+                ),
                 None => self.push_fields(file, fields_range, depth),
             };
-            let mut fields = (mark.0 as u32, self.sources.fields.len() as u32);
-            if fields.0 == fields.1 && err.is_none() {
+            let count = self.sources.fields_at(file, fields).len();
+            if count == 0 && err.is_none() {
                 continue;
             }
-            if self.version.at_least(16) && err.is_none() && fields.1 - fields.0 == 2 {
-                match self.include_directive(file, depth, mark, out) {
+            if self.version.at_least(16) && err.is_none() && count == 2 {
+                match self.include_directive(file, depth, fields, mark, out) {
                     Directive::NotOne => {}
                     Directive::Read => continue,
                     Directive::Failed(e, at, kept) => {
@@ -385,24 +458,30 @@ impl<'a> Loader<'a> {
                 line: li as u32,
                 line_number,
                 fields,
-                err,
-                err_at,
+                err: err.map(|message| {
+                    Box::new(TokLineError {
+                        message,
+                        at: err_at,
+                    })
+                }),
             });
         }
     }
 
-    /// `next_field_expand` for each field of one line: pushes its fields, `@file`s expanded
-    /// in place. An error stops the line (keeping what was read) and is returned with the
-    /// token it is about.
+    /// `next_field_expand` for each field of one line: the line's own fields when no token
+    /// may be an `@file`; otherwise its fields pushed on the lists, `@file`s expanded in
+    /// place. An error stops the line (keeping what was read) and is returned with the token
+    /// it is about.
     fn push_fields(
         &mut self,
         file: u32,
         fields: (u32, u32),
         depth: u32,
-    ) -> (Option<String>, Option<TokRef>) {
-        if self.sources.push_unexpanded(file, fields) {
-            return (None, None);
+    ) -> (LineFields, Option<String>, Option<TokRef>) {
+        if !self.sources.may_expand_any(file, fields) {
+            return (LineFields::Own(fields.0, fields.1), None, None);
         }
+        let first = self.sources.fields.len() as u32;
         for fi in fields.0..fields.1 {
             let (t0, t1) = self.sources.files[file as usize].lines.fields[fi as usize].tokens;
             let start = self.sources.tokens.len();
@@ -420,29 +499,31 @@ impl<'a> Loader<'a> {
                 let name = text[1..].to_vec();
                 if let Some(e) = self.expand_file(&name, file, depth + 1) {
                     self.sources.close_field(start);
-                    return (Some(e), Some(r));
+                    let pushed = LineFields::Expanded(first, self.sources.fields.len() as u32);
+                    return (pushed, Some(e), Some(r));
                 }
             }
             self.sources.close_field(start);
         }
-        (None, None)
+        let pushed = LineFields::Expanded(first, self.sources.fields.len() as u32);
+        (pushed, None, None)
     }
 
-    /// A 16+ `include`, `include_if_exists` or `include_dir` line (two fields, whose fields
-    /// start at `mark`): the included lines are appended to `out`. The line's own fields are
-    /// taken off the lists first, so that the included lines' tokens follow the tokens before
-    /// them (see [`Loader::expand_file`]), and put back when the line stays as an error.
+    /// A 16+ `include`, `include_if_exists` or `include_dir` line (two fields; if on the
+    /// lists, from `mark` on): the included lines are appended to `out`. The line's fields
+    /// on the lists are taken off them first, so that the included lines' tokens follow the
+    /// tokens before them (see [`Loader::expand_file`]), and put back when the line stays as
+    /// an error.
     fn include_directive(
         &mut self,
         file: u32,
         depth: u32,
+        fields: LineFields,
         mark: (usize, usize),
         out: &mut Vec<TokLine>,
     ) -> Directive {
         let (keyword, target) = {
-            let mut fields = self.sources.fields[mark.0..]
-                .iter()
-                .map(|&(start, _)| self.sources.tokens[start as usize]);
+            let mut fields = self.sources.fields_at(file, fields).map(|f| f.first());
             match (fields.next(), fields.next()) {
                 (Some(keyword), Some(target)) => (keyword, target),
                 _ => return Directive::NotOne,
@@ -455,7 +536,10 @@ impl<'a> Loader<'a> {
             _ => return Directive::NotOne,
         };
         let name = self.sources.text(target).to_vec();
-        let own = self.sources.detach(mark);
+        let own = match fields {
+            LineFields::Own(..) => None,
+            LineFields::Expanded(..) => Some(self.sources.detach(mark)),
+        };
         let error = match keyword {
             Include::File { missing_ok } => {
                 let path = self.resolve(&name, file);
@@ -466,7 +550,13 @@ impl<'a> Loader<'a> {
         match error {
             None => Directive::Read,
             Some(e) => {
-                let fields = self.sources.reattach(own);
+                let fields = match own {
+                    None => fields,
+                    Some(own) => {
+                        let (first, end) = self.sources.reattach(own);
+                        LineFields::Expanded(first, end)
+                    }
+                };
                 Directive::Failed(e, target, fields)
             }
         }
@@ -555,22 +645,20 @@ impl<'a> Loader<'a> {
         let mark = self.sources.mark();
         let mut lines = Vec::new();
         self.tokenize_file(id, depth, &mut lines);
-        // The file's lines pushed their tokens after the current field's, in line order:
-        // flattening them into that field is dropping their field boundaries.
-        let mut kept = mark.1;
+        // Flattening the file's lines into the current field is dropping their field
+        // boundaries. Those with an `@file` pushed their tokens on the lists, after the
+        // current field's; the others' are in their files.
+        let mut flat = Vec::new();
         let mut error = None;
         for line in lines {
-            if line.err.is_some() {
-                error = line.err;
+            if let Some(e) = line.err {
+                error = Some(e.message);
                 break;
             }
-            if let Some(&(_, end)) =
-                self.sources.fields[line.fields.0 as usize..line.fields.1 as usize].last()
-            {
-                kept = end as usize;
-            }
+            flat.extend(self.sources.fields(&line).flat_map(FieldTokens::iter));
         }
-        self.sources.truncate((mark.0, kept));
+        self.sources.truncate(mark);
+        self.sources.tokens.extend(flat);
         error
     }
 }
@@ -582,7 +670,7 @@ enum Directive {
     /// Included (or skipped as missing): the line itself is not a record.
     Read,
     /// The error, the target's token, and the line's fields, put back.
-    Failed(String, TokRef, (u32, u32)),
+    Failed(String, TokRef, LineFields),
 }
 
 enum Include {

@@ -48,12 +48,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// The token the server's error is about, as `parse_ident_line` checks the fields: the map
 /// name, system user and database user must each be one token; then the regexes compile.
 fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> {
-    if line.err.is_some() {
-        return line.err_at;
+    if let Some(e) = &line.err {
+        return e.at;
     }
     let fields = ident.sources.fields(line).take(3);
     if message == "multiple values in ident field" {
-        return fields.filter_map(|f| f.get(1)).next().copied();
+        return fields.filter_map(|f| f.get(1)).next();
     }
     if message.starts_with("invalid regular expression") {
         let sources: &AuthSources = &ident.sources;
@@ -65,9 +65,8 @@ fn location(ident: &IdentFile, line: &TokLine, message: &str) -> Option<TokRef> 
             .fields(line)
             .skip(1)
             .take(2)
-            .filter_map(|f| f.first())
-            .find(|t| bad(t))
-            .copied();
+            .map(|f| f.first())
+            .find(bad);
     }
     None
 }
