@@ -220,6 +220,10 @@ fn repeated_lines_keep_their_own_messages_and_notes() {
     ];
     assert_eq!(got, want);
     // One text for the findings that say the same, another where it changes.
-    assert!(found[..5].iter().all(|d| Arc::ptr_eq(&d.message, &found[0].message)));
+    assert!(
+        found[..5]
+            .iter()
+            .all(|d| Arc::ptr_eq(&d.message, &found[0].message))
+    );
     assert!(!Arc::ptr_eq(&found[4].message, &found[5].message));
 }
