@@ -492,8 +492,12 @@ system time (`process_time()` for pgtoolkit in-process, `wait4` for processes); 
 machine it is the steadier figure, and the first ratio column divides pgtoolkit's in-process
 parse CPU time of the same file by the row's (pgconf's in-process benchmarks have only wall
 time, which can only make their ratio smaller). Process rows run the `pgconf` binary, which
-puts blocks of 1.5 MiB or more on transparent huge pages (`src/alloc.rs`); in-process rows use
-the system allocator, as a program using the library would by default.
+puts blocks of 1.5 MiB or more on transparent huge pages (`src/alloc.rs`). In-process rows of
+`lint` (`benches/lint.rs`) use that allocator too, since they time what the program does
+(under glibc's alone, big_active.conf took either ~24 or ~40 ms a run, as glibc had or had
+not given its heap back to the kernel: see `bench/PROFILE.md`, sixth pass); the other
+in-process rows (`benches/read.rs`) use the system allocator, as a program using the
+library would by default.
 
 {chr(10).join(rows)}
 
@@ -510,8 +514,8 @@ CPU time and instruction counts do not, see "Machine" above).
 
 ## Lint and fix in process
 
-[`benches/lint.rs`](benches/lint.rs): `lint_json` is `pgconf lint --format json --pg-version 17
-FOLDER` run in process on real files (no process start); `lint_model` the same before
+[`benches/lint.rs`](benches/lint.rs), with the binary's allocator: `lint_json` is `pgconf lint
+--format json --pg-version 17 FOLDER` run in process on real files (no process start); `lint_model` the same before
 rendering, on an in-memory file system; `fix_*` is `pgconf fix --check` of Debian's 15/main
 defaults; `first_match_20k_x_175` builds the first-match index of big_hba.conf's records for
 `clickpipes_user` and looks up each of the 175 ClickPipes addresses (loading not timed).
