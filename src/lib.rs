@@ -26,3 +26,5 @@ pub mod rules;
 pub mod settings;
 pub mod source;
 pub mod syntax;
+#[cfg(test)]
+mod testing;

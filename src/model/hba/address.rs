@@ -426,13 +426,7 @@ mod tests {
     #[test]
     fn plain_dotted_quads_read_as_inet_aton_reads_them() {
         const ALPHABET: &[u8] = b"0123456789012345x.";
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift64(0x2545_f491_4f6c_dd1du64);
         let mut fast = 0;
         for _ in 0..300_000 {
             // Three to five parts of up to four bytes: mostly near a dotted quad.

@@ -383,13 +383,7 @@ mod index_tests {
     #[test]
     fn the_index_agrees_with_a_pairwise_scan() {
         let mut text = String::new();
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::testing::xorshift64(0x2545_F491_4F6C_DD1Du64);
         for i in 0..600 {
             let r = next();
             let user = ["all", "app", "rep"][(r % 3) as usize];

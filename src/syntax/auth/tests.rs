@@ -230,13 +230,7 @@ fn a_long_token_is_scanned_once() {
 #[test]
 fn word_scans_match_their_per_byte_definitions() {
     const ALPHABET: &[u8] = b"  ,\t\r#\"+$!*-./0az\x00\x7f\x80\xff\xac\xa0";
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = crate::testing::xorshift64(0x9e37_79b9_7f4a_7c15u64);
     for _ in 0..200_000 {
         let len = (next() % 40) as usize;
         let run_of = next() % 4;

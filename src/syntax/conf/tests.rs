@@ -401,12 +401,10 @@ fn lexer_matches_reference() {
             }
         }
     }
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = crate::testing::xorshift64(0x9E37_79B9_7F4A_7C15);
     for _ in 0..100_000 {
         input.clear();
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
+        let state = next();
         let len = 5 + (state % 12) as usize;
         for k in 0..len {
             input.push(ALPHABET[((state >> (4 * (k % 16))) as usize + k) % ALPHABET.len()]);
