@@ -14,8 +14,7 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Applicability, Diagnostic, Label, smallvec};
 use crate::lint::Reporter;
-use crate::model::catalog::Param;
-use crate::model::config_set::Item;
+use crate::model::config_set::FileId;
 use crate::model::value::parse_value_named;
 use crate::rules::{Context, RULES, find_rule};
 
@@ -133,14 +132,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// text: every finding keeps it until the output is sorted (32,000 copies were 2.9 MB).
 #[derive(Default)]
 struct Message<'a> {
-    text: Option<Arc<str>>,
-    /// The parameter, or the name as written when the version does not know it.
-    name: Option<(Option<&'static Param>, &'a [u8])>,
-    /// The finding's file (the same `&Path` for every entry of one file).
-    path: Option<&'a Path>,
-    /// The winner's item.
-    winner: Option<&'a Item>,
+    last: Option<(MessageKey<'a>, Arc<str>)>,
 }
+
+/// What a message is written from: the parameter's name, or the name as written when the
+/// version does not know it; the finding's file; the winner's position in the set.
+type MessageKey<'a> = (Option<&'static str>, &'a [u8], FileId, usize);
 
 impl<'a> Message<'a> {
     /// The message of a finding about `entry` (whose winner is `winner`), written by `write`
@@ -151,22 +148,15 @@ impl<'a> Message<'a> {
         winner: &SettingEntry<'a>,
         write: impl FnOnce() -> String,
     ) -> Arc<str> {
-        let name = match entry.param {
-            Some(param) => (Some(param), &[][..]),
-            None => (None, entry.name),
+        let key = match entry.param {
+            Some(param) => (Some(param.name()), &[][..], entry.item.file, winner.index),
+            None => (None, entry.name, entry.item.file, winner.index),
         };
-        let same = self.name.is_some_and(|(p, n)| {
-            n == name.1 && p.map(std::ptr::from_ref) == name.0.map(std::ptr::from_ref)
-        }) && self.path.is_some_and(|p| std::ptr::eq(p, entry.path()))
-            && self.winner.is_some_and(|w| std::ptr::eq(w, winner.item));
-        match &self.text {
-            Some(text) if same => Arc::clone(text),
+        match &self.last {
+            Some((last, text)) if *last == key => Arc::clone(text),
             _ => {
                 let text: Arc<str> = write().into();
-                self.text = Some(Arc::clone(&text));
-                self.name = Some(name);
-                self.path = Some(entry.path());
-                self.winner = Some(winner.item);
+                self.last = Some((key, Arc::clone(&text)));
                 text
             }
         }
