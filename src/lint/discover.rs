@@ -249,13 +249,8 @@ fn server_of(fs: &dyn FileSystem, conf: &Path, version: PgVersion) -> Found {
     if let Some(set) = &set {
         read.extend(set.files.iter().map(|f| f.path.clone()));
         let named = |name: &str| {
-            set.items.iter().rev().find_map(|item| {
-                let setting = set.setting(item)?;
-                setting
-                    .name
-                    .eq_ignore_ascii_case(name.as_bytes())
-                    .then(|| paths::resolve(set.main_dir(), setting.value, version))
-            })
+            set.last_value(name)
+                .map(|value| paths::resolve(set.main_dir(), value, version))
         };
         hba = named("hba_file").filter(|p| fs.exists(p) && !fs.is_dir(p));
         ident = named("ident_file").filter(|p| fs.exists(p) && !fs.is_dir(p));

@@ -240,18 +240,10 @@ impl Server {
 
 /// The settings of postgresql.conf that change how pg_hba.conf loads.
 fn hba_options(set: &ConfigSet) -> HbaOptions {
-    let last = |name: &str| {
-        set.items.iter().rev().find_map(|item| {
-            let setting = set.setting(item)?;
-            setting
-                .name
-                .eq_ignore_ascii_case(name.as_bytes())
-                .then_some(setting.value)
-        })
-    };
     HbaOptions {
-        ssl_enabled: last("ssl").and_then(parse_bool).unwrap_or(false),
-        oauth_validator_libraries: last("oauth_validator_libraries")
+        ssl_enabled: set.last_value("ssl").and_then(parse_bool).unwrap_or(false),
+        oauth_validator_libraries: set
+            .last_value("oauth_validator_libraries")
             .map(|v| {
                 String::from_utf8_lossy(v)
                     .split(',')
@@ -260,7 +252,8 @@ fn hba_options(set: &ConfigSet) -> HbaOptions {
                     .collect()
             })
             .unwrap_or_default(),
-        db_user_namespace: last("db_user_namespace")
+        db_user_namespace: set
+            .last_value("db_user_namespace")
             .and_then(parse_bool)
             .unwrap_or(false),
     }

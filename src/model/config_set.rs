@@ -13,11 +13,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::model::catalog::{Catalog, Param};
-
-/// The hasher of the maps keyed by setting names that [`ConfigSet`] builds once per load (a
-/// file of 33,000 entries hashed each name twice with SipHash). The names come from a file
-/// the user lints; flooding these maps could only slow that user's own lint.
-type FastHash = foldhash::fast::RandomState;
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::paths;
 use crate::model::value::check_value;
@@ -25,6 +20,11 @@ use crate::model::version::PgVersion;
 use crate::source::text::escape_bytes;
 use crate::source::{SourceFile, Span};
 use crate::syntax::conf::{ConfFile, LineItem, Near, Setting, TokenKind, deescape_quoted_string};
+
+/// The hasher of the maps keyed by setting names that [`ConfigSet`] builds once per load (a
+/// file of 33,000 entries hashed each name twice with SipHash). The names come from a file
+/// the user lints; flooding these maps could only slow that user's own lint.
+type FastHash = foldhash::fast::RandomState;
 
 /// Index of a file in [`ConfigSet::files`].
 pub type FileId = usize;
@@ -183,6 +183,17 @@ fn setting_in<'a>(files: &'a [ConfSource], item: &'a Item) -> Option<SettingRef<
     })
 }
 
+/// The value of the last setting item named `name` (case-insensitive, no alias), de-quoted.
+fn last_value_in<'a>(files: &'a [ConfSource], items: &'a [Item], name: &[u8]) -> Option<&'a [u8]> {
+    items.iter().rev().find_map(|item| {
+        let setting = setting_in(files, item)?;
+        setting
+            .name
+            .eq_ignore_ascii_case(name)
+            .then_some(setting.value)
+    })
+}
+
 /// What [`ItemKind::Setting::dequoted`] holds for `setting` of `bytes`: nothing unless the
 /// value is a quoted string whose de-quoting is more than taking the quotes off.
 fn dequoted(setting: &Setting, bytes: &[u8]) -> Option<Box<[u8]>> {
@@ -296,9 +307,8 @@ impl ConfigSet {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("/"));
-        let data_dir = loader
-            .last_setting(b"data_directory")
-            .map(|v| paths::resolve(&main_dir, &v, version))
+        let data_dir = last_value_in(&loader.files, &loader.items, b"data_directory")
+            .map(|v| paths::resolve(&main_dir, v, version))
             .filter(|dir| fs.is_dir(dir))
             .unwrap_or_else(|| main_dir.clone());
 
@@ -377,6 +387,12 @@ impl ConfigSet {
     /// The name and de-quoted value of a setting item of this set; `None` for a file error.
     pub fn setting<'a>(&'a self, item: &'a Item) -> Option<SettingRef<'a>> {
         setting_in(&self.files, item)
+    }
+
+    /// The value of the last entry named `name`, compared case-insensitively as written
+    /// (aliases are other names), de-quoted.
+    pub fn last_value(&self, name: &str) -> Option<&[u8]> {
+        last_value_in(&self.files, &self.items, name.as_bytes())
     }
 
     /// The setting items that take effect, by lowercase name: the last entry of each name.
@@ -594,17 +610,6 @@ impl Loader<'_> {
             included_from,
         });
         self.files.len() - 1
-    }
-
-    /// The last value given to `name` so far (case-insensitive), de-quoted.
-    fn last_setting(&self, name: &[u8]) -> Option<Vec<u8>> {
-        self.items.iter().rev().find_map(|item| {
-            let setting = setting_in(&self.files, item)?;
-            setting
-                .name
-                .eq_ignore_ascii_case(name)
-                .then(|| setting.value.to_vec())
-        })
     }
 
     fn display(&self, path: &Path) -> String {
