@@ -214,7 +214,7 @@ mod linux {
             assert_eq!(mapped_len(7 << 20), 7 << 20);
             // big.conf's tree: 467,504 bytes short of 4 MiB.
             assert_eq!(mapped_len(3_726_800), 4 << 20);
-            // 32,768 findings of 216 bytes: 1.3 MB short of 8 MiB.
+            // 32,768 findings of 216 bytes (their size then): 1.3 MB short of 8 MiB.
             assert_eq!(mapped_len(7_077_888), 7_077_888);
             assert_eq!(mapped_len(HUGE + 1), HUGE + page_size());
             assert_eq!(

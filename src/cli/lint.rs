@@ -808,7 +808,7 @@ impl<'a> Relative<'a> {
     }
 
     /// Makes every label's and edit's path of `d` relative to the working folder when under
-    /// it. In place: a finding is 216 bytes, and moving it in and out cost more than this.
+    /// it. In place: a finding is some 270 bytes, and moving it in and out cost more than this.
     fn apply(&mut self, d: &mut Diagnostic) {
         self.path(&mut d.primary.file);
         for l in &mut d.secondary {

@@ -282,7 +282,7 @@ pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
     let files = file_ranks(diagnostics);
     let codes = code_ranks(diagnostics);
     // The keys are sorted beside their positions: comparing through positions read two
-    // 216-byte findings, scattered over memory, per comparison. The position comes last, so
+    // findings of some 270 bytes, scattered over memory, per comparison. The position comes last, so
     // equal keys keep their order, as the stable sort of the findings did. File rank and
     // start, then code rank and end, each pair packed in a `u64`: 24 bytes a finding (the
     // keys of 32,000 findings are alive with them, at the run's peak of memory), and two

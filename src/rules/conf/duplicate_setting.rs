@@ -78,7 +78,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
             });
             let mut reporter = Reporter::new(rule, Arc::clone(file), out);
             let d = reporter.report(entry.span(), text);
-            // One label: a Vec grown by push would hold four.
             d.secondary = smallvec![Label::new(
                 Arc::clone(&files[winner.item.file]),
                 winner.span(),

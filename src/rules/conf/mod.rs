@@ -43,8 +43,8 @@ impl Place<'_> {
     }
 
     /// Appends what `Display` writes. In the usual case (same file) the digits are pushed
-    /// directly: PG2003 writes one place per finding, and the formatting machinery cost
-    /// about 400 instructions each.
+    /// directly (`itoa`, as the JSON output writes numbers): PG2003 writes one place per
+    /// finding, and the formatting machinery cost about 400 instructions each.
     pub fn push_to(&self, out: &mut String) {
         if !self.same_file() {
             // Writing to a String cannot fail.
@@ -52,18 +52,7 @@ impl Place<'_> {
             return;
         }
         out.push_str("line ");
-        let mut digits = [b'0'; 10];
-        let mut start = digits.len();
-        let mut n = self.entry.item.line;
-        loop {
-            start -= 1;
-            digits[start] = b"0123456789"[(n % 10) as usize];
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(digits[start..].iter().map(|&d| char::from(d)));
+        out.push_str(itoa::Buffer::new().format(self.entry.item.line));
     }
 }
 
