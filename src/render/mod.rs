@@ -65,8 +65,8 @@ pub struct FindingRenderer<'a> {
     format: OutputFormat,
     sources: &'a dyn Sources,
     color: bool,
-    /// The human format's display text of each file shown so far.
-    human_files: human::Files,
+    /// The human format's files, each looked up once.
+    human: human::Files<'a>,
     /// The JSON text of what the last finding's file and rule were.
     json: json::Repeated,
 }
@@ -77,7 +77,7 @@ impl<'a> FindingRenderer<'a> {
             format,
             sources,
             color,
-            human_files: human::Files::default(),
+            human: human::Files::new(sources),
             json: json::Repeated::default(),
         }
     }
@@ -102,7 +102,7 @@ impl<'a> FindingRenderer<'a> {
                 json::write_finding(text, d, sources, &mut self.json);
                 return Ok(());
             }
-            OutputFormat::Human => self.human_files.finding(d, sources, self.color)?,
+            OutputFormat::Human => self.human.finding(d, self.color)?,
             OutputFormat::Concise => concise::finding(d, sources),
             OutputFormat::Sarif => sarif::finding(d, sources)?,
             OutputFormat::Github => github::finding(d, sources),
