@@ -7,6 +7,8 @@
 //! covered", so an uncertain case is never reported.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
 use std::net::IpAddr;
 
 use foldhash::fast::RandomState;
@@ -20,17 +22,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
-    // A record with a warning (hostssl with SSL off) matches nothing and shadows nothing.
-    let live: Vec<&HbaRecord> = hba
-        .records()
-        .iter()
-        .filter(|r| r.warning.is_none())
-        .collect();
-    let mut index = EarlierRecords::new(&live);
-    for (j, later) in live.iter().enumerate() {
-        let found = index.first_covering(&live, later);
-        index.add(j, later);
-        let Some(earlier) = found.map(|i| live[i]) else {
+    let records = hba.records();
+    let mut index = EarlierRecords::new(records);
+    for (j, later) in records.iter().enumerate() {
+        // A record with a warning (hostssl with SSL off) matches nothing and shadows nothing.
+        if later.warning.is_some() {
+            continue;
+        }
+        let Some(earlier) = index
+            .first_covering_then_add(records, j, later)
+            .map(|i| &records[i])
+        else {
             continue;
         };
         let (path, span) = record_location(hba, later);
@@ -66,22 +68,28 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// record looks only at records whose address could contain it: 20,000 records are not
 /// compared pairwise. [`covers`] stays the judge; the index only narrows the candidates.
 struct EarlierRecords {
-    /// Records whose address is not a contiguous network (all, host names, samehost,
-    /// non-contiguous masks, local): always candidates.
+    /// Live records whose address is `all` or an IP with a mask that is not contiguous: the
+    /// only ones besides networks that can cover a network (a host name, `samehost`,
+    /// `samenet` or a `local` record never does, and scanning the `local` records of
+    /// Debian's header was a fifth of this rule).
     always: Vec<u32>,
-    /// Contiguous IPv4 networks by `prefix length << 32 | network`, IPv6 ones by (prefix
-    /// length, network): split because a `u64` key makes an IPv4 entry a third of the size.
-    v4: HashMap<u64, Chain, RandomState>,
-    v6: HashMap<(u8, u128), Chain, RandomState>,
+    v4: Networks<u32>,
+    v6: Networks<u128>,
     /// Per record, the next record of the same network. A chain through the records rather
     /// than a `Vec` per network: nearly every network holds one record, and a `Vec` each was
     /// an allocation per record and most of this rule's memory.
     next: Vec<u32>,
-    /// Prefix lengths in use, per family, ascending, so a lookup tries only those. A file
-    /// uses few distinct ones: a sorted `Vec` is searched faster than a `BTreeSet` (whose
-    /// insert and range were a third of this rule).
-    lengths: [Vec<u8>; 2],
-    count: usize,
+}
+
+/// The contiguous networks of one family seen so far.
+struct Networks<N> {
+    /// By (prefix length, network): one table for both, as a table per length would need
+    /// the lengths counted first to be sized.
+    chains: HashMap<(u8, N), Chain, RandomState>,
+    /// Prefix lengths in use, ascending, so a lookup tries only those. A file uses few
+    /// distinct ones: a sorted `Vec` is searched faster than a `BTreeSet` (whose insert and
+    /// range were a third of this rule).
+    lengths: Vec<u8>,
 }
 
 /// The first and the last record of one network, in record order.
@@ -95,92 +103,154 @@ struct Chain {
 const NONE: u32 = u32::MAX;
 
 impl EarlierRecords {
-    /// An empty index for `live`, its tables sized once: growing them by rehashing was about
-    /// a tenth of linting a big file.
-    fn new(live: &[&HbaRecord]) -> Self {
+    /// An empty index for `records`, its tables sized once: growing them by rehashing was
+    /// about a tenth of linting a big file.
+    fn new(records: &[HbaRecord]) -> Self {
         let mut networks = [0usize; 2];
-        for rec in live {
-            if let Some((v6, _, _)) = network(rec.address.as_ref()) {
-                networks[usize::from(v6)] += 1;
+        for rec in records.iter().filter(|r| r.warning.is_none()) {
+            match network(rec.address.as_ref()) {
+                Some(Network::V4(..)) => networks[0] += 1,
+                Some(Network::V6(..)) => networks[1] += 1,
+                None => {}
             }
         }
         EarlierRecords {
             always: Vec::new(),
-            v4: HashMap::with_capacity_and_hasher(networks[0], RandomState::default()),
-            v6: HashMap::with_capacity_and_hasher(networks[1], RandomState::default()),
-            next: vec![NONE; live.len()],
-            lengths: Default::default(),
-            count: 0,
+            v4: Networks::with_capacity(networks[0]),
+            v6: Networks::with_capacity(networks[1]),
+            next: vec![NONE; records.len()],
         }
     }
 
-    fn add(&mut self, i: usize, rec: &HbaRecord) {
-        self.count = i + 1;
-        let i = i as u32;
-        let Some((v6, len, net)) = network(rec.address.as_ref()) else {
-            self.always.push(i);
-            return;
+    /// The first record before `j` (lowest index) that covers `later`, the `j`th record,
+    /// which is then added.
+    fn first_covering_then_add(
+        &mut self,
+        records: &[HbaRecord],
+        j: usize,
+        later: &HbaRecord,
+    ) -> Option<usize> {
+        let covering = |i: &usize| covers(&records[*i], later);
+        let Ok(record) = u32::try_from(j) else {
+            return None;
         };
-        let lengths = &mut self.lengths[usize::from(v6)];
-        if let Err(at) = lengths.binary_search(&len) {
-            lengths.insert(at, len);
-        }
-        let new = Chain { first: i, last: i };
-        let chain = if v6 {
-            self.v6.entry((len, net)).or_insert(new)
-        } else {
-            self.v4.entry(v4_key(len, net)).or_insert(new)
-        };
-        if chain.last != i {
-            self.next[chain.last as usize] = i;
-            chain.last = i;
-        }
-    }
-
-    /// The first earlier record (lowest index) that covers `later`.
-    fn first_covering(&self, live: &[&HbaRecord], later: &HbaRecord) -> Option<usize> {
-        let covering = |i: &usize| covers(live[*i], later);
-        let Some((v6, len, net)) = network(later.address.as_ref()) else {
+        let Some(net) = network(later.address.as_ref()) else {
+            if matches!(later.address, Some(HbaAddress::All | HbaAddress::Ip { .. })) {
+                self.always.push(record);
+            }
             // Not a network: few such records; look at every earlier one.
-            return (0..self.count).find(covering);
+            return (0..j)
+                .filter(|&i| records[i].warning.is_none())
+                .find(covering);
         };
-        let mut best = self.always.iter().map(|&i| i as usize).find(covering);
-        let bits = if v6 { 128 } else { 32 };
-        for &p in self.lengths[usize::from(v6)]
-            .iter()
-            .take_while(|&&p| p <= len)
-        {
-            let network = net & prefix_mask(p, bits);
-            let chain = if v6 {
-                self.v6.get(&(p, network))
-            } else {
-                self.v4.get(&v4_key(p, network))
-            };
-            if let Some(i) = chain.and_then(|c| self.chain(c).find(covering)) {
-                best = Some(best.map_or(i, |b| b.min(i)));
+        let always = self.always.iter().map(|&i| i as usize).find(covering);
+        let found = match net {
+            Network::V4(len, net) => {
+                self.v4
+                    .first_covering_then_add(&mut self.next, len, net, record, &covering)
+            }
+            Network::V6(len, net) => {
+                self.v6
+                    .first_covering_then_add(&mut self.next, len, net, record, &covering)
+            }
+        };
+        match (always, found) {
+            (Some(a), Some(f)) => Some(a.min(f)),
+            (a, f) => a.or(f),
+        }
+    }
+}
+
+impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
+    fn with_capacity(capacity: usize) -> Self {
+        Networks {
+            chains: HashMap::with_capacity_and_hasher(capacity, RandomState::default()),
+            lengths: Vec::new(),
+        }
+    }
+
+    /// The first record of a network containing `net`/`len` that is `covering`; then
+    /// `record` joins its own network, found by the same probe that looked for earlier
+    /// records of it.
+    fn first_covering_then_add(
+        &mut self,
+        next: &mut [u32],
+        len: u8,
+        net: N,
+        record: u32,
+        covering: &impl Fn(&usize) -> bool,
+    ) -> Option<usize> {
+        let chain_of = |next: &[u32], chain: &Chain| first_in_chain(next, chain.first, covering);
+        let shorter = self.lengths.partition_point(|&p| p < len);
+        let mut best = None;
+        for &p in &self.lengths[..shorter] {
+            if let Some(i) = self
+                .chains
+                .get(&(p, net.masked(p)))
+                .and_then(|c| chain_of(next, c))
+            {
+                best = Some(best.map_or(i, |b: usize| b.min(i)));
+            }
+        }
+        if self.lengths.get(shorter) != Some(&len) {
+            self.lengths.insert(shorter, len);
+        }
+        match self.chains.entry((len, net)) {
+            Entry::Occupied(mut e) => {
+                let chain = e.get_mut();
+                if let Some(i) = chain_of(next, chain) {
+                    best = Some(best.map_or(i, |b: usize| b.min(i)));
+                }
+                next[chain.last as usize] = record;
+                chain.last = record;
+            }
+            Entry::Vacant(e) => {
+                e.insert(Chain {
+                    first: record,
+                    last: record,
+                });
             }
         }
         best
     }
+}
 
-    /// The records of one network, in order.
-    fn chain(&self, chain: &Chain) -> impl Iterator<Item = usize> + '_ {
-        std::iter::successors(Some(chain.first), |&i| {
-            Some(self.next[i as usize]).filter(|&n| n != NONE)
-        })
-        .map(|i| i as usize)
+/// The first record of the chain starting at `first` that is `covering`.
+fn first_in_chain(next: &[u32], first: u32, covering: &impl Fn(&usize) -> bool) -> Option<usize> {
+    std::iter::successors(Some(first), |&i| {
+        Some(next[i as usize]).filter(|&n| n != NONE)
+    })
+    .map(|i| i as usize)
+    .find(covering)
+}
+
+/// A network address of one family: its first `len` bits.
+trait PrefixBits {
+    fn masked(self, len: u8) -> Self;
+}
+
+impl PrefixBits for u32 {
+    fn masked(self, len: u8) -> u32 {
+        self & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
     }
 }
 
-/// An IPv4 network's key: prefix length and network address in one `u64`.
-fn v4_key(len: u8, net: u128) -> u64 {
-    u64::from(len) << 32 | net as u64
+impl PrefixBits for u128 {
+    fn masked(self, len: u8) -> u128 {
+        self & u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
+    }
 }
 
-/// (IPv6?, prefix length, network) of a record whose address is a contiguous network.
-/// Asked three times of every record: each family in its own width (a `u128` bit count
-/// is a long software popcount on the baseline x86-64 this is built for).
-fn network(address: Option<&HbaAddress>) -> Option<(bool, u8, u128)> {
+/// A contiguous network: prefix length and network address, in its family's width.
+enum Network {
+    V4(u8, u32),
+    V6(u8, u128),
+}
+
+/// The network of a record whose address is a contiguous network. Each family in its own
+/// width: a `u128` bit count is a long software popcount on the baseline x86-64 this is
+/// built for.
+fn network(address: Option<&HbaAddress>) -> Option<Network> {
     let Some(HbaAddress::Ip { addr, mask }) = address else {
         return None;
     };
@@ -189,24 +259,14 @@ fn network(address: Option<&HbaAddress>) -> Option<(bool, u8, u128)> {
         (IpAddr::V4(a), IpAddr::V4(m)) => {
             let (a, m) = (u32::from(*a), u32::from(*m));
             let len = m.leading_ones();
-            (m.checked_shl(len).unwrap_or(0) == 0).then_some((false, len as u8, u128::from(a & m)))
+            (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V4(len as u8, a & m))
         }
         (IpAddr::V6(a), IpAddr::V6(m)) => {
             let (a, m) = (u128::from(*a), u128::from(*m));
             let len = m.leading_ones();
-            (m.checked_shl(len).unwrap_or(0) == 0).then_some((true, len as u8, a & m))
+            (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V6(len as u8, a & m))
         }
         _ => None,
-    }
-}
-
-/// The mask of a prefix of `len` bits in an address of `bits` bits, as the low bits of a u128.
-fn prefix_mask(len: u8, bits: u32) -> u128 {
-    let len = u32::from(len).min(bits);
-    if len == 0 {
-        0
-    } else {
-        (u128::MAX << (128 - len)) >> (128 - bits)
     }
 }
 
@@ -419,19 +479,23 @@ mod index_tests {
             &opts,
         )
         .unwrap();
-        let live: Vec<&HbaRecord> = hba
-            .records()
-            .iter()
-            .filter(|r| r.warning.is_none())
-            .collect();
-        assert!(live.len() > 500);
-        let mut index = EarlierRecords::new(&live);
+        let records = hba.records();
+        assert!(records.iter().filter(|r| r.warning.is_none()).count() > 500);
+        let mut index = EarlierRecords::new(records);
         let mut found = 0;
-        for (j, later) in live.iter().enumerate() {
-            let brute = live[..j].iter().position(|e| covers(e, later));
-            assert_eq!(index.first_covering(&live, later), brute, "record {j}");
+        for (j, later) in records.iter().enumerate() {
+            if later.warning.is_some() {
+                continue;
+            }
+            let brute = records[..j]
+                .iter()
+                .position(|e| e.warning.is_none() && covers(e, later));
+            assert_eq!(
+                index.first_covering_then_add(records, j, later),
+                brute,
+                "record {j}"
+            );
             found += usize::from(brute.is_some());
-            index.add(j, later);
         }
         assert!(
             found > 50,
