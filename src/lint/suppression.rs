@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, SmallVec, smallvec};
 use crate::rules::{RULES, RuleMeta, RuleSelection, did_you_mean, find_rule, rule_index};
 use crate::source::{SourceFile, Span};
+use crate::syntax::auth::AuthLine;
 use crate::syntax::conf::{ConfFile, ConfLine};
 
 /// What a directive covers.
@@ -208,19 +209,40 @@ impl FileSuppressions {
         comments: impl IntoIterator<Item = Span>,
         records: &[Span],
     ) -> Self {
+        if !has_marker(source) {
+            return Self::none(source);
+        }
+        Self::collect(source, comments, records)
+    }
+
+    /// Directives of a pg_hba/pg_ident file, from its logical lines (the records).
+    pub fn for_auth(source: &SourceFile, lines: &[AuthLine]) -> Self {
+        // The records' spans are listed only for a file that has directives: for 20,000
+        // records they were 40 pages, touched for nothing.
+        if !has_marker(source) {
+            return Self::none(source);
+        }
+        let records: Vec<Span> = lines.iter().map(|l| l.span).collect();
+        Self::collect(source, lines.iter().filter_map(|l| l.comment), &records)
+    }
+
+    fn none(source: &SourceFile) -> Self {
+        Self {
+            file: source.path().to_path_buf(),
+            directives: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn collect(
+        source: &SourceFile,
+        comments: impl IntoIterator<Item = Span>,
+        records: &[Span],
+    ) -> Self {
         let file = source.path().to_path_buf();
         let bytes = source.bytes();
         let mut directives = Vec::new();
         let mut problems = Vec::new();
-        // Every directive (and every PG9001 problem) starts with the marker: a file without
-        // it has none, and big files are mostly comments that would be parsed for nothing.
-        if memchr::memmem::find(bytes, MARKER).is_none() {
-            return Self {
-                file,
-                directives,
-                problems,
-            };
-        }
         for comment in comments {
             let Some(text) = bytes.get(comment.range()) else {
                 continue;
@@ -257,6 +279,12 @@ impl FileSuppressions {
     pub fn for_conf(source: &SourceFile, tree: &ConfFile) -> Self {
         Self::new(source, tree.lines.iter().filter_map(ConfLine::comment), &[])
     }
+}
+
+/// Every directive (and every PG9001 problem) starts with the marker: a file without it has
+/// none, and big files are mostly comments that would be parsed for nothing.
+fn has_marker(source: &SourceFile) -> bool {
+    memchr::memmem::find(source.bytes(), MARKER).is_some()
 }
 
 /// The line (without its LF) that holds `offset`.
