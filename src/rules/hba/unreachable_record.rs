@@ -75,32 +75,23 @@ struct EarlierRecords {
     always: Vec<u32>,
     v4: Networks<u32>,
     v6: Networks<u128>,
-    /// Per record, the next record of the same network. A chain through the records rather
-    /// than a `Vec` per network: nearly every network holds one record, and a `Vec` each was
-    /// an allocation per record and most of this rule's memory.
-    next: Vec<u32>,
+    /// The later records of the networks that have more than one, by the network's first
+    /// record. Nearly every network holds one record: a `Vec` per network was an allocation
+    /// per record, and a link per record 20 pages of a big file's 20,000 records.
+    more: HashMap<u32, Vec<u32>, RandomState>,
 }
 
 /// The contiguous networks of one family seen so far.
 struct Networks<N> {
-    /// By (prefix length, network): one table for both, as a table per length would need
-    /// the lengths counted first to be sized.
-    chains: HashMap<(u8, N), Chain, RandomState>,
+    /// The first record of each network, by (prefix length, network): one table for both,
+    /// as a table per length would need the lengths counted first to be sized. Its 12-byte
+    /// entries (16 with the last record too) are most of this rule's memory.
+    first: HashMap<(u8, N), u32, RandomState>,
     /// Prefix lengths in use, ascending, so a lookup tries only those. A file uses few
     /// distinct ones: a sorted `Vec` is searched faster than a `BTreeSet` (whose insert and
     /// range were a third of this rule).
     lengths: Vec<u8>,
 }
-
-/// The first and the last record of one network, in record order.
-#[derive(Clone, Copy)]
-struct Chain {
-    first: u32,
-    last: u32,
-}
-
-/// The end of a [`Chain`].
-const NONE: u32 = u32::MAX;
 
 impl EarlierRecords {
     /// An empty index for `records`, its tables sized once: growing them by rehashing was
@@ -118,7 +109,7 @@ impl EarlierRecords {
             always: Vec::new(),
             v4: Networks::with_capacity(networks[0]),
             v6: Networks::with_capacity(networks[1]),
-            next: vec![NONE; records.len()],
+            more: HashMap::default(),
         }
     }
 
@@ -147,11 +138,11 @@ impl EarlierRecords {
         let found = match net {
             Network::V4(len, net) => {
                 self.v4
-                    .first_covering_then_add(&mut self.next, len, net, record, &covering)
+                    .first_covering_then_add(&mut self.more, len, net, record, &covering)
             }
             Network::V6(len, net) => {
                 self.v6
-                    .first_covering_then_add(&mut self.next, len, net, record, &covering)
+                    .first_covering_then_add(&mut self.more, len, net, record, &covering)
             }
         };
         match (always, found) {
@@ -164,7 +155,7 @@ impl EarlierRecords {
 impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
     fn with_capacity(capacity: usize) -> Self {
         Networks {
-            chains: HashMap::with_capacity_and_hasher(capacity, RandomState::default()),
+            first: HashMap::with_capacity_and_hasher(capacity, RandomState::default()),
             lengths: Vec::new(),
         }
     }
@@ -174,20 +165,26 @@ impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
     /// records of it.
     fn first_covering_then_add(
         &mut self,
-        next: &mut [u32],
+        more: &mut HashMap<u32, Vec<u32>, RandomState>,
         len: u8,
         net: N,
         record: u32,
         covering: &impl Fn(&usize) -> bool,
     ) -> Option<usize> {
-        let chain_of = |next: &[u32], chain: &Chain| first_in_chain(next, chain.first, covering);
+        let in_network = |more: &HashMap<u32, Vec<u32>, RandomState>, first: u32| {
+            let later = more.get(&first).map_or(&[][..], Vec::as_slice);
+            std::iter::once(&first)
+                .chain(later)
+                .map(|&i| i as usize)
+                .find(covering)
+        };
         let shorter = self.lengths.partition_point(|&p| p < len);
         let mut best = None;
         for &p in &self.lengths[..shorter] {
             if let Some(i) = self
-                .chains
+                .first
                 .get(&(p, net.masked(p)))
-                .and_then(|c| chain_of(next, c))
+                .and_then(|&first| in_network(more, first))
             {
                 best = Some(best.map_or(i, |b: usize| b.min(i)));
             }
@@ -195,33 +192,20 @@ impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
         if self.lengths.get(shorter) != Some(&len) {
             self.lengths.insert(shorter, len);
         }
-        match self.chains.entry((len, net)) {
-            Entry::Occupied(mut e) => {
-                let chain = e.get_mut();
-                if let Some(i) = chain_of(next, chain) {
+        match self.first.entry((len, net)) {
+            Entry::Occupied(e) => {
+                let first = *e.get();
+                if let Some(i) = in_network(more, first) {
                     best = Some(best.map_or(i, |b: usize| b.min(i)));
                 }
-                next[chain.last as usize] = record;
-                chain.last = record;
+                more.entry(first).or_default().push(record);
             }
             Entry::Vacant(e) => {
-                e.insert(Chain {
-                    first: record,
-                    last: record,
-                });
+                e.insert(record);
             }
         }
         best
     }
-}
-
-/// The first record of the chain starting at `first` that is `covering`.
-fn first_in_chain(next: &[u32], first: u32, covering: &impl Fn(&usize) -> bool) -> Option<usize> {
-    std::iter::successors(Some(first), |&i| {
-        Some(next[i as usize]).filter(|&n| n != NONE)
-    })
-    .map(|i| i as usize)
-    .find(covering)
 }
 
 /// A network address of one family: its first `len` bits.
