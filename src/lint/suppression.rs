@@ -50,9 +50,9 @@ const MARKER: &[u8] = b"pgconf:";
 /// Parses one comment (`text` = the bytes of `span`, starting at `#`). Returns the directive if
 /// the comment is one with at least one valid code, and PG9001 diagnostics for what is wrong.
 /// Comments that do not start with `pgconf:` give `(None, [])`.
-pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
-    let at = |from: usize, to: usize| Span::new(span.start + from as u32, span.start + to as u32);
+/// Where the marker starts in a comment that is a directive: after the `#`s and blanks that
+/// begin it. `None` for any other comment.
+fn marker_start(text: &[u8]) -> Option<usize> {
     let is_blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
     let mut i = 0;
     while i < text.len() && text[i] == b'#' {
@@ -61,9 +61,16 @@ pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>
     while i < text.len() && is_blank(text[i]) {
         i += 1;
     }
-    if !text[i..].starts_with(MARKER) {
+    text[i..].starts_with(MARKER).then_some(i)
+}
+
+pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let at = |from: usize, to: usize| Span::new(span.start + from as u32, span.start + to as u32);
+    let is_blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
+    let Some(mut i) = marker_start(text) else {
         return (None, problems);
-    }
+    };
     let marker = at(i, i + MARKER.len());
     i += MARKER.len();
     while i < text.len() && is_blank(text[i]) {
@@ -217,9 +224,16 @@ impl FileSuppressions {
 
     /// Directives of a pg_hba/pg_ident file, from its logical lines (the records).
     pub fn for_auth(source: &SourceFile, lines: &[AuthLine]) -> Self {
-        // The records' spans are listed only for a file that has directives: for 20,000
-        // records they were 40 pages, touched for nothing.
-        if !has_marker(source) {
+        // The lines know their comments, and a directive starts its comment: that is
+        // looked at instead of searching the whole file for the marker. The records' spans
+        // are listed only for a file that has directives: for 20,000 records they were 40
+        // pages.
+        let bytes = source.bytes();
+        let directives = lines
+            .iter()
+            .filter_map(|l| bytes.get(l.comment?.range()))
+            .any(|comment| marker_start(comment).is_some());
+        if !directives {
             return Self::none(source);
         }
         let records: Vec<Span> = lines.iter().map(|l| l.span).collect();
