@@ -442,17 +442,18 @@ impl Analysis<'_, '_> {
 
     /// No region named: at least one non-loopback scram record must admit the user.
     fn without_region(&self, out: &mut Vec<Diagnostic>) {
-        // Only fine and weak records are asked about, so the cheap columns are looked at
-        // before the names, and the first fine record ends the search.
+        // Only fine and weak records are asked about, and the names (which rule out nearly
+        // every record of a file written for other roles) before the address; the first
+        // fine record ends the search.
         let mut weak = None;
         for r in self.records() {
             let outcome = outcome_of(r);
             if !matches!(outcome, Outcome::Fine | Outcome::Weak)
-                || !beyond_loopback(r)
                 || !matches!(
                     verdict_without_address(r, &self.query),
                     Verdict::Yes | Verdict::Maybe(Uncertainty::Database)
                 )
+                || !beyond_loopback(r)
             {
                 continue;
             }
