@@ -91,9 +91,7 @@ fn suppressions(server: &Server) -> Vec<FileSuppressions> {
         .flat_map(|h| h.sources.files.iter())
         .chain(server.ident.iter().flat_map(|i| i.sources.files.iter()));
     for file in auth {
-        let comments = file.lines.lines.iter().filter_map(|l| l.comment);
-        let records: Vec<_> = file.lines.lines.iter().map(|l| l.span).collect();
-        out.push(FileSuppressions::new(&file.source, comments, &records));
+        out.push(FileSuppressions::for_auth(&file.source, &file.lines.lines));
     }
     out
 }

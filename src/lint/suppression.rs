@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Label, SmallVec, smallvec};
 use crate::rules::{RULES, RuleMeta, RuleSelection, did_you_mean, find_rule, rule_index};
 use crate::source::{SourceFile, Span};
+use crate::syntax::auth::AuthLine;
 use crate::syntax::conf::{ConfFile, ConfLine};
 
 /// What a directive covers.
@@ -49,9 +50,9 @@ const MARKER: &[u8] = b"pgconf:";
 /// Parses one comment (`text` = the bytes of `span`, starting at `#`). Returns the directive if
 /// the comment is one with at least one valid code, and PG9001 diagnostics for what is wrong.
 /// Comments that do not start with `pgconf:` give `(None, [])`.
-pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
-    let at = |from: usize, to: usize| Span::new(span.start + from as u32, span.start + to as u32);
+/// Where the marker starts in a comment that is a directive: after the `#`s and blanks that
+/// begin it. `None` for any other comment.
+fn marker_start(text: &[u8]) -> Option<usize> {
     let is_blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
     let mut i = 0;
     while i < text.len() && text[i] == b'#' {
@@ -60,9 +61,16 @@ pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>
     while i < text.len() && is_blank(text[i]) {
         i += 1;
     }
-    if !text[i..].starts_with(MARKER) {
+    text[i..].starts_with(MARKER).then_some(i)
+}
+
+pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let at = |from: usize, to: usize| Span::new(span.start + from as u32, span.start + to as u32);
+    let is_blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
+    let Some(mut i) = marker_start(text) else {
         return (None, problems);
-    }
+    };
     let marker = at(i, i + MARKER.len());
     i += MARKER.len();
     while i < text.len() && is_blank(text[i]) {
@@ -208,19 +216,47 @@ impl FileSuppressions {
         comments: impl IntoIterator<Item = Span>,
         records: &[Span],
     ) -> Self {
+        if !has_marker(source) {
+            return Self::none(source);
+        }
+        Self::collect(source, comments, records)
+    }
+
+    /// Directives of a pg_hba/pg_ident file, from its logical lines (the records).
+    pub fn for_auth(source: &SourceFile, lines: &[AuthLine]) -> Self {
+        // The lines know their comments, and a directive starts its comment: that is
+        // looked at instead of searching the whole file for the marker. The records' spans
+        // are listed only for a file that has directives: for 20,000 records they were 40
+        // pages.
+        let bytes = source.bytes();
+        let directives = lines
+            .iter()
+            .filter_map(|l| bytes.get(l.comment?.range()))
+            .any(|comment| marker_start(comment).is_some());
+        if !directives {
+            return Self::none(source);
+        }
+        let records: Vec<Span> = lines.iter().map(|l| l.span).collect();
+        Self::collect(source, lines.iter().filter_map(|l| l.comment), &records)
+    }
+
+    fn none(source: &SourceFile) -> Self {
+        Self {
+            file: source.path().to_path_buf(),
+            directives: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    fn collect(
+        source: &SourceFile,
+        comments: impl IntoIterator<Item = Span>,
+        records: &[Span],
+    ) -> Self {
         let file = source.path().to_path_buf();
         let bytes = source.bytes();
         let mut directives = Vec::new();
         let mut problems = Vec::new();
-        // Every directive (and every PG9001 problem) starts with the marker: a file without
-        // it has none, and big files are mostly comments that would be parsed for nothing.
-        if memchr::memmem::find(bytes, MARKER).is_none() {
-            return Self {
-                file,
-                directives,
-                problems,
-            };
-        }
         for comment in comments {
             let Some(text) = bytes.get(comment.range()) else {
                 continue;
@@ -257,6 +293,12 @@ impl FileSuppressions {
     pub fn for_conf(source: &SourceFile, tree: &ConfFile) -> Self {
         Self::new(source, tree.lines.iter().filter_map(ConfLine::comment), &[])
     }
+}
+
+/// Every directive (and every PG9001 problem) starts with the marker: a file without it has
+/// none, and big files are mostly comments that would be parsed for nothing.
+fn has_marker(source: &SourceFile) -> bool {
+    memchr::memmem::find(source.bytes(), MARKER).is_some()
 }
 
 /// The line (without its LF) that holds `offset`.

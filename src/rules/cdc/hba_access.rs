@@ -442,21 +442,26 @@ impl Analysis<'_, '_> {
 
     /// No region named: at least one non-loopback scram record must admit the user.
     fn without_region(&self, out: &mut Vec<Diagnostic>) {
-        let admitting: Vec<&HbaRecord> = self
-            .records()
-            .iter()
-            .filter(|r| beyond_loopback(r))
-            .filter(|r| {
-                matches!(
+        // Only fine and weak records are asked about, and the names (which rule out nearly
+        // every record of a file written for other roles) before the address; the first
+        // fine record ends the search.
+        let mut weak = None;
+        for r in self.records() {
+            let outcome = outcome_of(r);
+            if !matches!(outcome, Outcome::Fine | Outcome::Weak)
+                || !matches!(
                     verdict_without_address(r, &self.query),
                     Verdict::Yes | Verdict::Maybe(Uncertainty::Database)
                 )
-            })
-            .collect();
-        if admitting.iter().any(|r| outcome_of(r) == Outcome::Fine) {
-            return;
+                || !beyond_loopback(r)
+            {
+                continue;
+            }
+            if outcome == Outcome::Fine {
+                return;
+            }
+            weak = weak.or(Some(r));
         }
-        let weak = admitting.iter().find(|r| outcome_of(r) == Outcome::Weak);
         let user = self.user();
         let (severity, message, (path, span)) = match weak {
             Some(r) => (

@@ -19,12 +19,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let Some(HbaAddress::Ip { addr, mask }) = rec.address else {
             continue;
         };
-        let Some(network) = network_of(addr, mask) else {
+        let Some(network) = network_if_host_bits(addr, mask) else {
             continue;
         };
-        if network == addr {
-            continue;
-        }
         let Some(tok) = rec.address_at else {
             continue;
         };
@@ -77,14 +74,18 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `addr & mask`, for an address and mask of the same family.
-fn network_of(addr: IpAddr, mask: IpAddr) -> Option<IpAddr> {
+/// The network of `addr`/`mask` when `addr` has bits set beyond the mask; `None` when it
+/// has not, or for a mask of the other family. The bits are compared as integers: asked of
+/// every record, building and comparing `IpAddr`s was most of this rule.
+fn network_if_host_bits(addr: IpAddr, mask: IpAddr) -> Option<IpAddr> {
     match (addr, mask) {
         (IpAddr::V4(a), IpAddr::V4(m)) => {
-            Some(IpAddr::V4(Ipv4Addr::from(u32::from(a) & u32::from(m))))
+            let (a, m) = (u32::from(a), u32::from(m));
+            (a & !m != 0).then(|| IpAddr::V4(Ipv4Addr::from(a & m)))
         }
         (IpAddr::V6(a), IpAddr::V6(m)) => {
-            Some(IpAddr::V6(Ipv6Addr::from(u128::from(a) & u128::from(m))))
+            let (a, m) = (u128::from(a), u128::from(m));
+            (a & !m != 0).then(|| IpAddr::V6(Ipv6Addr::from(a & m)))
         }
         _ => None,
     }

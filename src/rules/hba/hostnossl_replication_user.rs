@@ -3,7 +3,7 @@
 //! default, and invites sending replication data in clear.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::hba::{AuthMethod, ConnType};
+use crate::model::hba::{AuthMethod, ConnType, HbaRecord};
 use crate::rules::Context;
 use crate::rules::hba::{network_records, record_location};
 
@@ -12,10 +12,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let user = ctx.settings.clickpipes.user.as_bytes();
-    for rec in network_records(hba) {
-        if rec.conn_type != ConnType::HostNoSsl || rec.method == AuthMethod::Reject {
-            continue;
-        }
+    let hostnossl =
+        |r: &HbaRecord| r.conn_type == ConnType::HostNoSsl && r.method != AuthMethod::Reject;
+    for rec in network_records(hba, hostnossl) {
         let names_user = rec
             .users()
             .iter()

@@ -145,11 +145,16 @@ pub(crate) fn local_only(address: &HbaAddress) -> bool {
     }
 }
 
-/// Records of host* type whose address admits more than the server itself.
-pub(crate) fn network_records(hba: &HbaFile) -> impl Iterator<Item = &HbaRecord> {
-    hba.records()
-        .iter()
-        .filter(|r| r.warning.is_none() && r.address.as_ref().is_some_and(|a| !local_only(a)))
+/// Records of host* type whose address admits more than the server itself, among those
+/// `wanted`. Rules want a method or connection type few records have: that is asked first,
+/// the address (the dearer test) only of those.
+pub(crate) fn network_records(
+    hba: &HbaFile,
+    wanted: impl Fn(&HbaRecord) -> bool,
+) -> impl Iterator<Item = &HbaRecord> {
+    hba.records().iter().filter(move |r| {
+        wanted(r) && r.warning.is_none() && r.address.as_ref().is_some_and(|a| !local_only(a))
+    })
 }
 
 /// The address as written, for messages: the token, plus the mask column if there is one.

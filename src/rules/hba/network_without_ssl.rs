@@ -23,10 +23,11 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if ssl_on {
         return;
     }
-    let open: Vec<_> = network_records(hba)
-        .filter(|r| matches!(r.conn_type, ConnType::Host | ConnType::HostNoSsl))
-        .filter(|r| r.method != AuthMethod::Reject)
-        .collect();
+    let open: Vec<_> = network_records(hba, |r| {
+        matches!(r.conn_type, ConnType::Host | ConnType::HostNoSsl)
+            && r.method != AuthMethod::Reject
+    })
+    .collect();
     let Some(first) = open.first() else {
         return;
     };

@@ -12,10 +12,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
-    for rec in network_records(hba) {
-        if rec.method != AuthMethod::Password {
-            continue;
-        }
+    for rec in network_records(hba, |r| r.method == AuthMethod::Password) {
         let (path, span) = token_location(&hba.sources, rec.method_at);
         let encrypted = matches!(rec.conn_type, ConnType::HostSsl | ConnType::HostGssEnc);
         let mut reporter = ctx.reporter("PG4003", path, out);

@@ -12,8 +12,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
-    for rec in network_records(hba) {
-        if rec.method != AuthMethod::Trust || requires_client_certificate(rec) {
+    for rec in network_records(hba, |r| r.method == AuthMethod::Trust) {
+        if requires_client_certificate(rec) {
             continue;
         }
         let (path, span) = token_location(&hba.sources, rec.method_at);

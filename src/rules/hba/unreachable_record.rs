@@ -7,6 +7,8 @@
 //! covered", so an uncertain case is never reported.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
 use std::net::IpAddr;
 
 use foldhash::fast::RandomState;
@@ -20,17 +22,17 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
-    // A record with a warning (hostssl with SSL off) matches nothing and shadows nothing.
-    let live: Vec<&HbaRecord> = hba
-        .records()
-        .iter()
-        .filter(|r| r.warning.is_none())
-        .collect();
-    let mut index = EarlierRecords::new(&live);
-    for (j, later) in live.iter().enumerate() {
-        let found = index.first_covering(&live, later);
-        index.add(j, later);
-        let Some(earlier) = found.map(|i| live[i]) else {
+    let records = hba.records();
+    let mut index = EarlierRecords::new(records);
+    for (j, later) in records.iter().enumerate() {
+        // A record with a warning (hostssl with SSL off) matches nothing and shadows nothing.
+        if later.warning.is_some() {
+            continue;
+        }
+        let Some(earlier) = index
+            .first_covering_then_add(records, j, later)
+            .map(|i| &records[i])
+        else {
             continue;
         };
         let (path, span) = record_location(hba, later);
@@ -66,121 +68,175 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// record looks only at records whose address could contain it: 20,000 records are not
 /// compared pairwise. [`covers`] stays the judge; the index only narrows the candidates.
 struct EarlierRecords {
-    /// Records whose address is not a contiguous network (all, host names, samehost,
-    /// non-contiguous masks, local): always candidates.
+    /// Live records whose address is `all` or an IP with a mask that is not contiguous: the
+    /// only ones besides networks that can cover a network (a host name, `samehost`,
+    /// `samenet` or a `local` record never does, and scanning the `local` records of
+    /// Debian's header was a fifth of this rule).
     always: Vec<u32>,
-    /// Contiguous IPv4 networks by `prefix length << 32 | network`, IPv6 ones by (prefix
-    /// length, network): split because a `u64` key makes an IPv4 entry a third of the size.
-    v4: HashMap<u64, Chain, RandomState>,
-    v6: HashMap<(u8, u128), Chain, RandomState>,
-    /// Per record, the next record of the same network. A chain through the records rather
-    /// than a `Vec` per network: nearly every network holds one record, and a `Vec` each was
-    /// an allocation per record and most of this rule's memory.
-    next: Vec<u32>,
-    /// Prefix lengths in use, per family, ascending, so a lookup tries only those. A file
-    /// uses few distinct ones: a sorted `Vec` is searched faster than a `BTreeSet` (whose
-    /// insert and range were a third of this rule).
-    lengths: [Vec<u8>; 2],
-    count: usize,
+    v4: Networks<u32>,
+    v6: Networks<u128>,
+    /// The later records of the networks that have more than one, by the network's first
+    /// record. Nearly every network holds one record: a `Vec` per network was an allocation
+    /// per record, and a link per record 20 pages of a big file's 20,000 records.
+    more: HashMap<u32, Vec<u32>, RandomState>,
 }
 
-/// The first and the last record of one network, in record order.
-#[derive(Clone, Copy)]
-struct Chain {
-    first: u32,
-    last: u32,
+/// The contiguous networks of one family seen so far.
+struct Networks<N> {
+    /// Per prefix length in use, ascending, the first record of each network of that
+    /// length. A file uses few lengths, so a lookup tries only those (a sorted `Vec`, not a
+    /// `BTreeSet`, whose insert and range were a third of this rule); and a table per
+    /// length keeps an IPv4 entry at 8 bytes, network and record, as these tables are most
+    /// of this rule's memory (16-byte entries were 40 more pages for 20,000 networks).
+    tables: Vec<(u8, HashMap<N, u32, RandomState>)>,
+    /// The number of networks of each prefix length, for sizing a length's table once:
+    /// growing them by rehashing was about a tenth of linting a big file.
+    counts: Vec<u32>,
 }
-
-/// The end of a [`Chain`].
-const NONE: u32 = u32::MAX;
 
 impl EarlierRecords {
-    /// An empty index for `live`, its tables sized once: growing them by rehashing was about
-    /// a tenth of linting a big file.
-    fn new(live: &[&HbaRecord]) -> Self {
-        let mut networks = [0usize; 2];
-        for rec in live {
-            if let Some((v6, _, _)) = network(rec.address.as_ref()) {
-                networks[usize::from(v6)] += 1;
+    /// An empty index for `records`, with their networks counted.
+    fn new(records: &[HbaRecord]) -> Self {
+        let mut v4 = Networks::new(32);
+        let mut v6 = Networks::new(128);
+        for rec in records.iter().filter(|r| r.warning.is_none()) {
+            match network(rec.address.as_ref()) {
+                Some(Network::V4(len, _)) => v4.counts[usize::from(len)] += 1,
+                Some(Network::V6(len, _)) => v6.counts[usize::from(len)] += 1,
+                None => {}
             }
         }
         EarlierRecords {
             always: Vec::new(),
-            v4: HashMap::with_capacity_and_hasher(networks[0], RandomState::default()),
-            v6: HashMap::with_capacity_and_hasher(networks[1], RandomState::default()),
-            next: vec![NONE; live.len()],
-            lengths: Default::default(),
-            count: 0,
+            v4,
+            v6,
+            more: HashMap::default(),
         }
     }
 
-    fn add(&mut self, i: usize, rec: &HbaRecord) {
-        self.count = i + 1;
-        let i = i as u32;
-        let Some((v6, len, net)) = network(rec.address.as_ref()) else {
-            self.always.push(i);
-            return;
+    /// The first record before `j` (lowest index) that covers `later`, the `j`th record,
+    /// which is then added.
+    fn first_covering_then_add(
+        &mut self,
+        records: &[HbaRecord],
+        j: usize,
+        later: &HbaRecord,
+    ) -> Option<usize> {
+        let covering = |i: &usize| covers(&records[*i], later);
+        let Ok(record) = u32::try_from(j) else {
+            return None;
         };
-        let lengths = &mut self.lengths[usize::from(v6)];
-        if let Err(at) = lengths.binary_search(&len) {
-            lengths.insert(at, len);
-        }
-        let new = Chain { first: i, last: i };
-        let chain = if v6 {
-            self.v6.entry((len, net)).or_insert(new)
-        } else {
-            self.v4.entry(v4_key(len, net)).or_insert(new)
-        };
-        if chain.last != i {
-            self.next[chain.last as usize] = i;
-            chain.last = i;
-        }
-    }
-
-    /// The first earlier record (lowest index) that covers `later`.
-    fn first_covering(&self, live: &[&HbaRecord], later: &HbaRecord) -> Option<usize> {
-        let covering = |i: &usize| covers(live[*i], later);
-        let Some((v6, len, net)) = network(later.address.as_ref()) else {
+        let Some(net) = network(later.address.as_ref()) else {
+            if matches!(later.address, Some(HbaAddress::All | HbaAddress::Ip { .. })) {
+                self.always.push(record);
+            }
             // Not a network: few such records; look at every earlier one.
-            return (0..self.count).find(covering);
+            return (0..j)
+                .filter(|&i| records[i].warning.is_none())
+                .find(covering);
         };
-        let mut best = self.always.iter().map(|&i| i as usize).find(covering);
-        let bits = if v6 { 128 } else { 32 };
-        for &p in self.lengths[usize::from(v6)]
-            .iter()
-            .take_while(|&&p| p <= len)
-        {
-            let network = net & prefix_mask(p, bits);
-            let chain = if v6 {
-                self.v6.get(&(p, network))
-            } else {
-                self.v4.get(&v4_key(p, network))
-            };
-            if let Some(i) = chain.and_then(|c| self.chain(c).find(covering)) {
-                best = Some(best.map_or(i, |b| b.min(i)));
+        let always = self.always.iter().map(|&i| i as usize).find(covering);
+        let found = match net {
+            Network::V4(len, net) => {
+                self.v4
+                    .first_covering_then_add(&mut self.more, len, net, record, &covering)
+            }
+            Network::V6(len, net) => {
+                self.v6
+                    .first_covering_then_add(&mut self.more, len, net, record, &covering)
+            }
+        };
+        match (always, found) {
+            (Some(a), Some(f)) => Some(a.min(f)),
+            (a, f) => a.or(f),
+        }
+    }
+}
+
+impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
+    fn new(bits: usize) -> Self {
+        Networks {
+            tables: Vec::new(),
+            counts: vec![0; bits + 1],
+        }
+    }
+
+    /// The first record of a network containing `net`/`len` that is `covering`; then
+    /// `record` joins its own network, found by the same probe that looked for earlier
+    /// records of it.
+    fn first_covering_then_add(
+        &mut self,
+        more: &mut HashMap<u32, Vec<u32>, RandomState>,
+        len: u8,
+        net: N,
+        record: u32,
+        covering: &impl Fn(&usize) -> bool,
+    ) -> Option<usize> {
+        let in_network = |more: &HashMap<u32, Vec<u32>, RandomState>, first: u32| {
+            let later = more.get(&first).map_or(&[][..], Vec::as_slice);
+            std::iter::once(&first)
+                .chain(later)
+                .map(|&i| i as usize)
+                .find(covering)
+        };
+        let shorter = self.tables.partition_point(|(p, _)| *p < len);
+        let mut best = None;
+        for (p, table) in &self.tables[..shorter] {
+            if let Some(i) = table
+                .get(&net.masked(*p))
+                .and_then(|&first| in_network(more, first))
+            {
+                best = Some(best.map_or(i, |b: usize| b.min(i)));
+            }
+        }
+        if self.tables.get(shorter).is_none_or(|(p, _)| *p != len) {
+            let capacity = self.counts.get(usize::from(len)).map_or(0, |&n| n as usize);
+            let table = HashMap::with_capacity_and_hasher(capacity, RandomState::default());
+            self.tables.insert(shorter, (len, table));
+        }
+        match self.tables[shorter].1.entry(net) {
+            Entry::Occupied(e) => {
+                let first = *e.get();
+                if let Some(i) = in_network(more, first) {
+                    best = Some(best.map_or(i, |b: usize| b.min(i)));
+                }
+                more.entry(first).or_default().push(record);
+            }
+            Entry::Vacant(e) => {
+                e.insert(record);
             }
         }
         best
     }
+}
 
-    /// The records of one network, in order.
-    fn chain(&self, chain: &Chain) -> impl Iterator<Item = usize> + '_ {
-        std::iter::successors(Some(chain.first), |&i| {
-            Some(self.next[i as usize]).filter(|&n| n != NONE)
-        })
-        .map(|i| i as usize)
+/// A network address of one family: its first `len` bits.
+trait PrefixBits {
+    fn masked(self, len: u8) -> Self;
+}
+
+impl PrefixBits for u32 {
+    fn masked(self, len: u8) -> u32 {
+        self & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
     }
 }
 
-/// An IPv4 network's key: prefix length and network address in one `u64`.
-fn v4_key(len: u8, net: u128) -> u64 {
-    u64::from(len) << 32 | net as u64
+impl PrefixBits for u128 {
+    fn masked(self, len: u8) -> u128 {
+        self & u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
+    }
 }
 
-/// (IPv6?, prefix length, network) of a record whose address is a contiguous network.
-/// Asked three times of every record: each family in its own width (a `u128` bit count
-/// is a long software popcount on the baseline x86-64 this is built for).
-fn network(address: Option<&HbaAddress>) -> Option<(bool, u8, u128)> {
+/// A contiguous network: prefix length and network address, in its family's width.
+enum Network {
+    V4(u8, u32),
+    V6(u8, u128),
+}
+
+/// The network of a record whose address is a contiguous network. Each family in its own
+/// width: a `u128` bit count is a long software popcount on the baseline x86-64 this is
+/// built for.
+fn network(address: Option<&HbaAddress>) -> Option<Network> {
     let Some(HbaAddress::Ip { addr, mask }) = address else {
         return None;
     };
@@ -189,24 +245,14 @@ fn network(address: Option<&HbaAddress>) -> Option<(bool, u8, u128)> {
         (IpAddr::V4(a), IpAddr::V4(m)) => {
             let (a, m) = (u32::from(*a), u32::from(*m));
             let len = m.leading_ones();
-            (m.checked_shl(len).unwrap_or(0) == 0).then_some((false, len as u8, u128::from(a & m)))
+            (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V4(len as u8, a & m))
         }
         (IpAddr::V6(a), IpAddr::V6(m)) => {
             let (a, m) = (u128::from(*a), u128::from(*m));
             let len = m.leading_ones();
-            (m.checked_shl(len).unwrap_or(0) == 0).then_some((true, len as u8, a & m))
+            (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V6(len as u8, a & m))
         }
         _ => None,
-    }
-}
-
-/// The mask of a prefix of `len` bits in an address of `bits` bits, as the low bits of a u128.
-fn prefix_mask(len: u8, bits: u32) -> u128 {
-    let len = u32::from(len).min(bits);
-    if len == 0 {
-        0
-    } else {
-        (u128::MAX << (128 - len)) >> (128 - bits)
     }
 }
 
@@ -408,34 +454,43 @@ mod index_tests {
             text.push_str(&format!("{kind} {db} {user} {address} scram-sha-256\n"));
         }
         let fs = MemFs::new().with("/d/pg_hba.conf", &text);
-        let opts = HbaOptions {
-            ssl_enabled: true,
-            ..HbaOptions::default()
-        };
-        let hba = load_hba(
-            &fs,
-            Path::new("/d/pg_hba.conf"),
-            PgVersion::new(16).unwrap(),
-            &opts,
-        )
-        .unwrap();
-        let live: Vec<&HbaRecord> = hba
-            .records()
-            .iter()
-            .filter(|r| r.warning.is_none())
-            .collect();
-        assert!(live.len() > 500);
-        let mut index = EarlierRecords::new(&live);
-        let mut found = 0;
-        for (j, later) in live.iter().enumerate() {
-            let brute = live[..j].iter().position(|e| covers(e, later));
-            assert_eq!(index.first_covering(&live, later), brute, "record {j}");
-            found += usize::from(brute.is_some());
-            index.add(j, later);
+        // With SSL off, the hostssl records carry a warning: they neither shadow nor are
+        // shadowed, and the index must skip them as the pairwise scan does.
+        for ssl_enabled in [true, false] {
+            let opts = HbaOptions {
+                ssl_enabled,
+                ..HbaOptions::default()
+            };
+            let hba = load_hba(
+                &fs,
+                Path::new("/d/pg_hba.conf"),
+                PgVersion::new(16).unwrap(),
+                &opts,
+            )
+            .unwrap();
+            let records = hba.records();
+            let live = records.iter().filter(|r| r.warning.is_none()).count();
+            assert!(live > 300 && (ssl_enabled || live < records.len()));
+            let mut index = EarlierRecords::new(records);
+            let mut found = 0;
+            for (j, later) in records.iter().enumerate() {
+                if later.warning.is_some() {
+                    continue;
+                }
+                let brute = records[..j]
+                    .iter()
+                    .position(|e| e.warning.is_none() && covers(e, later));
+                assert_eq!(
+                    index.first_covering_then_add(records, j, later),
+                    brute,
+                    "record {j}, ssl {ssl_enabled}"
+                );
+                found += usize::from(brute.is_some());
+            }
+            assert!(
+                found > 50,
+                "the input has shadowed records to find ({found})"
+            );
         }
-        assert!(
-            found > 50,
-            "the input has shadowed records to find ({found})"
-        );
     }
 }

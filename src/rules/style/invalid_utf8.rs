@@ -14,7 +14,8 @@ use super::{MAX_LINES_REPORTED, looks_like_utf16, server_files};
 pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for file in server_files(ctx.server) {
         let bytes = file.source.bytes();
-        if looks_like_utf16(bytes) {
+        // ASCII, what configuration files nearly always are, is told faster than UTF-8.
+        if bytes.is_ascii() || looks_like_utf16(bytes) {
             continue;
         }
         let mut bad: Vec<Span> = Vec::new();
