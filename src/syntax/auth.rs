@@ -350,6 +350,19 @@ impl Reader<'_> {
         while i < n {
             let mut line = file.line(i);
             let first_start = line.content.start;
+            // Nearly every line is a logical line of its own: no NUL, no continuation.
+            let end = strip_cr(source, line.content);
+            if !has_nul
+                && !(self.rules.continuation
+                    && end > line.content.start
+                    && source[end as usize - 1] == b'\\')
+            {
+                let logical = Logical::Direct(Span::new(line.content.start, end));
+                self.tokenize_line(logical, line_number, line.content, None);
+                i += 1;
+                line_number += 1;
+                continue;
+            }
             let mut continuations = 0u32;
             let mut single: Option<Span> = None;
             self.scratch.clear();
@@ -476,7 +489,8 @@ impl Reader<'_> {
                     if self.plain_lines
                         && self.rules.max_token.is_none_or(|m| bytes.len() < m - 1) =>
                 {
-                    plain_tokens(out, bytes, at)
+                    let start = at as usize;
+                    plain_tokens(out, self.source, start, start + bytes.len())
                 }
                 _ => None,
             };
@@ -533,32 +547,40 @@ enum Logical {
     Joined,
 }
 
-/// The fields of a line without `"` starting at file offset `at`, and its comment. Without
-/// quotes no token is de-quoted or empty: a token is a run of bytes other than blanks, `,` and
-/// `#`, the same field goes on after a comma that ends a token, and a `#` starts the comment
-/// wherever it is. `None`, with nothing pushed, at a `"`: the line is then read by
-/// [`next_tokens`], which this must agree with (a test holds it to it). The caller makes sure
-/// no token can reach the 12–15 length limit.
-fn plain_tokens(out: &mut AuthLines, bytes: &[u8], at: u32) -> Option<Option<Span>> {
+/// The fields of a line without `"`, `source[start..end]`, and its comment. Without quotes no
+/// token is de-quoted or empty: a token is a run of bytes other than blanks, `,` and `#`, the
+/// same field goes on after a comma that ends a token, and a `#` starts the comment wherever
+/// it is. `None`, with nothing pushed, at a `"`: the line is then read by [`next_tokens`],
+/// which this must agree with (a test holds it to it). The caller makes sure no token can
+/// reach the 12–15 length limit.
+fn plain_tokens(
+    out: &mut AuthLines,
+    source: &[u8],
+    start: usize,
+    end: usize,
+) -> Option<Option<Span>> {
     let (fields_mark, tokens_mark) = (out.fields.len(), out.tokens.len());
-    let n = bytes.len();
-    let mut p = skip_separators(bytes, 0);
-    while p < n {
+    // The word scans may read on past the line's end (its CR or LF stops them), and what
+    // they find there is cut off: the line's last word is then not read byte by byte.
+    let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
+    let skip = |p: usize| skip_separators(source, p).min(end);
+    let mut p = skip(start);
+    while p < end {
         let first = out.tokens.len() as u32;
-        // Here `bytes[p]` is neither a blank nor a comma.
-        while bytes[p] != b'#' && bytes[p] != b'"' {
-            let end = p + ordinary_run(&bytes[p..]);
+        // Here `source[p]` is neither a blank nor a comma.
+        while source[p] != b'#' && source[p] != b'"' {
+            let e = token_end(p);
             out.tokens.push(Token {
-                span: Span::new(at + p as u32, at + end as u32),
+                span: span(p, e),
                 quoted: false,
                 dequoted: false,
             });
-            p = end;
-            if bytes.get(p) != Some(&b',') {
+            p = e;
+            if p == end || source[p] != b',' {
                 break;
             }
-            p = skip_separators(bytes, p + 1);
-            if p == n {
+            p = skip(p + 1);
+            if p == end {
                 break;
             }
         }
@@ -568,14 +590,17 @@ fn plain_tokens(out: &mut AuthLines, bytes: &[u8], at: u32) -> Option<Option<Spa
                 tokens: (first, last),
             });
         }
-        match bytes.get(p) {
-            Some(b'#') => return Some(Some(Span::new(at + p as u32, at + n as u32))),
-            Some(b'"') => {
+        if p == end {
+            break;
+        }
+        match source[p] {
+            b'#' => return Some(Some(span(p, end))),
+            b'"' => {
                 out.fields.truncate(fields_mark);
                 out.tokens.truncate(tokens_mark);
                 return None;
             }
-            _ => p = skip_separators(bytes, p),
+            _ => p = skip(p),
         }
     }
     Some(None)
@@ -703,9 +728,11 @@ fn next_tokens(
     (comment, None)
 }
 
-/// Bytes that end or change a token: blanks, `,`, `#`, `"`.
+/// Bytes that end or change a token: blanks, `,`, `#`, `"`; and LF, which is never in a line
+/// but ends the scans of [`plain_tokens`] that run on past a line's end.
 static SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
+    t[b'\n' as usize] = true;
     t[b' ' as usize] = true;
     t[b'\t' as usize] = true;
     t[b'\r' as usize] = true;
