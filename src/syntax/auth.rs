@@ -220,6 +220,7 @@ impl AuthLines {
     }
 
     /// The de-quoted text of a token (continuation joints removed).
+    #[inline]
     pub fn text<'a>(&'a self, token: &Token, source: &'a [u8]) -> &'a [u8] {
         if !token.dequoted {
             return &source[token.span.range()];
@@ -609,7 +610,9 @@ fn plain_tokens(
 /// `next_token` / `next_field_expand` byte by byte: quotes, de-quoting, the 12–15 token limit,
 /// lines joined by continuations (`joined`: their text is not the file's, and `to_file` maps
 /// a logical offset back; `end` picks the piece a boundary offset ends). Returns the comment
-/// and the error, if any (the caller drops the line's fields then).
+/// and the error, if any (the caller drops the line's fields then). Out of line: few lines
+/// need it, and inlined it made [`plain_tokens`] spill its registers.
+#[inline(never)]
 fn next_tokens(
     out: &mut AuthLines,
     bytes: &[u8],
