@@ -353,11 +353,10 @@ impl Reader<'_> {
             let first_start = line.content.start;
             // Nearly every line is a logical line of its own: no NUL, no continuation.
             let end = strip_cr(source, line.content);
-            if !has_nul
-                && !(self.rules.continuation
-                    && end > line.content.start
-                    && source[end as usize - 1] == b'\\')
-            {
+            let continued = self.rules.continuation
+                && end > line.content.start
+                && source[end as usize - 1] == b'\\';
+            if !has_nul && !continued {
                 let logical = Logical::Direct(Span::new(line.content.start, end));
                 self.tokenize_line(logical, line_number, line.content, None);
                 i += 1;

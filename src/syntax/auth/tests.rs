@@ -303,7 +303,7 @@ fn lines_from_the_line_index_are_the_lines_split_at_lf() {
 #[test]
 fn plain_lines_read_as_the_byte_loop_reads_them() {
     const ALPHABET: &[u8] = b"   \t\r,,#\"\\\n@ab/-.0x\x00\xff";
-    let mut next = crate::testing::xorshift64(0x5eed_4a7);
+    let mut next = crate::testing::xorshift64(0x05ee_d4a7);
     let mut rules: Vec<TokenizeRules> = (12..=18)
         .map(|v| TokenizeRules::for_version(PgVersion::new(v).expect("12..=18")))
         .collect();
