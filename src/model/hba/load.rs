@@ -431,10 +431,6 @@ impl<'a> Loader<'a> {
                 let l = &self.sources.files[file as usize].lines.lines[li];
                 (l.line_number, l.error, l.fields)
             };
-            // A blank or comment-only line is no record.
-            if error.is_none() && fields_range.0 == fields_range.1 {
-                continue;
-            }
             let mark = self.sources.mark();
             let (mut fields, mut err, mut err_at) = match error {
                 Some(e) => (
