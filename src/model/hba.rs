@@ -764,7 +764,12 @@ fn parse_hba_line(
     let method_tok = tokens.first();
     let mtext = src.text(method_tok);
     let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
-    let option_tokens: Box<[TokRef]> = fields.flat_map(FieldTokens::iter).collect();
+    // Nearly every record has no option column: no iterator is set up for it then.
+    let option_tokens: Box<[TokRef]> = if fields.len() == 0 {
+        Box::default()
+    } else {
+        fields.flat_map(FieldTokens::iter).collect()
+    };
     let options = if option_tokens.is_empty() && shows_no_options(method) {
         Vec::new()
     } else {

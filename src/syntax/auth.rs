@@ -41,30 +41,10 @@ impl AuthFile {
     ///
     /// [`SourceFile::line_starts`]: crate::source::SourceFile::line_starts
     pub fn from_line_starts(bytes: &[u8], starts: &[u32]) -> AuthFile {
-        let mut lines = Vec::with_capacity(starts.len());
-        for pair in starts.windows(2) {
-            let (start, lf) = (pair[0] as usize, pair[1] as usize - 1);
-            let content_end = if lf > start && bytes[lf - 1] == b'\r' {
-                lf - 1
-            } else {
-                lf
-            };
-            lines.push(PhysLine {
-                content: span(start, content_end),
-                ending: span(content_end, lf + 1),
-            });
+        let index = LineIndex { bytes, starts };
+        AuthFile {
+            lines: (0..index.len()).map(|i| index.line(i)).collect(),
         }
-        // The last line has no LF, unless the file ends with one (its index's last start is
-        // then the file's end).
-        if let Some(&last) = starts.last()
-            && (last as usize) < bytes.len()
-        {
-            lines.push(PhysLine {
-                content: span(last as usize, bytes.len()),
-                ending: span(bytes.len(), bytes.len()),
-            });
-        }
-        AuthFile { lines }
     }
 
     /// The file's bytes again, leaf by leaf.
@@ -76,6 +56,70 @@ impl AuthFile {
         }
         out
     }
+}
+
+/// The physical lines a logical line is built from: held in an [`AuthFile`], or found on
+/// demand from the file's line index ([`AuthLines::from_line_starts`]), which spares the load
+/// a list of 16 bytes a line that it would drop right after.
+trait PhysLines {
+    fn len(&self) -> usize;
+    fn line(&self, i: usize) -> PhysLine;
+}
+
+impl PhysLines for AuthFile {
+    fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    fn line(&self, i: usize) -> PhysLine {
+        self.lines[i]
+    }
+}
+
+/// The lines of a file from its LF index ([`crate::source::line_starts`]: 0, then each LF's
+/// offset + 1).
+struct LineIndex<'a> {
+    bytes: &'a [u8],
+    starts: &'a [u32],
+}
+
+impl PhysLines for LineIndex<'_> {
+    fn len(&self) -> usize {
+        // The last line has no LF, unless the file ends with one (its index's last start is
+        // then the file's end).
+        let last_open = self
+            .starts
+            .last()
+            .is_some_and(|&last| (last as usize) < self.bytes.len());
+        self.starts.len().saturating_sub(1) + usize::from(last_open)
+    }
+
+    fn line(&self, i: usize) -> PhysLine {
+        let start = self.starts[i] as usize;
+        let Some(&next) = self.starts.get(i + 1) else {
+            let end = self.bytes.len();
+            return PhysLine {
+                content: span(start, end),
+                ending: span(end, end),
+            };
+        };
+        let lf = next as usize - 1;
+        // A CR before the LF belongs to the ending.
+        let content_end = if lf > start && self.bytes[lf - 1] == b'\r' {
+            lf - 1
+        } else {
+            lf
+        };
+        PhysLine {
+            content: span(start, content_end),
+            ending: span(content_end, lf + 1),
+        }
+    }
+}
+
+/// How many physical lines a file of `bytes` with line index `starts` has.
+pub fn physical_line_count(bytes: &[u8], starts: &[u32]) -> usize {
+    LineIndex { bytes, starts }.len()
 }
 
 /// The version-dependent reading rules of the line reader and `next_token`.
@@ -143,8 +187,6 @@ pub struct Field {
 pub struct AuthLine {
     /// 1-based number of the physical line it starts on (the server's `line_num`).
     pub line_number: u32,
-    /// Indices of the physical lines it covers (several with continuations).
-    pub phys: (u32, u32),
     /// From the start of the first physical line to the end of the last one's content.
     pub span: Span,
     /// Range of [`AuthLines::fields`].
@@ -178,6 +220,7 @@ impl AuthLines {
     }
 
     /// The de-quoted text of a token (continuation joints removed).
+    #[inline]
     pub fn text<'a>(&'a self, token: &Token, source: &'a [u8]) -> &'a [u8] {
         if !token.dequoted {
             return &source[token.span.range()];
@@ -194,30 +237,65 @@ impl AuthLines {
 
     /// Reads `file` (whose bytes are `source`) as a server with `rules` does.
     pub fn build(file: &AuthFile, source: &[u8], rules: TokenizeRules) -> AuthLines {
-        let mut out = AuthLines {
-            lines: Vec::with_capacity(file.lines.len()),
-            fields: Vec::with_capacity(file.lines.len() * 5),
-            tokens: Vec::with_capacity(file.lines.len() * 6),
+        read(file, source, rules, true)
+    }
+
+    /// [`AuthLines::build`] from the file's line index ([`SourceFile::line_starts`]), without
+    /// a list of its physical lines.
+    ///
+    /// [`SourceFile::line_starts`]: crate::source::SourceFile::line_starts
+    pub fn from_line_starts(source: &[u8], starts: &[u32], rules: TokenizeRules) -> AuthLines {
+        read(
+            &LineIndex {
+                bytes: source,
+                starts,
+            },
+            source,
+            rules,
+            true,
+        )
+    }
+}
+
+/// `plain_lines`: whether lines without `"` take [`plain_tokens`] (always, but for the test
+/// that holds it to the byte loop).
+fn read(
+    file: &impl PhysLines,
+    source: &[u8],
+    rules: TokenizeRules,
+    plain_lines: bool,
+) -> AuthLines {
+    let n = file.len();
+    let mut reader = Reader {
+        out: AuthLines {
+            lines: Vec::with_capacity(n),
+            fields: Vec::with_capacity(n * 5),
+            tokens: Vec::with_capacity(n * 6),
             joints: Vec::new(),
             arena: Vec::new(),
             dequoted: Vec::new(),
-        };
-        let mut scratch = LogicalBuf::default();
-        let has_nul = memchr(0, source).is_some();
-        match rules.max_line {
-            Some(max_line) => build_fgets(
-                &mut out,
-                file,
-                source,
-                rules,
-                max_line,
-                has_nul,
-                &mut scratch,
-            ),
-            None => build_unlimited(&mut out, file, source, rules, has_nul, &mut scratch),
-        }
-        out
+        },
+        source,
+        rules,
+        scratch: LogicalBuf::default(),
+        plain_lines,
+    };
+    let has_nul = memchr(0, source).is_some();
+    match rules.max_line {
+        Some(max_line) => reader.build_fgets(file, max_line, has_nul),
+        None => reader.build_unlimited(file, has_nul),
     }
+    reader.out
+}
+
+/// The state of reading one file's logical lines.
+struct Reader<'a> {
+    out: AuthLines,
+    source: &'a [u8],
+    rules: TokenizeRules,
+    /// The current logical line, when it is joined from several pieces.
+    scratch: LogicalBuf,
+    plain_lines: bool,
 }
 
 /// The bytes of one logical line, with the file offset of each piece.
@@ -261,91 +339,184 @@ fn strip_cr(source: &[u8], content: Span) -> u32 {
     end
 }
 
-/// 14+: `pg_get_line_append` + continuation handling of `tokenize_auth_file`. A NUL ends what
-/// the tokenizer sees of a physical line and (as `fgets` + `strlen` do) the next physical line
-/// is appended to it without counting a line.
-fn build_unlimited(
-    out: &mut AuthLines,
-    file: &AuthFile,
-    source: &[u8],
-    rules: TokenizeRules,
-    has_nul: bool,
-    scratch: &mut LogicalBuf,
-) {
-    let n = file.lines.len();
-    let mut i = 0usize;
-    let mut line_number = 1u32;
-    while i < n {
-        let first = i;
-        let mut continuations = 0u32;
-        let mut single: Option<Span> = None;
-        scratch.clear();
-        let mut pieces: u32 = 0;
-        let mut last_backslash_len: usize = 0;
-        let mut logical_len: usize = 0;
-        loop {
-            let line = file.lines[i];
-            let mut piece_end = strip_cr(source, line.content);
-            let nul = if has_nul {
-                memchr(0, &source[line.content.range()])
-            } else {
-                None
-            };
-            if let Some(z) = nul {
-                piece_end = line.content.start + z as u32;
-            }
-            let mut piece = Span::new(line.content.start, piece_end);
-            i += 1;
-            if nul.is_some() && i < n {
-                push_piece(&mut single, scratch, source, &mut pieces, piece);
-                logical_len += piece.len() as usize;
+impl Reader<'_> {
+    /// 14+: `pg_get_line_append` + continuation handling of `tokenize_auth_file`. A NUL ends
+    /// what the tokenizer sees of a physical line and (as `fgets` + `strlen` do) the next
+    /// physical line is appended to it without counting a line.
+    fn build_unlimited(&mut self, file: &impl PhysLines, has_nul: bool) {
+        let source = self.source;
+        let n = file.len();
+        let mut i = 0usize;
+        let mut line_number = 1u32;
+        while i < n {
+            let mut line = file.line(i);
+            let first_start = line.content.start;
+            // Nearly every line is a logical line of its own: no NUL, no continuation.
+            let end = strip_cr(source, line.content);
+            let continued = self.rules.continuation
+                && end > line.content.start
+                && source[end as usize - 1] == b'\\';
+            if !has_nul && !continued {
+                let logical = Logical::Direct(Span::new(line.content.start, end));
+                self.tokenize_line(logical, line_number, line.content, None);
+                i += 1;
+                line_number += 1;
                 continue;
             }
-            let len_after = logical_len + piece.len() as usize;
-            if rules.continuation
-                && nul.is_none()
-                && len_after > last_backslash_len
-                && !piece.is_empty()
-                && source[piece.end as usize - 1] == b'\\'
-            {
-                out.joints.push(Span::new(
-                    piece.end - 1,
-                    line.ending.end.max(line.content.end),
-                ));
-                piece.end -= 1;
-                push_piece(&mut single, scratch, source, &mut pieces, piece);
-                logical_len += piece.len() as usize;
-                last_backslash_len = logical_len;
-                continuations += 1;
-                if i < n {
+            let mut continuations = 0u32;
+            let mut single: Option<Span> = None;
+            self.scratch.clear();
+            let mut pieces: u32 = 0;
+            let mut last_backslash_len: usize = 0;
+            let mut logical_len: usize = 0;
+            loop {
+                let mut piece_end = strip_cr(source, line.content);
+                let nul = if has_nul {
+                    memchr(0, &source[line.content.range()])
+                } else {
+                    None
+                };
+                if let Some(z) = nul {
+                    piece_end = line.content.start + z as u32;
+                }
+                let mut piece = Span::new(line.content.start, piece_end);
+                i += 1;
+                if nul.is_some() && i < n {
+                    push_piece(&mut single, &mut self.scratch, source, &mut pieces, piece);
+                    logical_len += piece.len() as usize;
+                    line = file.line(i);
                     continue;
                 }
-            } else {
-                push_piece(&mut single, scratch, source, &mut pieces, piece);
+                let len_after = logical_len + piece.len() as usize;
+                if self.rules.continuation
+                    && nul.is_none()
+                    && len_after > last_backslash_len
+                    && !piece.is_empty()
+                    && source[piece.end as usize - 1] == b'\\'
+                {
+                    self.out.joints.push(Span::new(
+                        piece.end - 1,
+                        line.ending.end.max(line.content.end),
+                    ));
+                    piece.end -= 1;
+                    push_piece(&mut single, &mut self.scratch, source, &mut pieces, piece);
+                    logical_len += piece.len() as usize;
+                    last_backslash_len = logical_len;
+                    continuations += 1;
+                    if i < n {
+                        line = file.line(i);
+                        continue;
+                    }
+                } else {
+                    push_piece(&mut single, &mut self.scratch, source, &mut pieces, piece);
+                }
+                break;
             }
-            break;
+            let span = Span::new(first_start, line.content.end);
+            let logical: Logical = match single {
+                Some(s) if pieces == 1 => Logical::Direct(s),
+                _ => Logical::Joined,
+            };
+            self.tokenize_line(logical, line_number, span, None);
+            line_number += continuations + 1;
         }
-        let phys = (first as u32, i as u32);
-        let span = Span::new(
-            file.lines[first].content.start,
-            file.lines[i - 1].content.end,
-        );
-        let logical: Logical = match single {
-            Some(s) if pieces == 1 => Logical::Direct(s),
-            _ => Logical::Joined,
+    }
+
+    /// 12–13: `fgets(rawline, MAX_LINE)`: each read takes up to `MAX_LINE - 1` bytes; a full
+    /// buffer is "line too long" and the rest of the physical line comes as further lines;
+    /// `strlen` stops at a NUL.
+    fn build_fgets(&mut self, file: &impl PhysLines, max_line: usize, has_nul: bool) {
+        let source = self.source;
+        let chunk = max_line - 1;
+        let mut line_number = 1u32;
+        for idx in 0..file.len() {
+            let line = file.line(idx);
+            let whole = Span::new(line.content.start, line.ending.end);
+            let mut pos = whole.start as usize;
+            loop {
+                let end = (pos + chunk).min(whole.end as usize);
+                let piece_bytes = &source[pos..end];
+                let nul = if has_nul {
+                    memchr(0, piece_bytes)
+                } else {
+                    None
+                };
+                let (mut text_end, error) = match nul {
+                    Some(z) => (pos + z, None),
+                    None if end - pos == chunk => (end, Some(TokenizeError::LineTooLong)),
+                    None => (end, None),
+                };
+                while text_end > pos && matches!(source[text_end - 1], b'\n' | b'\r') {
+                    text_end -= 1;
+                }
+                let span_end = end.min(line.content.end as usize).max(pos);
+                self.tokenize_line(
+                    Logical::Direct(Span::new(pos as u32, text_end as u32)),
+                    line_number,
+                    Span::new(pos as u32, span_end as u32),
+                    error,
+                );
+                line_number += 1;
+                pos = end;
+                if pos >= whole.end as usize {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// `next_token` / `next_field_expand` without `@` expansion, over one logical line.
+    fn tokenize_line(
+        &mut self,
+        logical: Logical,
+        line_number: u32,
+        span: Span,
+        error: Option<TokenizeError>,
+    ) {
+        let (bytes, base): (&[u8], Option<u32>) = match logical {
+            Logical::Direct(s) => (&self.source[s.range()], Some(s.start)),
+            Logical::Joined => (&self.scratch.bytes[..], None),
         };
-        tokenize_line(
-            out,
-            source,
-            scratch,
-            logical,
-            rules,
+        let out = &mut self.out;
+        let fields_start = out.fields.len() as u32;
+        let mut comment = None;
+        let mut error = error;
+        if error.is_none() {
+            // A line of the file itself without `"`, too short for a token to reach the
+            // 12–15 limit (nearly every line) needs none of the byte loop's state.
+            let plain = match base {
+                Some(at)
+                    if self.plain_lines
+                        && self.rules.max_token.is_none_or(|m| bytes.len() < m - 1) =>
+                {
+                    let start = at as usize;
+                    plain_tokens(out, self.source, start, start + bytes.len())
+                }
+                _ => None,
+            };
+            match plain {
+                Some(c) => comment = c,
+                None => {
+                    let to_file = |at: usize, end: bool| -> u32 {
+                        match base {
+                            Some(b) => b + at as u32,
+                            None => self.scratch.file_offset(at as u32, end),
+                        }
+                    };
+                    (comment, error) = next_tokens(out, bytes, base.is_none(), self.rules, to_file);
+                }
+            }
+        }
+        if error.is_some() {
+            out.fields.truncate(fields_start as usize);
+        }
+        out.lines.push(AuthLine {
             line_number,
-            phys,
             span,
-            None,
-        );
-        line_number += continuations + 1;
+            fields: (fields_start, out.fields.len() as u32),
+            comment,
+            error,
+        });
     }
 }
 
@@ -369,60 +540,6 @@ fn push_piece(
     *pieces += 1;
 }
 
-/// 12–13: `fgets(rawline, MAX_LINE)`: each read takes up to `MAX_LINE - 1` bytes; a full
-/// buffer is "line too long" and the rest of the physical line comes as further lines; `strlen`
-/// stops at a NUL.
-fn build_fgets(
-    out: &mut AuthLines,
-    file: &AuthFile,
-    source: &[u8],
-    rules: TokenizeRules,
-    max_line: usize,
-    has_nul: bool,
-    scratch: &mut LogicalBuf,
-) {
-    let chunk = max_line - 1;
-    let mut line_number = 1u32;
-    for (idx, line) in file.lines.iter().enumerate() {
-        let whole = Span::new(line.content.start, line.ending.end);
-        let mut pos = whole.start as usize;
-        loop {
-            let end = (pos + chunk).min(whole.end as usize);
-            let piece_bytes = &source[pos..end];
-            let nul = if has_nul {
-                memchr(0, piece_bytes)
-            } else {
-                None
-            };
-            let (mut text_end, error) = match nul {
-                Some(z) => (pos + z, None),
-                None if end - pos == chunk => (end, Some(TokenizeError::LineTooLong)),
-                None => (end, None),
-            };
-            while text_end > pos && matches!(source[text_end - 1], b'\n' | b'\r') {
-                text_end -= 1;
-            }
-            let span_end = end.min(line.content.end as usize).max(pos);
-            tokenize_line(
-                out,
-                source,
-                scratch,
-                Logical::Direct(Span::new(pos as u32, text_end as u32)),
-                rules,
-                line_number,
-                (idx as u32, idx as u32 + 1),
-                Span::new(pos as u32, span_end as u32),
-                error,
-            );
-            line_number += 1;
-            pos = end;
-            if pos >= whole.end as usize {
-                break;
-            }
-        }
-    }
-}
-
 enum Logical {
     /// The logical line is one slice of the file.
     Direct(Span),
@@ -430,180 +547,194 @@ enum Logical {
     Joined,
 }
 
-/// `next_token` / `next_field_expand` without `@` expansion, over one logical line.
-#[allow(clippy::too_many_arguments)]
-fn tokenize_line(
+/// The fields of a line without `"`, `source[start..end]`, and its comment. Without quotes no
+/// token is de-quoted or empty: a token is a run of bytes other than blanks, `,` and `#`, the
+/// same field goes on after a comma that ends a token, and a `#` starts the comment wherever
+/// it is. `None`, with nothing pushed, at a `"`: the line is then read by [`next_tokens`],
+/// which this must agree with (a test holds it to it). The caller makes sure no token can
+/// reach the 12–15 length limit.
+fn plain_tokens(
     out: &mut AuthLines,
     source: &[u8],
-    scratch: &LogicalBuf,
-    logical: Logical,
-    rules: TokenizeRules,
-    line_number: u32,
-    phys: (u32, u32),
-    span: Span,
-    error: Option<TokenizeError>,
-) {
-    let (bytes, base): (&[u8], Option<u32>) = match logical {
-        Logical::Direct(s) => (&source[s.range()], Some(s.start)),
-        Logical::Joined => (&scratch.bytes[..], None),
-    };
-    let to_file = |at: usize, end: bool| -> u32 {
-        match base {
-            Some(b) => b + at as u32,
-            None => scratch.file_offset(at as u32, end),
-        }
-    };
-    let fields_start = out.fields.len() as u32;
-    let mut comment = None;
-    let mut error = error;
-    let mut p = 0usize;
-    let n = bytes.len();
-    if error.is_none() {
-        // One field per iteration: tokens joined by terminating commas.
-        'fields: while p < n {
-            let tokens_start = out.tokens.len() as u32;
-            let dequoted_start = out.dequoted.len();
-            loop {
-                // Skip blanks and commas before the token.
-                p = skip_separators(bytes, p);
-                // Nearly every token is a word without quotes, in a line of the file itself,
-                // well within the length limit: its text is its bytes, and it ends at a blank,
-                // a comma (which continues the field) or the end of the line.
-                if let Some(at) = base {
-                    let run = ordinary_run(&bytes[p..]);
-                    let after = bytes.get(p + run).copied();
-                    if run > 0
-                        && !matches!(after, Some(b'"' | b'#'))
-                        && rules.max_token.is_none_or(|m| run < m - 1)
-                    {
-                        out.tokens.push(Token {
-                            span: Span::new(at + p as u32, at + (p + run) as u32),
-                            quoted: false,
-                            dequoted: false,
-                        });
-                        p += run;
-                        if after == Some(b',') {
-                            continue;
-                        }
-                        break;
-                    }
-                }
-                let tok_start = p;
-                let mut in_quote = false;
-                let mut was_quote = false;
-                let mut saw_quote = false;
-                let mut initial_quote = false;
-                let mut terminating_comma = false;
-                let mut decoded_len = 0usize;
-                let mut needs_arena = base.is_none();
-                let arena_start = out.arena.len();
-                let mut tok_end: Option<usize> = None;
-                while p < n && (!is_blank(bytes[p]) || in_quote) {
-                    // Fast path: a run of ordinary bytes outside quotes is copied as is.
-                    if !in_quote && !needs_arena {
-                        let run = ordinary_run(&bytes[p..]);
-                        // Up to the token limit: the byte after a full token is the error.
-                        // (Taking nothing when the run reached the limit made every later byte
-                        // rescan the run: 10239 scans of the line for a long 12–15 token.)
-                        let room = rules.max_token.map_or(usize::MAX, |m| m - 1 - decoded_len);
-                        let take = run.min(room);
-                        if take > 0 {
-                            decoded_len += take;
-                            was_quote = false;
-                            p += take;
-                            continue;
-                        }
-                    }
-                    let c = bytes[p];
-                    if c == b'#' && !in_quote {
-                        comment = Some(Span::new(to_file(p, false), to_file(n, true)));
-                        tok_end = Some(p);
-                        p = n;
-                        break;
-                    }
-                    if let Some(max) = rules.max_token
-                        && decoded_len >= max - 1
-                    {
-                        error = Some(TokenizeError::TokenTooLong);
-                        out.arena.truncate(arena_start);
-                        out.tokens.truncate(tokens_start as usize);
-                        out.dequoted.truncate(dequoted_start);
-                        break 'fields;
-                    }
-                    if c == b',' && !in_quote {
-                        terminating_comma = true;
-                        break;
-                    }
-                    if c != b'"' || was_quote {
-                        if needs_arena {
-                            out.arena.push(c);
-                        }
-                        decoded_len += 1;
-                    } else if !needs_arena {
-                        // First dropped quote: from here on the text differs from the raw bytes.
-                        needs_arena = true;
-                        out.arena.extend_from_slice(&bytes[tok_start..p]);
-                    }
-                    if in_quote && c == b'"' {
-                        was_quote = !was_quote;
-                    } else {
-                        was_quote = false;
-                    }
-                    if c == b'"' {
-                        in_quote = !in_quote;
-                        saw_quote = true;
-                        if decoded_len == 0 {
-                            initial_quote = true;
-                        }
-                    }
-                    p += 1;
-                }
-                if !(saw_quote || decoded_len > 0) {
-                    out.arena.truncate(arena_start);
-                    break;
-                }
-                let raw = Span::new(
-                    to_file(tok_start, false),
-                    to_file(tok_end.unwrap_or(p), true),
-                );
-                if needs_arena {
-                    debug_assert!(out.dequoted.last().is_none_or(|&(s, _)| s < raw.start));
-                    let text = Span::new(arena_start as u32, out.arena.len() as u32);
-                    out.dequoted.push((raw.start, text));
-                }
-                out.tokens.push(Token {
-                    span: raw,
-                    quoted: initial_quote,
-                    dequoted: needs_arena,
-                });
-                if !terminating_comma {
-                    break;
-                }
+    start: usize,
+    end: usize,
+) -> Option<Option<Span>> {
+    let (fields_mark, tokens_mark) = (out.fields.len(), out.tokens.len());
+    // The word scans may read on past the line's end (its CR or LF stops them), and what
+    // they find there is cut off: the line's last word is then not read byte by byte.
+    let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
+    let skip = |p: usize| skip_separators(source, p).min(end);
+    let mut p = skip(start);
+    while p < end {
+        let first = out.tokens.len() as u32;
+        // Here `source[p]` is neither a blank nor a comma.
+        while source[p] != b'#' && source[p] != b'"' {
+            let e = token_end(p);
+            out.tokens.push(Token {
+                span: span(p, e),
+                quoted: false,
+                dequoted: false,
+            });
+            p = e;
+            if p == end || source[p] != b',' {
+                break;
             }
-            let tokens_end = out.tokens.len() as u32;
-            if tokens_end > tokens_start {
-                out.fields.push(Field {
-                    tokens: (tokens_start, tokens_end),
-                });
+            p = skip(p + 1);
+            if p == end {
+                break;
             }
         }
+        let last = out.tokens.len() as u32;
+        if last > first {
+            out.fields.push(Field {
+                tokens: (first, last),
+            });
+        }
+        if p == end {
+            break;
+        }
+        match source[p] {
+            b'#' => return Some(Some(span(p, end))),
+            b'"' => {
+                out.fields.truncate(fields_mark);
+                out.tokens.truncate(tokens_mark);
+                return None;
+            }
+            _ => p = skip(p),
+        }
     }
-    if error.is_some() {
-        out.fields.truncate(fields_start as usize);
-    }
-    out.lines.push(AuthLine {
-        line_number,
-        phys,
-        span,
-        fields: (fields_start, out.fields.len() as u32),
-        comment,
-        error,
-    });
+    Some(None)
 }
 
-/// Bytes that end or change a token: blanks, `,`, `#`, `"`.
+/// `next_token` / `next_field_expand` byte by byte: quotes, de-quoting, the 12–15 token limit,
+/// lines joined by continuations (`joined`: their text is not the file's, and `to_file` maps
+/// a logical offset back; `end` picks the piece a boundary offset ends). Returns the comment
+/// and the error, if any (the caller drops the line's fields then). Out of line: few lines
+/// need it, and inlined it made [`plain_tokens`] spill its registers.
+#[inline(never)]
+fn next_tokens(
+    out: &mut AuthLines,
+    bytes: &[u8],
+    joined: bool,
+    rules: TokenizeRules,
+    to_file: impl Fn(usize, bool) -> u32,
+) -> (Option<Span>, Option<TokenizeError>) {
+    let mut comment = None;
+    let mut p = 0usize;
+    let n = bytes.len();
+    // One field per iteration: tokens joined by terminating commas.
+    while p < n {
+        let tokens_start = out.tokens.len() as u32;
+        let dequoted_start = out.dequoted.len();
+        loop {
+            // Skip blanks and commas before the token.
+            p = skip_separators(bytes, p);
+            let tok_start = p;
+            let mut in_quote = false;
+            let mut was_quote = false;
+            let mut saw_quote = false;
+            let mut initial_quote = false;
+            let mut terminating_comma = false;
+            let mut decoded_len = 0usize;
+            let mut needs_arena = joined;
+            let arena_start = out.arena.len();
+            let mut tok_end: Option<usize> = None;
+            while p < n && (!is_blank(bytes[p]) || in_quote) {
+                // Fast path: a run of ordinary bytes outside quotes is copied as is.
+                if !in_quote && !needs_arena {
+                    let run = ordinary_run(&bytes[p..]);
+                    // Up to the token limit: the byte after a full token is the error.
+                    // (Taking nothing when the run reached the limit made every later byte
+                    // rescan the run: 10239 scans of the line for a long 12–15 token.)
+                    let room = rules.max_token.map_or(usize::MAX, |m| m - 1 - decoded_len);
+                    let take = run.min(room);
+                    if take > 0 {
+                        decoded_len += take;
+                        was_quote = false;
+                        p += take;
+                        continue;
+                    }
+                }
+                let c = bytes[p];
+                if c == b'#' && !in_quote {
+                    comment = Some(Span::new(to_file(p, false), to_file(n, true)));
+                    tok_end = Some(p);
+                    p = n;
+                    break;
+                }
+                if let Some(max) = rules.max_token
+                    && decoded_len >= max - 1
+                {
+                    out.arena.truncate(arena_start);
+                    out.tokens.truncate(tokens_start as usize);
+                    out.dequoted.truncate(dequoted_start);
+                    return (comment, Some(TokenizeError::TokenTooLong));
+                }
+                if c == b',' && !in_quote {
+                    terminating_comma = true;
+                    break;
+                }
+                if c != b'"' || was_quote {
+                    if needs_arena {
+                        out.arena.push(c);
+                    }
+                    decoded_len += 1;
+                } else if !needs_arena {
+                    // First dropped quote: from here on the text differs from the raw bytes.
+                    needs_arena = true;
+                    out.arena.extend_from_slice(&bytes[tok_start..p]);
+                }
+                if in_quote && c == b'"' {
+                    was_quote = !was_quote;
+                } else {
+                    was_quote = false;
+                }
+                if c == b'"' {
+                    in_quote = !in_quote;
+                    saw_quote = true;
+                    if decoded_len == 0 {
+                        initial_quote = true;
+                    }
+                }
+                p += 1;
+            }
+            if !(saw_quote || decoded_len > 0) {
+                out.arena.truncate(arena_start);
+                break;
+            }
+            let raw = Span::new(
+                to_file(tok_start, false),
+                to_file(tok_end.unwrap_or(p), true),
+            );
+            if needs_arena {
+                debug_assert!(out.dequoted.last().is_none_or(|&(s, _)| s < raw.start));
+                let text = Span::new(arena_start as u32, out.arena.len() as u32);
+                out.dequoted.push((raw.start, text));
+            }
+            out.tokens.push(Token {
+                span: raw,
+                quoted: initial_quote,
+                dequoted: needs_arena,
+            });
+            if !terminating_comma {
+                break;
+            }
+        }
+        let tokens_end = out.tokens.len() as u32;
+        if tokens_end > tokens_start {
+            out.fields.push(Field {
+                tokens: (tokens_start, tokens_end),
+            });
+        }
+    }
+    (comment, None)
+}
+
+/// Bytes that end or change a token: blanks, `,`, `#`, `"`; and LF, which is never in a line
+/// but ends the scans of [`plain_tokens`] that run on past a line's end.
 static SPECIAL: [bool; 256] = {
     let mut t = [false; 256];
+    t[b'\n' as usize] = true;
     t[b' ' as usize] = true;
     t[b'\t' as usize] = true;
     t[b'\r' as usize] = true;

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
 use crate::source::SourceFile;
-use crate::syntax::auth::{AuthFile, AuthLines, Field, Token, TokenizeRules};
+use crate::syntax::auth::{AuthLines, Field, Token, TokenizeRules, physical_line_count};
 
 /// `CONF_FILE_MAX_DEPTH` (16+). 12–15 have no limit for `@file`; a self-reference crashes
 /// the server, so pgconf stops at [`UNLIMITED_DEPTH_CAP`] with a message of its own.
@@ -324,14 +324,14 @@ impl<'a> Loader<'a> {
 
     fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
         let source = SourceFile::new(path.clone(), bytes);
-        // The physical lines are needed only to build the logical ones: freed here rather
-        // than held for the whole run.
-        let syntax = AuthFile::from_line_starts(source.bytes(), source.line_starts());
-        let lines = AuthLines::build(&syntax, source.bytes(), self.rules);
+        // The logical lines are built from the line index: a list of the physical lines
+        // would be dropped right after.
+        let lines = AuthLines::from_line_starts(source.bytes(), source.line_starts(), self.rules);
+        let phys_lines = physical_line_count(source.bytes(), source.line_starts());
         let id = self.sources.files.len() as u32;
         self.sources.files.push(LoadedSource {
             source,
-            phys_lines: syntax.lines.len() as u64,
+            phys_lines: phys_lines as u64,
             lines,
             display,
         });

@@ -297,3 +297,56 @@ fn lines_from_the_line_index_are_the_lines_split_at_lf() {
         assert_eq!(AuthFile::parse(input).lines, expected, "{input:?}");
     }
 }
+
+/// Lines without `"` are read by `plain_tokens`: it must give what the byte loop gives, on
+/// every version's rules and on short limits that lines reach.
+#[test]
+fn plain_lines_read_as_the_byte_loop_reads_them() {
+    const ALPHABET: &[u8] = b"   \t\r,,#\"\\\n@ab/-.0x\x00\xff";
+    let mut next = crate::testing::xorshift64(0x05ee_d4a7);
+    let mut rules: Vec<TokenizeRules> = (12..=18)
+        .map(|v| TokenizeRules::for_version(PgVersion::new(v).expect("12..=18")))
+        .collect();
+    rules.push(TokenizeRules {
+        continuation: true,
+        max_line: None,
+        max_token: Some(6),
+    });
+    rules.push(TokenizeRules {
+        continuation: false,
+        max_line: Some(24),
+        max_token: Some(5),
+    });
+    for round in 0..4000 {
+        let len = (next() % 60) as usize;
+        // Most inputs without quotes, so that whole lines take the plain path.
+        let quotes = round % 3 == 0;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| {
+                loop {
+                    let c = ALPHABET[(next() % ALPHABET.len() as u64) as usize];
+                    if quotes || c != b'"' {
+                        break c;
+                    }
+                }
+            })
+            .collect();
+        let file = AuthFile::parse(&bytes);
+        for &rules in &rules {
+            let fast = read(&file, &bytes, rules, true);
+            let slow = read(&file, &bytes, rules, false);
+            let at = format!("{bytes:?} {rules:?}");
+            assert_eq!(fast.lines, slow.lines, "{at}");
+            assert_eq!(fast.fields, slow.fields, "{at}");
+            assert_eq!(fast.tokens, slow.tokens, "{at}");
+            assert_eq!(fast.joints, slow.joints, "{at}");
+            assert_eq!(fast.arena, slow.arena, "{at}");
+            assert_eq!(fast.dequoted, slow.dequoted, "{at}");
+            let starts = crate::source::line_starts(&bytes);
+            let indexed = AuthLines::from_line_starts(&bytes, &starts, rules);
+            assert_eq!(fast.lines, indexed.lines, "{at}");
+            assert_eq!(fast.tokens, indexed.tokens, "{at}");
+            assert_eq!(file.lines.len(), physical_line_count(&bytes, &starts));
+        }
+    }
+}
