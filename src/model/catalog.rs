@@ -262,8 +262,8 @@ impl Param {
 pub struct Catalog {
     version: PgVersion,
     params: Vec<Param>,
-    /// `(lowercase name or alias, index into params)`, sorted by name.
-    index: Vec<(Box<[u8]>, usize)>,
+    /// `(name or alias, index into params)`, sorted by name with ASCII case folded.
+    index: Vec<(&'static str, usize)>,
 }
 
 impl Catalog {
@@ -284,7 +284,7 @@ impl Catalog {
     pub fn lookup(&self, name: &[u8]) -> Option<&Param> {
         let position = self
             .index
-            .binary_search_by(|(key, _)| compare_folded(key, name))
+            .binary_search_by(|(key, _)| compare_folded(key.as_bytes(), name))
             .ok()?;
         let (_, param_index) = self.index.get(position)?;
         self.params.get(*param_index)
@@ -317,18 +317,18 @@ impl Catalog {
         }
         params.extend(no_show_all_params());
 
-        let mut index: Vec<(Box<[u8]>, usize)> = params
-            .iter()
-            .enumerate()
-            .map(|(i, param)| (lowercase(param.name), i))
-            .collect();
+        // The names themselves are the keys (no lowercase copies): `pg_settings` lists them in
+        // byte order, so folding the case moves only the few with capitals and the stable
+        // sort, which merges runs, has little to do. Stable, so a name beats an alias.
+        let mut index: Vec<(&'static str, usize)> = Vec::with_capacity(params.len() + 3);
+        index.extend(params.iter().enumerate().map(|(i, param)| (param.name, i)));
         for (alias, target) in aliases(version) {
             if let Some(i) = params.iter().position(|param| param.name == *target) {
-                index.push((lowercase(alias), i));
+                index.push((alias, i));
             }
         }
-        index.sort_by(|a, b| a.0.cmp(&b.0));
-        index.dedup_by(|a, b| a.0 == b.0);
+        index.sort_by(|a, b| compare_folded(a.0.as_bytes(), b.0.as_bytes()));
+        index.dedup_by(|a, b| a.0.eq_ignore_ascii_case(b.0));
         Catalog {
             version,
             params,
@@ -410,14 +410,15 @@ fn settings_tsv(version: PgVersion) -> &'static str {
     }
 }
 
-fn lowercase(name: &str) -> Box<[u8]> {
-    name.as_bytes().to_ascii_lowercase().into_boxed_slice()
-}
-
-/// Orders a lowercase key against a name of any case, folding `A-Z` only (`guc_name_compare`).
-fn compare_folded(lowercase_key: &[u8], name: &[u8]) -> std::cmp::Ordering {
-    let folded = name.iter().map(|byte| byte.to_ascii_lowercase());
-    lowercase_key.iter().copied().cmp(folded)
+/// Orders two names folding `A-Z` only (`guc_name_compare`).
+fn compare_folded(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 #[cfg(test)]

@@ -56,7 +56,16 @@ fn line_starts_agree_with_a_byte_by_byte_scan() {
     inputs.push(b"a\r\nb\n\n#c".repeat(40));
     // Bytes next to LF in value or bit pattern, at random places.
     let mut next = crate::testing::xorshift64(0x1f);
-    let near = [b'\n', b'\x0b', b'\x09', b'\x8a', b'\x00', b'\xff', b'\x7f', b'\x0a' | 0x40];
+    let near = [
+        b'\n',
+        b'\x0b',
+        b'\x09',
+        b'\x8a',
+        b'\x00',
+        b'\xff',
+        b'\x7f',
+        b'\x0a' | 0x40,
+    ];
     for len in 0..300 {
         inputs.push((0..len).map(|_| near[(next() % 8) as usize]).collect());
     }
