@@ -193,8 +193,12 @@ pub struct AuthLine {
     pub fields: (u32, u32),
     /// `#` to the end of the logical line, when outside quotes.
     pub comment: Option<Span>,
-    pub error: Option<TokenizeError>,
 }
+
+// One per line of the file: its error, which few lines have, is kept in [`AuthLines`]
+// (in place it made a line 36 bytes).
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<AuthLine>() == 32);
 
 /// The logical lines of one file for one version.
 #[derive(Debug, Clone, Default)]
@@ -204,6 +208,9 @@ pub struct AuthLines {
     pub tokens: Vec<Token>,
     /// Each `\` + line ending that joined two physical lines (14+).
     pub joints: Vec<Span>,
+    /// The lines the reader rejected (their index in `lines`, in order), which then have no
+    /// fields: see [`AuthLines::error`].
+    errors: Vec<(u32, TokenizeError)>,
     arena: Vec<u8>,
     /// For each de-quoted token, its `span.start` and its text's range of `arena`. Tokens
     /// start at strictly increasing offsets, so this is sorted by the first member.
@@ -217,6 +224,24 @@ impl AuthLines {
 
     pub fn tokens_of(&self, field: &Field) -> &[Token] {
         &self.tokens[field.tokens.0 as usize..field.tokens.1 as usize]
+    }
+
+    /// Why the reader rejected line `index` of [`Self::lines`], if it did.
+    #[inline]
+    pub fn error(&self, index: usize) -> Option<TokenizeError> {
+        if self.errors.is_empty() {
+            return None;
+        }
+        let i = self
+            .errors
+            .binary_search_by_key(&(index as u32), |&(line, _)| line)
+            .ok()?;
+        Some(self.errors[i].1)
+    }
+
+    /// How many lines the reader rejected.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
     }
 
     /// The de-quoted text of a token (continuation joints removed).
@@ -272,6 +297,7 @@ fn read(
             fields: Vec::with_capacity(n * 5),
             tokens: Vec::with_capacity(n * 6),
             joints: Vec::new(),
+            errors: Vec::new(),
             arena: Vec::new(),
             dequoted: Vec::new(),
         },
@@ -507,15 +533,15 @@ impl Reader<'_> {
                 }
             }
         }
-        if error.is_some() {
+        if let Some(e) = error {
             out.fields.truncate(fields_start as usize);
+            out.errors.push((out.lines.len() as u32, e));
         }
         out.lines.push(AuthLine {
             line_number,
             span,
             fields: (fields_start, out.fields.len() as u32),
             comment,
-            error,
         });
     }
 }

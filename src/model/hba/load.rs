@@ -43,11 +43,20 @@ pub struct TokLine {
     /// Index into that file's [`AuthLines::lines`].
     pub line: u32,
     pub line_number: u32,
-    fields: LineFields,
+    /// [`OWN_FIELDS`]: the fields of its `AuthLine`, as written (nearly every line); else
+    /// the index of its range in [`AuthSources`]' list of expanded lines. The list holds a
+    /// `TokLine` for every record: this makes it 24 bytes, not 32.
+    fields: u32,
     /// Boxed: few lines have one, and the list holds a `TokLine` for every record (36 bytes
     /// in place were most of its 64).
     pub err: Option<Box<TokLineError>>,
 }
+
+/// [`TokLine::fields`] of a line whose fields are its `AuthLine`'s.
+const OWN_FIELDS: u32 = u32::MAX;
+
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<TokLine>() == 24);
 
 /// Why a line could not be read (`TokenizedAuthLine.err_msg`).
 #[derive(Debug, Clone)]
@@ -126,6 +135,8 @@ pub struct AuthSources {
     pub files: Vec<LoadedSource>,
     fields: Vec<Field>,
     tokens: Vec<TokRef>,
+    /// The field ranges (of `fields`) of the tokenized lines that `@file`s changed.
+    expanded: Vec<(u32, u32)>,
 }
 
 impl AuthSources {
@@ -134,7 +145,29 @@ impl AuthSources {
         &'a self,
         line: &TokLine,
     ) -> impl ExactSizeIterator<Item = FieldTokens<'a>> + DoubleEndedIterator + Clone + 'a {
-        self.fields_at(line.file, line.fields)
+        self.fields_at(line.file, self.line_fields(line))
+    }
+
+    fn line_fields(&self, line: &TokLine) -> LineFields {
+        if line.fields == OWN_FIELDS {
+            let (start, end) =
+                self.files[line.file as usize].lines.lines[line.line as usize].fields;
+            LineFields::Own(start, end)
+        } else {
+            let (start, end) = self.expanded[line.fields as usize];
+            LineFields::Expanded(start, end)
+        }
+    }
+
+    /// [`TokLine::fields`] for `fields`, which for [`LineFields::Own`] are the line's own.
+    fn store_fields(&mut self, fields: LineFields) -> u32 {
+        match fields {
+            LineFields::Own(..) => OWN_FIELDS,
+            LineFields::Expanded(start, end) => {
+                self.expanded.push((start, end));
+                (self.expanded.len() - 1) as u32
+            }
+        }
     }
 
     fn fields_at(
@@ -410,11 +443,14 @@ impl<'a> Loader<'a> {
     /// is sized once for the main file's own lines (includes may add more): grown from empty
     /// it was copied 13 times on a file of 20,000 records.
     pub fn tokenize_main(&mut self, main: u32) -> Vec<TokLine> {
-        let own = &self.sources.files[main as usize].lines.lines;
+        let own = &self.sources.files[main as usize].lines;
+        // A rejected line has no fields.
         let count = own
+            .lines
             .iter()
-            .filter(|l| l.fields.0 != l.fields.1 || l.error.is_some())
-            .count();
+            .filter(|l| l.fields.0 != l.fields.1)
+            .count()
+            + own.error_count();
         let mut out = Vec::with_capacity(count);
         self.tokenize_file(main, 0, &mut out);
         out
@@ -428,8 +464,9 @@ impl<'a> Loader<'a> {
                 break;
             }
             let (line_number, error, fields_range) = {
-                let l = &self.sources.files[file as usize].lines.lines[li];
-                (l.line_number, l.error, l.fields)
+                let lines = &self.sources.files[file as usize].lines;
+                let l = &lines.lines[li];
+                (l.line_number, lines.error(li), l.fields)
             };
             let mark = self.sources.mark();
             let (mut fields, mut err, mut err_at) = match error {
@@ -453,6 +490,7 @@ impl<'a> Loader<'a> {
                     }
                 }
             }
+            let fields = self.sources.store_fields(fields);
             out.push(TokLine {
                 file,
                 line: li as u32,
@@ -643,6 +681,7 @@ impl<'a> Loader<'a> {
             }
         };
         let mark = self.sources.mark();
+        let expanded = self.sources.expanded.len();
         let mut lines = Vec::new();
         self.tokenize_file(id, depth, &mut lines);
         // Flattening the file's lines into the current field is dropping their field
@@ -658,6 +697,7 @@ impl<'a> Loader<'a> {
             flat.extend(self.sources.fields(&line).flat_map(FieldTokens::iter));
         }
         self.sources.truncate(mark);
+        self.sources.expanded.truncate(expanded);
         self.sources.tokens.extend(flat);
         error
     }

@@ -169,11 +169,11 @@ fn line_limit_12_13() {
     ok.resize(20477, b' ');
     ok.push(b'\n');
     let (l, _) = lines_of(&ok, 12);
-    assert_eq!(l.lines[0].error, None);
+    assert_eq!(l.error(0), None);
     let mut long = ok.clone();
     long.insert(0, b' ');
     let (l, _) = lines_of(&long, 13);
-    assert_eq!(l.lines[0].error, Some(TokenizeError::LineTooLong));
+    assert_eq!(l.error(0), Some(TokenizeError::LineTooLong));
     assert_eq!(l.lines.len(), 1, "the LF was the 20479th byte");
     long.extend_from_slice(b"x\n");
     long.insert(0, b' ');
@@ -185,7 +185,7 @@ fn line_limit_12_13() {
     );
     assert_eq!(l.lines[1].line_number, 2);
     let (l, _) = lines_of(&long, 14);
-    assert_eq!(l.lines[0].error, None);
+    assert_eq!(l.error(0), None);
 }
 
 /// Oracle (12.22–15.18): a 10239-byte token is fine, 10240 bytes is "token too long"; 16+
@@ -198,15 +198,15 @@ fn token_limit_12_15() {
         v.extend_from_slice(b" all trust\n");
         v
     };
-    assert_eq!(lines_of(&mk(10239), 15).0.lines[0].error, None);
+    assert_eq!(lines_of(&mk(10239), 15).0.error(0), None);
     assert_eq!(
-        lines_of(&mk(10240), 15).0.lines[0].error,
+        lines_of(&mk(10240), 15).0.error(0),
         Some(TokenizeError::TokenTooLong)
     );
-    assert_eq!(lines_of(&mk(10240), 16).0.lines[0].error, None);
+    assert_eq!(lines_of(&mk(10240), 16).0.error(0), None);
     for n in [10238, 10241, 20478, 20479, 20480] {
         let expected = (n >= 10240).then_some(TokenizeError::TokenTooLong);
-        assert_eq!(lines_of(&mk(n), 15).0.lines[0].error, expected, "{n}");
+        assert_eq!(lines_of(&mk(n), 15).0.error(0), expected, "{n}");
     }
 }
 
@@ -219,7 +219,7 @@ fn a_long_token_is_scanned_once() {
     line.extend_from_slice(b" 127.0.0.1/32 trust\n");
     let started = std::time::Instant::now();
     assert_eq!(
-        lines_of(&line, 15).0.lines[0].error,
+        lines_of(&line, 15).0.error(0),
         Some(TokenizeError::TokenTooLong)
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
@@ -340,11 +340,13 @@ fn plain_lines_read_as_the_byte_loop_reads_them() {
             assert_eq!(fast.fields, slow.fields, "{at}");
             assert_eq!(fast.tokens, slow.tokens, "{at}");
             assert_eq!(fast.joints, slow.joints, "{at}");
+            assert_eq!(fast.errors, slow.errors, "{at}");
             assert_eq!(fast.arena, slow.arena, "{at}");
             assert_eq!(fast.dequoted, slow.dequoted, "{at}");
             let starts = crate::source::line_starts(&bytes);
             let indexed = AuthLines::from_line_starts(&bytes, &starts, rules);
             assert_eq!(fast.lines, indexed.lines, "{at}");
+            assert_eq!(fast.errors, indexed.errors, "{at}");
             assert_eq!(fast.tokens, indexed.tokens, "{at}");
             assert_eq!(file.lines.len(), physical_line_count(&bytes, &starts));
         }
