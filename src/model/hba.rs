@@ -502,7 +502,7 @@ pub fn load_hba(
     let (mut loader, main) = load::Loader::start(fs, path, version)?;
     let lines = loader.tokenize_main(main);
     let sources = loader.sources;
-    // Nearly every line is a record: sized once (a record is ~200 bytes).
+    // Nearly every line is a record: sized once (a record is 184 bytes).
     let mut records = Vec::with_capacity(lines.len());
     let mut ok = true;
     let mut failures = Vec::new();
