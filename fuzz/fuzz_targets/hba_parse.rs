@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
         }
         for record in hba.records() {
             assert!(record.line_number as usize <= limits[record.file as usize]);
-            for &t in &record.option_tokens {
+            for &t in hba.option_tokens(record) {
                 let span = hba.span(t);
                 assert!(
                     span.end as usize <= hba.sources.files[t.file as usize].source.bytes().len()

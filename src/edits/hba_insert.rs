@@ -82,7 +82,7 @@ pub fn placement(hba: &HbaFile, new: &NewRecord) -> Placement {
     for rec in hba.records() {
         match overlap(rec, new, hba) {
             Overlap::None => continue,
-            Overlap::Covers if same_effect(rec, new) => {
+            Overlap::Covers if same_effect(hba, rec, new) => {
                 return Placement::Covered {
                     line_number: rec.line_number,
                 };
@@ -371,9 +371,9 @@ fn ip_overlap(a: IpAddr, ma: IpAddr, b: IpAddr, mb: IpAddr) -> Overlap {
     }
 }
 
-fn same_effect(rec: &HbaRecord, new: &NewRecord) -> bool {
+fn same_effect(hba: &HbaFile, rec: &HbaRecord, new: &NewRecord) -> bool {
     rec.method.name() == new.method
-        && rec.options == new.options
+        && hba.options(rec) == new.options.as_slice()
         && !matches!(rec.method, AuthMethod::Reject)
 }
 

@@ -227,10 +227,9 @@ pub struct HbaRecord {
     first_user: u32,
     pub address: Option<HbaAddress>,
     pub method: AuthMethod,
-    /// The option tokens as written (`name=value`), in order.
-    pub option_tokens: Box<[TokRef]>,
-    /// The `options` column.
-    pub options: Vec<String>,
+    /// The option columns, for the few records that have any: an index into
+    /// [`HbaFile`]'s side table ([`HbaFile::options`], [`HbaFile::option_tokens`]).
+    options: Option<u32>,
     /// A warning that does not stop the line from loading.
     pub warning: Option<RecordWarning>,
     /// Index of the record's line in [`HbaFile::lines`].
@@ -240,6 +239,20 @@ pub struct HbaRecord {
     pub address_at: Option<TokRef>,
     pub mask_at: Option<TokRef>,
     pub method_at: TokRef,
+}
+
+// The records of a big file are one block on huge pages: its size decides how many.
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<HbaRecord>() <= 184);
+
+/// A record's option tokens and its `options` column. Nearly every record has neither: an
+/// index into a side table is 8 bytes of the record where the two were 40 (20,000 records
+/// of a big file then fit two huge pages, not three), and unlike a box it leaves a record
+/// nothing to drop.
+#[derive(Debug, Clone)]
+struct RecordOptions {
+    tokens: Box<[TokRef]>,
+    column: Vec<String>,
 }
 
 /// A record's names. One database and one role (nearly every record) are kept in the record:
@@ -379,6 +392,8 @@ pub struct HbaFile {
     /// The tokenized lines in server order (after includes).
     pub lines: Vec<TokLine>,
     records: Vec<HbaRecord>,
+    /// The option columns of the records that have any ([`HbaRecord`]'s `options`).
+    record_options: Vec<RecordOptions>,
     /// Built on first use: only `show` and a few findings need them, and formatting every
     /// address into `String`s was a fifth of a load (the lines, records and failures hold
     /// everything a row says).
@@ -433,7 +448,7 @@ impl HbaFile {
             }
             row.error = err_msg;
             if let Some(rec) = record {
-                fill_row(&mut row, rec);
+                fill_row(&mut row, rec, self.options(rec));
             }
             row
         })
@@ -441,6 +456,21 @@ impl HbaFile {
 
     pub fn records(&self) -> &[HbaRecord] {
         &self.records
+    }
+
+    fn record_options(&self, rec: &HbaRecord) -> Option<&RecordOptions> {
+        rec.options
+            .and_then(|i| self.record_options.get(i as usize))
+    }
+
+    /// A record's option tokens as written (`name=value`), in order.
+    pub fn option_tokens(&self, rec: &HbaRecord) -> &[TokRef] {
+        self.record_options(rec).map_or(&[], |o| &o.tokens)
+    }
+
+    /// A record's `options` column.
+    pub fn options(&self, rec: &HbaRecord) -> &[String] {
+        self.record_options(rec).map_or(&[], |o| &o.column)
     }
 
     /// What the postmaster requires to load the file: no failing line and at least one rule.
@@ -472,10 +502,11 @@ pub fn load_hba(
     let (mut loader, main) = load::Loader::start(fs, path, version)?;
     let lines = loader.tokenize_main(main);
     let sources = loader.sources;
-    // Nearly every line is a record: sized once (a record is ~200 bytes).
+    // Nearly every line is a record: sized once (a record is 184 bytes).
     let mut records = Vec::with_capacity(lines.len());
     let mut ok = true;
     let mut failures = Vec::new();
+    let mut record_options = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(LineError {
@@ -483,17 +514,19 @@ pub fn load_hba(
                 in_view: true,
                 at: e.at,
             }),
-            None => parse_hba_line(&sources, line, version, opts),
+            None => parse_hba_line(
+                &sources,
+                line,
+                index as u32,
+                version,
+                opts,
+                &mut records,
+                &mut record_options,
+            ),
         };
-        match parsed {
-            Ok(mut rec) => {
-                rec.line = index as u32;
-                records.push(rec);
-            }
-            Err(e) => {
-                ok = false;
-                failures.push((index, e));
-            }
+        if let Err(e) = parsed {
+            ok = false;
+            failures.push((index, e));
         }
     }
     let load_ok = ok && !records.is_empty();
@@ -502,13 +535,14 @@ pub fn load_hba(
         sources,
         lines,
         records,
+        record_options,
         rows: OnceLock::new(),
         failures,
         load_ok,
     })
 }
 
-fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord) {
+fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord, options: &[String]) {
     row.conn_type = Some(rec.conn_type.name().to_string());
     row.database = Some(rec.databases().iter().map(|n| lossy(&n.text)).collect());
     row.user_name = Some(rec.users().iter().map(|n| lossy(&n.text)).collect());
@@ -524,7 +558,7 @@ fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord) {
         }
     }
     row.auth_method = Some(rec.method.name().to_string());
-    row.options = (!rec.options.is_empty()).then(|| rec.options.clone());
+    row.options = (!options.is_empty()).then(|| options.to_vec());
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -612,13 +646,18 @@ fn log_only<T>(msg: impl Into<String>) -> LineResult<T> {
     })
 }
 
-/// `parse_hba_line`.
+/// `parse_hba_line`: the record of `line` (the `index`th line) pushed to `records`, its
+/// options, if any, to `record_options`. Pushed rather than returned: a record moved
+/// through a `Result` and then into the list was a 184-byte `memcpy` more per record.
 fn parse_hba_line(
     src: &AuthSources,
     line: &TokLine,
+    index: u32,
     version: PgVersion,
     opts: &HbaOptions,
-) -> LineResult<HbaRecord> {
+    records: &mut Vec<HbaRecord>,
+    record_options: &mut Vec<RecordOptions>,
+) -> LineResult<()> {
     let v = version.major();
     let mut fields = src.fields(line);
     let Some(tokens) = fields.next() else {
@@ -764,19 +803,20 @@ fn parse_hba_line(
     let method_tok = tokens.first();
     let mtext = src.text(method_tok);
     let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
-    // Nearly every record has no option column: no iterator is set up for it then.
-    let option_tokens: Box<[TokRef]> = if fields.len() == 0 {
-        Box::default()
+    // Nearly every record has no option column and a method that shows none: nothing is
+    // collected or checked for it then.
+    let options = if fields.len() == 0 && shows_no_options(method) {
+        None
     } else {
-        fields.flat_map(FieldTokens::iter).collect()
+        let tokens: Box<[TokRef]> = fields.flat_map(FieldTokens::iter).collect();
+        let column = parse_options(src, &tokens, conn_type, method, v, opts)
+            .map_err(|e| e.or_at(method_tok))?;
+        (!tokens.is_empty() || !column.is_empty()).then(|| {
+            record_options.push(RecordOptions { tokens, column });
+            (record_options.len() - 1) as u32
+        })
     };
-    let options = if option_tokens.is_empty() && shows_no_options(method) {
-        Vec::new()
-    } else {
-        parse_options(src, &option_tokens, conn_type, method, v, opts)
-            .map_err(|e| e.or_at(method_tok))?
-    };
-    Ok(HbaRecord {
+    records.push(HbaRecord {
         file: line.file,
         line_number: line.line_number,
         conn_type,
@@ -784,14 +824,14 @@ fn parse_hba_line(
         first_user,
         address,
         method,
-        option_tokens,
         options,
         warning,
-        line: 0,
+        line: index,
         address_at,
         mask_at,
         method_at: method_tok,
-    })
+    });
+    Ok(())
 }
 
 /// The option columns (`parse_hba_auth_opt` for each, then the method's checks): the
@@ -854,32 +894,14 @@ fn parse_method(
         b"password" => AuthMethod::Password,
         b"gss" => AuthMethod::Gss,
         b"reject" => AuthMethod::Reject,
-        b"md5" => {
-            if opts.db_user_namespace && v <= 16 {
-                return fail(
-                    "MD5 authentication is not supported when \"db_user_namespace\" is enabled",
-                );
-            }
-            AuthMethod::Md5
-        }
+        b"md5" if !(opts.db_user_namespace && v <= 16) => AuthMethod::Md5,
         b"scram-sha-256" => AuthMethod::ScramSha256,
         b"pam" => AuthMethod::Pam,
         b"ldap" => AuthMethod::Ldap,
         b"cert" => AuthMethod::Cert,
         b"radius" => AuthMethod::Radius,
         b"oauth" if v >= 18 => AuthMethod::OAuth,
-        b"sspi" | b"bsd" => {
-            return fail(format!(
-                "invalid authentication method \"{}\": not supported by this build",
-                lossy(mtext)
-            ));
-        }
-        other => {
-            return fail(format!(
-                "invalid authentication method \"{}\"",
-                lossy(other)
-            ));
-        }
+        other => return Err(invalid_method(other)),
     };
     if conn_type == ConnType::Local && method == AuthMethod::Ident {
         method = AuthMethod::Peer;
@@ -916,6 +938,28 @@ fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName
         regex: is_regex,
         at: t,
     })
+}
+
+/// Why the server refuses a method name [`parse_method`] does not take. Out of line: the
+/// messages made `parse_method`'s frame, set up for every record, a third of its cost.
+#[cold]
+fn invalid_method(mtext: &[u8]) -> LineError {
+    let message = match mtext {
+        // Refused only with `db_user_namespace` (12–16), `parse_method`'s guard.
+        b"md5" => {
+            "MD5 authentication is not supported when \"db_user_namespace\" is enabled".into()
+        }
+        b"sspi" | b"bsd" => format!(
+            "invalid authentication method \"{}\": not supported by this build",
+            lossy(mtext)
+        ),
+        other => format!("invalid authentication method \"{}\"", lossy(other)),
+    };
+    LineError {
+        message,
+        in_view: true,
+        at: None,
+    }
 }
 
 fn invalid_option(name: &str, methods: &str) -> LineResult<()> {

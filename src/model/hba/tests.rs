@@ -410,3 +410,35 @@ fn methods_that_show_no_options_need_no_option_state() {
     }
     assert_eq!(skipped, 8 * 7 * 3);
 }
+
+#[test]
+fn refused_method_messages() {
+    let ns = HbaOptions {
+        db_user_namespace: true,
+        ..HbaOptions::default()
+    };
+    let msg = |m: &str, v: u8, opts: &HbaOptions| {
+        parse_method(m.as_bytes(), ConnType::Host, v, opts).map_err(|e| e.message)
+    };
+    let md5_ns = "MD5 authentication is not supported when \"db_user_namespace\" is enabled";
+    assert_eq!(msg("md5", 16, &ns), Err(md5_ns.to_string()));
+    assert_eq!(msg("md5", 17, &ns), Ok(AuthMethod::Md5));
+    assert_eq!(msg("md5", 12, &HbaOptions::default()), Ok(AuthMethod::Md5));
+    for m in ["sspi", "bsd"] {
+        assert_eq!(
+            msg(m, 18, &ns),
+            Err(format!(
+                "invalid authentication method \"{m}\": not supported by this build"
+            ))
+        );
+    }
+    assert_eq!(
+        msg("oauth", 17, &ns),
+        Err("invalid authentication method \"oauth\"".to_string())
+    );
+    assert_eq!(msg("oauth", 18, &ns), Ok(AuthMethod::OAuth));
+    assert_eq!(
+        msg("MD5", 16, &ns),
+        Err("invalid authentication method \"MD5\"".to_string())
+    );
+}

@@ -19,8 +19,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for rec in hba.records() {
-        let clientcerts: Vec<(TokRef, &[u8])> = rec
-            .option_tokens
+        let clientcerts: Vec<(TokRef, &[u8])> = hba
+            .option_tokens(rec)
             .iter()
             .filter_map(|&t| match option_parts(hba.sources.text(t)) {
                 Some((b"clientcert", value)) => Some((t, value)),

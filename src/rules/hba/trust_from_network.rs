@@ -13,7 +13,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     for rec in network_records(hba, |r| r.method == AuthMethod::Trust) {
-        if requires_client_certificate(rec) {
+        if requires_client_certificate(hba, rec) {
             continue;
         }
         let (path, span) = token_location(&hba.sources, rec.method_at);
@@ -49,8 +49,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// `clientcert=verify-ca|verify-full` (the options column, so the last value wins).
-fn requires_client_certificate(rec: &HbaRecord) -> bool {
-    rec.options.iter().any(|o| o.starts_with("clientcert="))
+fn requires_client_certificate(hba: &HbaFile, rec: &HbaRecord) -> bool {
+    hba.options(rec)
+        .iter()
+        .any(|o| o.starts_with("clientcert="))
 }
 
 /// Replaces the method token. Unsafe: roles without a SCRAM password can no longer log in.
