@@ -314,8 +314,9 @@ fn finding(d: &Diagnostic, files: &Files<'_>, known: &[usize], color: bool) -> i
     }
     let mut labels = Vec::new();
     let mut notes = Vec::new();
-    for (i, (label, id)) in all.zip(ids).enumerate() {
+    for (i, ((label, &known), id)) in all.zip(known).zip(ids).enumerate() {
         let primary = i == 0;
+        let name = &files.known[known].2;
         match id {
             Some(id) => {
                 let range = snippet.files[id].range(label.span);
@@ -326,8 +327,8 @@ fn finding(d: &Diagnostic, files: &Files<'_>, known: &[usize], color: bool) -> i
                 };
                 labels.push(l.with_message(label.message.clone()));
             }
-            None if primary => notes.push(format!("in {}", display_path(&label.file))),
-            None => notes.push(format!("{}: {}", display_path(&label.file), label.message)),
+            None if primary => notes.push(format!("in {name}")),
+            None => notes.push(format!("{name}: {}", label.message)),
         }
     }
     notes.extend(d.notes.iter().cloned());
