@@ -47,13 +47,14 @@ pub struct Directive {
 /// What every directive starts with (after `#` and blanks).
 const MARKER: &[u8] = b"pgconf:";
 
-/// Parses one comment (`text` = the bytes of `span`, starting at `#`). Returns the directive if
-/// the comment is one with at least one valid code, and PG9001 diagnostics for what is wrong.
-/// Comments that do not start with `pgconf:` give `(None, [])`.
+/// The blanks a directive's parts are separated by.
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r')
+}
+
 /// Where the marker starts in a comment that is a directive: after the `#`s and blanks that
 /// begin it. `None` for any other comment.
 fn marker_start(text: &[u8]) -> Option<usize> {
-    let is_blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
     let mut i = 0;
     while i < text.len() && text[i] == b'#' {
         i += 1;
@@ -64,10 +65,12 @@ fn marker_start(text: &[u8]) -> Option<usize> {
     text[i..].starts_with(MARKER).then_some(i)
 }
 
+/// Parses one comment (`text` = the bytes of `span`, starting at `#`). Returns the directive if
+/// the comment is one with at least one valid code, and PG9001 diagnostics for what is wrong.
+/// Comments that do not start with `pgconf:` give `(None, [])`.
 pub fn parse_comment(file: &Path, text: &[u8], span: Span) -> (Option<Directive>, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let at = |from: usize, to: usize| Span::new(span.start + from as u32, span.start + to as u32);
-    let is_blank = |b: u8| matches!(b, b' ' | b'\t' | b'\r');
     let Some(mut i) = marker_start(text) else {
         return (None, problems);
     };
