@@ -438,7 +438,7 @@ fn role_verdict(names: &[AuthName], user: &str, regexes: &mut RegexCache) -> Ver
             if result == Verdict::No {
                 result = Verdict::Maybe(Uncertainty::RoleMembership);
             }
-        } else if text == user.as_bytes() || (!name.quoted && text == b"all") {
+        } else if text == user.as_bytes() || name.is_keyword("all") {
             return Verdict::Yes;
         }
     }
