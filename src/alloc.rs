@@ -1,5 +1,6 @@
 //! The program's allocator: the system's, except that on Linux a block of 1.5 MiB or more gets
-//! a mapping of its own, aligned to 2 MiB and marked for transparent huge pages.
+//! a mapping of its own, aligned to 2 MiB and marked for transparent huge pages, and blocks
+//! from 64 KiB up to that are carved from shared chunks of 4 MiB on huge pages (`medium`).
 //!
 //! Why: a `pgconf lint` of a 3 MB file touches about 9 MB (the input, its line index, the
 //! tree), and on the virtual machines CI and containers run on each first touch of a 4 KiB
@@ -17,8 +18,15 @@
 //! 1.5 MiB, one huge page holds a block for at most 512 KiB unwritten (big_hba.conf's 1.6 MB
 //! input and token lists: 2,368 -> 1,709 faults for its lint). Where the kernel gives no huge pages
 //! (`/sys/kernel/mm/transparent_hugepage/enabled` = `never`) the blocks are plain mappings,
-//! as glibc's would be. The library does not install it; the `pgconf` binary does (on Linux;
-//! elsewhere it keeps the system allocator).
+//! as glibc's would be.
+//!
+//! Medium blocks (a big pg_hba.conf's field and line lists, the rules' indexes) were the rest
+//! of the small pages: 812 -> 222 faults for big_hba.conf's lint, about 1 ms of its 8
+//! (`bench/PROFILE.md`, thirteenth pass). They cost RSS: a chunk's huge page is committed
+//! whole (big_hba.conf 16.3 -> 18.7 MB, big_active.conf 26.3 -> 27.5 MB).
+//!
+//! The library does not install this allocator; the `pgconf` binary does (on Linux; elsewhere
+//! it keeps the system allocator).
 
 pub use linux::HugePageAlloc;
 
@@ -62,8 +70,13 @@ mod linux {
 
     /// A fresh zeroed mapping of `size` bytes starting on a 2 MiB boundary, or null.
     fn map_aligned(size: usize) -> *mut u8 {
-        let len = mapped_len(size);
-        let Some(reserve) = len.checked_add(HUGE) else {
+        map_huge(mapped_len(size), HUGE)
+    }
+
+    /// A fresh zeroed mapping of `len` bytes (a multiple of the page size) starting on an
+    /// `align` boundary (a multiple of 2 MiB), advised for huge pages; or null.
+    fn map_huge(len: usize, align: usize) -> *mut u8 {
+        let Some(reserve) = len.checked_add(align) else {
             return ptr::null_mut();
         };
         // SAFETY: an anonymous private mapping at an address the kernel picks touches no
@@ -82,7 +95,7 @@ mod linux {
             return ptr::null_mut();
         }
         let base = base as usize;
-        let start = base.next_multiple_of(HUGE);
+        let start = base.next_multiple_of(align);
         let (head, tail) = (start - base, reserve - (start - base) - len);
         // SAFETY: both ranges are whole pages (`base`, `start` and `len` are page multiples)
         // of the mapping made above, outside the block handed out. Trimming can only fail
@@ -101,48 +114,71 @@ mod linux {
         start as *mut u8
     }
 
-    // SAFETY: blocks come either from `System` or from `map_aligned`, chosen by the same
-    // `is_big` test on the layout at every call, so each is returned to where it came from;
+    /// Where a block of a layout lives: the same answer at every call for the same layout,
+    /// so each block is returned to where it came from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Class {
+        Small,
+        Medium,
+        Big,
+    }
+
+    fn class(layout: &Layout) -> Class {
+        if is_big(layout) {
+            Class::Big
+        } else if medium::holds(layout) {
+            Class::Medium
+        } else {
+            Class::Small
+        }
+    }
+
+    // SAFETY: blocks come from `System`, from `medium` or from `map_aligned`, chosen by
+    // `class` on the layout at every call, so each is returned to where it came from;
     // mappings are page-aligned (hence aligned for any layout `is_big` accepts) and at least
-    // `size` bytes long.
+    // `size` bytes long; `medium` hands out blocks aligned as their layout asks.
     unsafe impl GlobalAlloc for HugePageAlloc {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            if is_big(&layout) {
-                map_aligned(layout.size())
-            } else {
+            match class(&layout) {
+                Class::Big => map_aligned(layout.size()),
+                Class::Medium => medium::alloc(layout, false),
                 // SAFETY: the caller's contract, passed on.
-                unsafe { System.alloc(layout) }
+                Class::Small => unsafe { System.alloc(layout) },
             }
         }
 
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            if is_big(&layout) {
+            match class(&layout) {
                 // Anonymous mappings are zeroed by the kernel.
-                map_aligned(layout.size())
-            } else {
+                Class::Big => map_aligned(layout.size()),
+                Class::Medium => medium::alloc(layout, true),
                 // SAFETY: the caller's contract, passed on.
-                unsafe { System.alloc_zeroed(layout) }
+                Class::Small => unsafe { System.alloc_zeroed(layout) },
             }
         }
 
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            if is_big(&layout) {
+            match class(&layout) {
                 // SAFETY: `ptr` and this length are those `map_aligned` (or `realloc`)
                 // mapped for a block of this size.
-                unsafe { libc::munmap(ptr.cast(), mapped_len(layout.size())) };
-            } else {
+                Class::Big => unsafe {
+                    libc::munmap(ptr.cast(), mapped_len(layout.size()));
+                },
+                // SAFETY: `ptr` is a live block of `layout` from `medium` (the caller's
+                // contract and `class`).
+                Class::Medium => unsafe { medium::dealloc(ptr, layout) },
                 // SAFETY: the caller's contract, passed on.
-                unsafe { System.dealloc(ptr, layout) }
+                Class::Small => unsafe { System.dealloc(ptr, layout) },
             }
         }
 
         unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
             // SAFETY: the caller guarantees `new_size` with this alignment is a valid layout.
             let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-            match (is_big(&layout), is_big(&new_layout)) {
+            match (class(&layout), class(&new_layout)) {
                 // SAFETY: the caller's contract, passed on.
-                (false, false) => unsafe { System.realloc(ptr, layout, new_size) },
-                (true, true) => {
+                (Class::Small, Class::Small) => unsafe { System.realloc(ptr, layout, new_size) },
+                (Class::Big, Class::Big) => {
                     // SAFETY: `ptr` is a mapping of `mapped_len(layout.size())` bytes made
                     // here; the kernel moves or grows it, keeping its contents.
                     let moved = unsafe {
@@ -159,8 +195,14 @@ mod linux {
                         moved.cast()
                     }
                 }
+                // SAFETY: `ptr` is a live block of `layout` from `medium`.
+                (Class::Medium, Class::Medium)
+                    if unsafe { medium::resize(ptr, layout, new_size) } =>
+                {
+                    ptr
+                }
                 _ => {
-                    // Across the threshold: a new block, the contents copied, the old freed.
+                    // A new block, the contents copied, the old freed.
                     // SAFETY: as for `alloc` and `dealloc`; the two blocks do not overlap.
                     unsafe {
                         let new = self.alloc(new_layout);
@@ -172,6 +214,178 @@ mod linux {
                     }
                 }
             }
+        }
+    }
+
+    /// Blocks from 64 KiB up to the big ones, carved one after the other from chunks of
+    /// 4 MiB on huge pages.
+    ///
+    /// Why: a big pg_hba.conf's field and line lists, and the rules' indexes, are blocks of
+    /// 100 KB to 1 MB. From the system allocator each is filled 4 KiB at a time, ~1.2 µs of
+    /// kernel time a page on the VMs this runs on (0.3 ms per MB); a huge page costs about
+    /// 0.02 ms per MB (`bench/PROFILE.md`, thirteenth pass). One mapping of their own each
+    /// would be a whole huge page of memory apiece; packed into shared chunks they cost
+    /// little more than what they hold.
+    ///
+    /// A chunk is a bump allocator: a block is carved at its `top`; a block freed at the top
+    /// (a `Vec` that grows, or the last one made) gives its room back at once, and a block
+    /// at the top grows in place; a chunk whose blocks are all freed starts over (the
+    /// current one) or is unmapped (an older one). Room freed below the top is reused only
+    /// then: the program's medium blocks live about as long as one server's lint, so chunks
+    /// empty as runs end (watch mode lints again and again without growing).
+    mod medium {
+        use std::alloc::Layout;
+        use std::ptr;
+        use std::sync::{Mutex, PoisonError};
+
+        /// The smallest block kept here: below it, the system allocator's own heap serves
+        /// (and thousands of small files' blocks would pin chunks).
+        pub(super) const SMALLEST: usize = 64 << 10;
+        /// A chunk's size and alignment: a block finds its chunk by masking its address.
+        pub(super) const CHUNK: usize = 2 * super::HUGE;
+        /// A chunk's header, at its start (`Header`), rounded to a cache line.
+        const HEADER: usize = 64;
+        /// The largest alignment a block here may ask for (any more goes to the system).
+        const ALIGN: usize = 4096;
+
+        /// A chunk's bookkeeping, kept in its own first bytes.
+        struct Header {
+            /// Where the next block may start.
+            top: usize,
+            /// Blocks handed out and not yet freed.
+            live: usize,
+            /// Past the highest byte ever handed out: the chunk is still zero from here on.
+            fresh: usize,
+        }
+
+        /// The chunk new blocks are carved from (its address), or 0 before the first.
+        static CURRENT: Mutex<usize> = Mutex::new(0);
+
+        /// Whether a block of `layout` is kept here.
+        pub(super) fn holds(layout: &Layout) -> bool {
+            layout.size() >= SMALLEST && layout.align() <= ALIGN
+        }
+
+        fn header(chunk: usize) -> *mut Header {
+            chunk as *mut Header
+        }
+
+        fn chunk_of(block: *mut u8) -> usize {
+            block as usize & !(CHUNK - 1)
+        }
+
+        /// A block for `layout` (which `holds` and is not big), zeroed if `zeroed`; or null.
+        pub(super) fn alloc(layout: Layout, zeroed: bool) -> *mut u8 {
+            let mut current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if *current != 0 {
+                    // SAFETY: `current` is a live chunk (mapped, its header written), and
+                    // the lock is held.
+                    if let Some(block) = unsafe { carve(*current, layout, zeroed) } {
+                        return block;
+                    }
+                    // SAFETY: as above.
+                    let h = unsafe { &mut *header(*current) };
+                    if h.live == 0 && h.top > *current + HEADER {
+                        // Empty, though too full for the block: it starts over.
+                        h.top = *current + HEADER;
+                        continue;
+                    }
+                    // Full: the chunk stays mapped until its last block is freed (and an
+                    // empty chunk too small for a block, which `holds` rules out, is
+                    // given back now).
+                    if h.live == 0 {
+                        // SAFETY: the chunk's mapping, which holds no block.
+                        unsafe { libc::munmap(*current as *mut libc::c_void, CHUNK) };
+                    }
+                }
+                let chunk = super::map_huge(CHUNK, CHUNK) as usize;
+                if chunk == 0 {
+                    return ptr::null_mut();
+                }
+                // SAFETY: a fresh mapping of `CHUNK` bytes, aligned for `Header`.
+                unsafe {
+                    header(chunk).write(Header {
+                        top: chunk + HEADER,
+                        live: 0,
+                        fresh: chunk + HEADER,
+                    });
+                }
+                *current = chunk;
+            }
+        }
+
+        /// Carves a block for `layout` at the top of `chunk`, if it fits.
+        ///
+        /// # Safety
+        /// `chunk` is a live chunk and the caller holds [`CURRENT`]'s lock.
+        unsafe fn carve(chunk: usize, layout: Layout, zeroed: bool) -> Option<*mut u8> {
+            // SAFETY: the caller's contract.
+            let h = unsafe { &mut *header(chunk) };
+            let start = h.top.next_multiple_of(layout.align());
+            let end = start.checked_add(layout.size())?;
+            if end > chunk + CHUNK {
+                return None;
+            }
+            if zeroed && start < h.fresh {
+                // Room handed out before and given back: not zero any more.
+                // SAFETY: `start..min(end, fresh)` lies inside the chunk, in no live block.
+                unsafe { ptr::write_bytes(start as *mut u8, 0, end.min(h.fresh) - start) };
+            }
+            h.top = end;
+            h.fresh = h.fresh.max(end);
+            h.live += 1;
+            Some(start as *mut u8)
+        }
+
+        /// Frees `block`, a live block of `layout` from [`alloc`].
+        ///
+        /// # Safety
+        /// As [`std::alloc::GlobalAlloc::dealloc`].
+        pub(super) unsafe fn dealloc(block: *mut u8, layout: Layout) {
+            let current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+            let chunk = chunk_of(block);
+            // SAFETY: `block` came from `alloc`, so its chunk is live; the lock is held.
+            let h = unsafe { &mut *header(chunk) };
+            if block as usize + layout.size() == h.top {
+                h.top = block as usize;
+            }
+            h.live -= 1;
+            if h.live == 0 {
+                if chunk == *current {
+                    h.top = chunk + HEADER;
+                } else {
+                    // SAFETY: the chunk's mapping, which holds no live block any more.
+                    unsafe { libc::munmap(chunk as *mut libc::c_void, CHUNK) };
+                }
+            }
+        }
+
+        /// Resizes `block` in place to `new_size` if it can (a shrink, or a block at its
+        /// chunk's top with room after it); `false` leaves it as it was.
+        ///
+        /// # Safety
+        /// `block` is a live block of `layout` from [`alloc`]; `new_size` with
+        /// `layout.align()` is a layout that [`holds`].
+        pub(super) unsafe fn resize(block: *mut u8, layout: Layout, new_size: usize) -> bool {
+            let _current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+            let chunk = chunk_of(block);
+            // SAFETY: `block` came from `alloc`, so its chunk is live; the lock is held.
+            let h = unsafe { &mut *header(chunk) };
+            let (start, end) = (block as usize, block as usize + layout.size());
+            let at_top = end == h.top;
+            if new_size <= layout.size() {
+                if at_top {
+                    h.top = start + new_size;
+                }
+                return true;
+            }
+            if !at_top || new_size > chunk + CHUNK - start {
+                return false;
+            }
+            h.top = start + new_size;
+            h.fresh = h.fresh.max(h.top);
+            true
         }
     }
 
@@ -204,6 +418,139 @@ mod linux {
                     assert_eq!(*p, 7);
                     a.dealloc(p, layout);
                 }
+            }
+        }
+
+        /// Writes a pattern of `seed` over `len` bytes at `p` (every 97th byte: any prefix of
+        /// the block holds the pattern's prefix).
+        unsafe fn fill(p: *mut u8, len: usize, seed: u8) {
+            for i in (0..len).step_by(97) {
+                // SAFETY: the caller's block holds `len` bytes.
+                unsafe { *p.add(i) = seed.wrapping_add(i as u8) };
+            }
+        }
+
+        /// Whether `fill(p, len, seed)` is still there.
+        unsafe fn holds(p: *mut u8, len: usize, seed: u8) -> bool {
+            (0..len)
+                .step_by(97)
+                // SAFETY: the caller's block holds `len` bytes.
+                .all(|i| unsafe { *p.add(i) } == seed.wrapping_add(i as u8))
+        }
+
+        // One test, not several: the chunks are the process's, and another test carving
+        // blocks at the same time would move the tops this one expects.
+        #[test]
+        fn medium_blocks_share_chunks_grow_at_the_top_and_come_back() {
+            let a = HugePageAlloc;
+            let layout = |size| Layout::from_size_align(size, 16).unwrap();
+            assert_eq!(class(&layout(medium::SMALLEST - 1)), Class::Small);
+            assert_eq!(class(&layout(medium::SMALLEST)), Class::Medium);
+            assert_eq!(class(&layout(HUGE - ROUND_UP_AT_MOST - 1)), Class::Medium);
+            assert_eq!(
+                class(&Layout::from_size_align(medium::SMALLEST, 8192).unwrap()),
+                Class::Small
+            );
+            // SAFETY: every block is used within its size and freed once with its layout.
+            unsafe {
+                let (x, y) = (a.alloc(layout(100_000)), a.alloc(layout(300_000)));
+                assert_eq!(x as usize % 16, 0);
+                assert!(y as usize >= x as usize + 100_000, "no overlap");
+                fill(x, 100_000, 1);
+                fill(y, 300_000, 2);
+                // The last block grows in place, and its contents stay.
+                let y2 = a.realloc(y, layout(300_000), 900_000);
+                assert_eq!(y2, y);
+                assert!(holds(y2, 300_000, 2));
+                // A block below the top moves, with its contents.
+                let x2 = a.realloc(x, layout(100_000), 200_000);
+                assert_ne!(x2, x);
+                assert!(holds(x2, 100_000, 1));
+                assert!(holds(y2, 300_000, 2));
+                // Room given back and handed out again is zeroed when asked.
+                a.dealloc(x2, layout(200_000));
+                let z = a.alloc_zeroed(layout(150_000));
+                assert!(
+                    std::slice::from_raw_parts(z, 150_000)
+                        .iter()
+                        .all(|&b| b == 0)
+                );
+                fill(z, 150_000, 3);
+                a.dealloc(z, layout(150_000));
+                let z = a.alloc_zeroed(layout(150_000));
+                assert!(
+                    std::slice::from_raw_parts(z, 150_000)
+                        .iter()
+                        .all(|&b| b == 0)
+                );
+                // Shrinking keeps the block; shrinking out of the class moves it.
+                let y3 = a.realloc(y2, layout(900_000), 200_000);
+                assert_eq!(y3, y2);
+                assert!(holds(y3, 200_000, 2));
+                let y4 = a.realloc(y3, layout(200_000), 1000);
+                assert!(holds(y4, 1000, 2));
+                a.dealloc(y4, layout(1000));
+                // Blocks that do not fit what is left of a chunk go to a new one.
+                let big: Vec<_> = (0..6).map(|_| a.alloc(layout(1_400_000))).collect();
+                for (i, &p) in big.iter().enumerate() {
+                    fill(p, 1_400_000, i as u8);
+                }
+                for (i, &p) in big.iter().enumerate() {
+                    assert!(holds(p, 1_400_000, i as u8));
+                }
+                for p in big {
+                    a.dealloc(p, layout(1_400_000));
+                }
+                a.dealloc(z, layout(150_000));
+            }
+            // Threads carving, growing and freeing at once keep their blocks apart.
+            let threads: Vec<_> = (0..4u8)
+                .map(|t| {
+                    std::thread::spawn(move || {
+                        let a = HugePageAlloc;
+                        let mut live: Vec<(usize, usize, u8)> = Vec::new();
+                        let mut seed = u32::from(t) * 7919 + 1;
+                        for step in 0..400u32 {
+                            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                            let size = medium::SMALLEST + (seed as usize >> 8) % 700_000;
+                            let tag = (step % 251) as u8;
+                            // SAFETY: as above.
+                            unsafe {
+                                match seed % 3 {
+                                    0 if !live.is_empty() => {
+                                        let (p, len, tag) =
+                                            live.swap_remove(seed as usize % live.len());
+                                        assert!(holds(p as *mut u8, len, tag));
+                                        a.dealloc(p as *mut u8, layout(len));
+                                    }
+                                    1 if !live.is_empty() => {
+                                        let i = seed as usize % live.len();
+                                        let (p, len, tag) = live[i];
+                                        let p = a.realloc(p as *mut u8, layout(len), size);
+                                        assert!(holds(p, len.min(size), tag));
+                                        fill(p, size, tag);
+                                        live[i] = (p as usize, size, tag);
+                                    }
+                                    _ => {
+                                        let p = a.alloc(layout(size));
+                                        fill(p, size, tag);
+                                        live.push((p as usize, size, tag));
+                                    }
+                                }
+                            }
+                        }
+                        for (p, len, tag) in live {
+                            // SAFETY: as above.
+                            unsafe {
+                                assert!(holds(p as *mut u8, len, tag));
+                                a.dealloc(p as *mut u8, layout(len));
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap();
             }
         }
 
