@@ -235,6 +235,8 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
                     let sources = RunSources::new(std::slice::from_ref(&*server), &cwd);
                     let mut renderer = FindingRenderer::new(args.format, &sources, color);
                     worst = worst.max(write_whole(found, &mut renderer, &cwd, &mut document)?);
+                    drop(renderer);
+                    super::release(server);
                 }
                 Output::Rendered(findings) => rendered.extend(findings),
             }
