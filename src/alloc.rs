@@ -141,7 +141,11 @@ mod linux {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
             match class(&layout) {
                 Class::Big => map_aligned(layout.size()),
-                Class::Medium => medium::alloc(layout, false),
+                Class::Medium => match medium::alloc(layout, false) {
+                    Some(block) => block,
+                    // SAFETY: the caller's contract, passed on.
+                    None => unsafe { System.alloc(layout) },
+                },
                 // SAFETY: the caller's contract, passed on.
                 Class::Small => unsafe { System.alloc(layout) },
             }
@@ -151,7 +155,11 @@ mod linux {
             match class(&layout) {
                 // Anonymous mappings are zeroed by the kernel.
                 Class::Big => map_aligned(layout.size()),
-                Class::Medium => medium::alloc(layout, true),
+                Class::Medium => match medium::alloc(layout, true) {
+                    Some(block) => block,
+                    // SAFETY: the caller's contract, passed on.
+                    None => unsafe { System.alloc_zeroed(layout) },
+                },
                 // SAFETY: the caller's contract, passed on.
                 Class::Small => unsafe { System.alloc_zeroed(layout) },
             }
@@ -164,9 +172,13 @@ mod linux {
                 Class::Big => unsafe {
                     libc::munmap(ptr.cast(), mapped_len(layout.size()));
                 },
-                // SAFETY: `ptr` is a live block of `layout` from `medium` (the caller's
-                // contract and `class`).
-                Class::Medium => unsafe { medium::dealloc(ptr, layout) },
+                // SAFETY: `ptr` is a live medium block of `layout` (the caller's contract
+                // and `class`), from `medium` or else from `System`.
+                Class::Medium => unsafe {
+                    if !medium::dealloc(ptr, layout) {
+                        System.dealloc(ptr, layout);
+                    }
+                },
                 // SAFETY: the caller's contract, passed on.
                 Class::Small => unsafe { System.dealloc(ptr, layout) },
             }
@@ -195,58 +207,80 @@ mod linux {
                         moved.cast()
                     }
                 }
-                // SAFETY: `ptr` is a live block of `layout` from `medium`.
-                (Class::Medium, Class::Medium)
-                    if unsafe { medium::resize(ptr, layout, new_size) } =>
-                {
-                    ptr
-                }
-                _ => {
-                    // A new block, the contents copied, the old freed.
-                    // SAFETY: as for `alloc` and `dealloc`; the two blocks do not overlap.
-                    unsafe {
-                        let new = self.alloc(new_layout);
-                        if !new.is_null() {
-                            ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                            self.dealloc(ptr, layout);
+                // SAFETY: `ptr` is a live medium block of `layout`; the caller's contract.
+                (Class::Medium, Class::Medium) => unsafe {
+                    match medium::resize(ptr, layout, new_size) {
+                        Some(true) => ptr,
+                        // The system's block stays with it unless chunks take it now.
+                        None if !medium::takes(&new_layout) => {
+                            System.realloc(ptr, layout, new_size)
                         }
-                        new
+                        Some(false) | None => self.moved(ptr, layout, new_layout),
                     }
+                },
+                // SAFETY: the caller's contract, passed on.
+                _ => unsafe { self.moved(ptr, layout, new_layout) },
+            }
+        }
+    }
+
+    impl HugePageAlloc {
+        /// `realloc` by a new block, the contents copied, the old freed.
+        ///
+        /// # Safety
+        /// As [`GlobalAlloc::realloc`], `new_layout` being the block's new layout.
+        unsafe fn moved(&self, ptr: *mut u8, layout: Layout, new_layout: Layout) -> *mut u8 {
+            // SAFETY: as for `alloc` and `dealloc`; the two blocks do not overlap.
+            unsafe {
+                let new = self.alloc(new_layout);
+                if !new.is_null() {
+                    ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_layout.size()));
+                    self.dealloc(ptr, layout);
                 }
+                new
             }
         }
     }
 
     /// Blocks from 64 KiB up to the big ones, carved one after the other from chunks of
-    /// 4 MiB on huge pages.
+    /// 4 MiB on huge pages, once a run has asked for a block of 256 KiB or more.
     ///
     /// Why: a big pg_hba.conf's field and line lists, and the rules' indexes, are blocks of
     /// 100 KB to 1 MB. From the system allocator each is filled 4 KiB at a time, ~1.2 µs of
-    /// kernel time a page on the VMs this runs on (0.3 ms per MB); a huge page costs about
-    /// 0.02 ms per MB (`bench/PROFILE.md`, thirteenth pass). One mapping of their own each
-    /// would be a whole huge page of memory apiece; packed into shared chunks they cost
-    /// little more than what they hold.
+    /// kernel time a page on the VMs this runs on (0.3 ms per MB); a huge page costs a few
+    /// times less per byte (`bench/PROFILE.md`, thirteenth pass). One mapping of their own
+    /// each would be a whole huge page of memory apiece; packed into shared chunks they cost
+    /// little more than what they hold. A run that never asks for 256 KiB at once (one
+    /// server's own files) keeps the system allocator: a whole huge page for its 64 KiB
+    /// output buffer cost it more than 16 small pages.
     ///
     /// A chunk is a bump allocator: a block is carved at its `top`; a block freed at the top
     /// (a `Vec` that grows, or the last one made) gives its room back at once, and a block
     /// at the top grows in place; a chunk whose blocks are all freed starts over (the
     /// current one) or is unmapped (an older one). Room freed below the top is reused only
     /// then: the program's medium blocks live about as long as one server's lint, so chunks
-    /// empty as runs end (watch mode lints again and again without growing).
+    /// empty as runs end (watch mode lints again and again without growing). Medium blocks
+    /// made before the first chunk, or when chunks run out, come from the system allocator;
+    /// the list of chunks tells the two apart when a block is freed.
     mod medium {
         use std::alloc::Layout;
         use std::ptr;
-        use std::sync::{Mutex, PoisonError};
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Mutex, MutexGuard, PoisonError};
 
         /// The smallest block kept here: below it, the system allocator's own heap serves
         /// (and thousands of small files' blocks would pin chunks).
         pub(super) const SMALLEST: usize = 64 << 10;
+        /// The smallest block that maps the first chunk.
+        pub(super) const FIRST: usize = 256 << 10;
         /// A chunk's size and alignment: a block finds its chunk by masking its address.
         pub(super) const CHUNK: usize = 2 * super::HUGE;
         /// A chunk's header, at its start (`Header`), rounded to a cache line.
         const HEADER: usize = 64;
         /// The largest alignment a block here may ask for (any more goes to the system).
         const ALIGN: usize = 4096;
+        /// The most chunks mapped at once (128 MiB); past them the system allocator serves.
+        const MAX_CHUNKS: usize = 32;
 
         /// A chunk's bookkeeping, kept in its own first bytes.
         struct Header {
@@ -258,12 +292,60 @@ mod linux {
             fresh: usize,
         }
 
-        /// The chunk new blocks are carved from (its address), or 0 before the first.
-        static CURRENT: Mutex<usize> = Mutex::new(0);
+        /// The chunks mapped (their addresses).
+        struct Chunks {
+            /// The one new blocks are carved from (0 when there is none).
+            current: usize,
+            /// Every chunk mapped and not given back, `current` among them.
+            mapped: [usize; MAX_CHUNKS],
+            count: usize,
+        }
 
-        /// Whether a block of `layout` is kept here.
+        impl Chunks {
+            /// Whether `block`, a medium block, was carved here.
+            fn owns(&self, block: *mut u8) -> bool {
+                self.mapped[..self.count].contains(&chunk_of(block))
+            }
+
+            /// Gives `chunk`, which holds no block, back to the kernel.
+            fn unmap(&mut self, chunk: usize) {
+                if let Some(i) = self.mapped[..self.count].iter().position(|&c| c == chunk) {
+                    self.count -= 1;
+                    self.mapped.swap(i, self.count);
+                }
+                // SAFETY: a chunk's whole mapping, which holds no live block.
+                unsafe { libc::munmap(chunk as *mut libc::c_void, CHUNK) };
+            }
+        }
+
+        static CHUNKS: Mutex<Chunks> = Mutex::new(Chunks {
+            current: 0,
+            mapped: [0; MAX_CHUNKS],
+            count: 0,
+        });
+
+        /// Set once the first chunk is mapped: from then on every medium block is carved.
+        static STARTED: AtomicBool = AtomicBool::new(false);
+
+        /// Whether `block`, a live medium block, was carved here.
+        #[cfg(test)]
+        pub(super) fn carved(block: *mut u8) -> bool {
+            chunks().owns(block)
+        }
+
+        fn chunks() -> MutexGuard<'static, Chunks> {
+            CHUNKS.lock().unwrap_or_else(PoisonError::into_inner)
+        }
+
+        /// Whether a block of `layout` is medium: carved here, or made by the system
+        /// allocator before the first chunk.
         pub(super) fn holds(layout: &Layout) -> bool {
             layout.size() >= SMALLEST && layout.align() <= ALIGN
+        }
+
+        /// Whether a new medium block of `layout` is to be carved here.
+        pub(super) fn takes(layout: &Layout) -> bool {
+            layout.size() >= FIRST || STARTED.load(Ordering::Relaxed)
         }
 
         fn header(chunk: usize) -> *mut Header {
@@ -274,34 +356,41 @@ mod linux {
             block as usize & !(CHUNK - 1)
         }
 
-        /// A block for `layout` (which `holds` and is not big), zeroed if `zeroed`; or null.
-        pub(super) fn alloc(layout: Layout, zeroed: bool) -> *mut u8 {
-            let mut current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+        /// A block for `layout` (medium), zeroed if `zeroed`; `None` when the system
+        /// allocator is to make it (no chunk yet and a small block, or no more chunks).
+        pub(super) fn alloc(layout: Layout, zeroed: bool) -> Option<*mut u8> {
+            if !takes(&layout) {
+                return None;
+            }
+            let mut chunks = chunks();
             loop {
-                if *current != 0 {
-                    // SAFETY: `current` is a live chunk (mapped, its header written), and
-                    // the lock is held.
-                    if let Some(block) = unsafe { carve(*current, layout, zeroed) } {
-                        return block;
+                let current = chunks.current;
+                if current != 0 {
+                    // SAFETY: `current` is a mapped chunk (its header written), and the
+                    // lock is held.
+                    if let Some(block) = unsafe { carve(current, layout, zeroed) } {
+                        return Some(block);
                     }
                     // SAFETY: as above.
-                    let h = unsafe { &mut *header(*current) };
-                    if h.live == 0 && h.top > *current + HEADER {
+                    let h = unsafe { &mut *header(current) };
+                    if h.live == 0 && h.top > current + HEADER {
                         // Empty, though too full for the block: it starts over.
-                        h.top = *current + HEADER;
+                        h.top = current + HEADER;
                         continue;
                     }
-                    // Full: the chunk stays mapped until its last block is freed (and an
-                    // empty chunk too small for a block, which `holds` rules out, is
-                    // given back now).
+                    // Full: it stays mapped until its last block is freed. (An empty chunk
+                    // too small for a block, which `holds` rules out, goes now.)
                     if h.live == 0 {
-                        // SAFETY: the chunk's mapping, which holds no block.
-                        unsafe { libc::munmap(*current as *mut libc::c_void, CHUNK) };
+                        chunks.unmap(current);
                     }
+                    chunks.current = 0;
+                }
+                if chunks.count == MAX_CHUNKS {
+                    return None;
                 }
                 let chunk = super::map_huge(CHUNK, CHUNK) as usize;
                 if chunk == 0 {
-                    return ptr::null_mut();
+                    return None;
                 }
                 // SAFETY: a fresh mapping of `CHUNK` bytes, aligned for `Header`.
                 unsafe {
@@ -311,14 +400,18 @@ mod linux {
                         fresh: chunk + HEADER,
                     });
                 }
-                *current = chunk;
+                let n = chunks.count;
+                chunks.mapped[n] = chunk;
+                chunks.count += 1;
+                chunks.current = chunk;
+                STARTED.store(true, Ordering::Relaxed);
             }
         }
 
         /// Carves a block for `layout` at the top of `chunk`, if it fits.
         ///
         /// # Safety
-        /// `chunk` is a live chunk and the caller holds [`CURRENT`]'s lock.
+        /// `chunk` is a mapped chunk and the caller holds [`CHUNKS`]' lock.
         unsafe fn carve(chunk: usize, layout: Layout, zeroed: bool) -> Option<*mut u8> {
             // SAFETY: the caller's contract.
             let h = unsafe { &mut *header(chunk) };
@@ -338,39 +431,51 @@ mod linux {
             Some(start as *mut u8)
         }
 
-        /// Frees `block`, a live block of `layout` from [`alloc`].
+        /// Frees `block`, a live medium block of `layout`, if it was carved here; `false`
+        /// if the system allocator made it.
         ///
         /// # Safety
         /// As [`std::alloc::GlobalAlloc::dealloc`].
-        pub(super) unsafe fn dealloc(block: *mut u8, layout: Layout) {
-            let current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+        pub(super) unsafe fn dealloc(block: *mut u8, layout: Layout) -> bool {
+            let mut chunks = chunks();
+            if !chunks.owns(block) {
+                return false;
+            }
             let chunk = chunk_of(block);
-            // SAFETY: `block` came from `alloc`, so its chunk is live; the lock is held.
+            // SAFETY: the chunk is mapped (`owns`), and the lock is held.
             let h = unsafe { &mut *header(chunk) };
             if block as usize + layout.size() == h.top {
                 h.top = block as usize;
             }
             h.live -= 1;
             if h.live == 0 {
-                if chunk == *current {
+                if chunk == chunks.current {
                     h.top = chunk + HEADER;
                 } else {
-                    // SAFETY: the chunk's mapping, which holds no live block any more.
-                    unsafe { libc::munmap(chunk as *mut libc::c_void, CHUNK) };
+                    chunks.unmap(chunk);
                 }
             }
+            true
         }
 
         /// Resizes `block` in place to `new_size` if it can (a shrink, or a block at its
-        /// chunk's top with room after it); `false` leaves it as it was.
+        /// chunk's top with room after it): `Some(true)`; `Some(false)` leaves it as it was;
+        /// `None` if the system allocator made it.
         ///
         /// # Safety
-        /// `block` is a live block of `layout` from [`alloc`]; `new_size` with
-        /// `layout.align()` is a layout that [`holds`].
-        pub(super) unsafe fn resize(block: *mut u8, layout: Layout, new_size: usize) -> bool {
-            let _current = CURRENT.lock().unwrap_or_else(PoisonError::into_inner);
+        /// `block` is a live medium block of `layout`; `new_size` with `layout.align()` is a
+        /// medium layout.
+        pub(super) unsafe fn resize(
+            block: *mut u8,
+            layout: Layout,
+            new_size: usize,
+        ) -> Option<bool> {
+            let chunks = chunks();
+            if !chunks.owns(block) {
+                return None;
+            }
             let chunk = chunk_of(block);
-            // SAFETY: `block` came from `alloc`, so its chunk is live; the lock is held.
+            // SAFETY: the chunk is mapped (`owns`), and the lock is held.
             let h = unsafe { &mut *header(chunk) };
             let (start, end) = (block as usize, block as usize + layout.size());
             let at_top = end == h.top;
@@ -378,14 +483,14 @@ mod linux {
                 if at_top {
                     h.top = start + new_size;
                 }
-                return true;
+                return Some(true);
             }
             if !at_top || new_size > chunk + CHUNK - start {
-                return false;
+                return Some(false);
             }
             h.top = start + new_size;
             h.fresh = h.fresh.max(h.top);
-            true
+            Some(true)
         }
     }
 
@@ -453,19 +558,31 @@ mod linux {
             );
             // SAFETY: every block is used within its size and freed once with its layout.
             unsafe {
+                // Before the first block of 256 KiB, medium blocks are the system's (no
+                // other test makes medium blocks).
+                let x = a.alloc(layout(100_000));
+                assert!(!medium::carved(x));
+                let w = a.realloc(x, layout(100_000), 120_000);
+                assert!(!medium::carved(w));
+                a.dealloc(w, layout(120_000));
                 let (x, y) = (a.alloc(layout(100_000)), a.alloc(layout(300_000)));
-                assert_eq!(x as usize % 16, 0);
-                assert!(y as usize >= x as usize + 100_000, "no overlap");
+                assert!(!medium::carved(x) && medium::carved(y));
                 fill(x, 100_000, 1);
                 fill(y, 300_000, 2);
                 // The last block grows in place, and its contents stay.
                 let y2 = a.realloc(y, layout(300_000), 900_000);
                 assert_eq!(y2, y);
                 assert!(holds(y2, 300_000, 2));
-                // A block below the top moves, with its contents.
-                let x2 = a.realloc(x, layout(100_000), 200_000);
-                assert_ne!(x2, x);
+                // The system's block moves to the chunk once chunks are in use, and a
+                // block below the top moves, with its contents.
+                let x1 = a.realloc(x, layout(100_000), 110_000);
+                assert!(medium::carved(x1));
+                assert!(holds(x1, 100_000, 1));
+                let t = a.alloc(layout(70_000));
+                let x2 = a.realloc(x1, layout(110_000), 200_000);
+                assert_ne!(x2, x1);
                 assert!(holds(x2, 100_000, 1));
+                a.dealloc(t, layout(70_000));
                 assert!(holds(y2, 300_000, 2));
                 // Room given back and handed out again is zeroed when asked.
                 a.dealloc(x2, layout(200_000));
