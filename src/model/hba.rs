@@ -968,10 +968,18 @@ fn parse_method(
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`). The
 /// record keeps the token: [`AuthNames`] reads the name from it.
+#[inline]
 fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<()> {
-    if !version.at_least(16) {
-        return Ok(());
+    // Only a name starting with `/` needs its text, and nearly none does.
+    if version.at_least(16) && src.first_byte(t) == Some(b'/') {
+        return regex_name(src, t);
     }
+    Ok(())
+}
+
+/// [`name`] for a `/regex` token. Out of line: its message made the frame of every name.
+#[inline(never)]
+fn regex_name(src: &AuthSources, t: TokRef) -> LineResult<()> {
     let text = src.text(t);
     if let Some(pattern) = text.strip_prefix(b"/")
         && let Err(e) = regex::check(pattern)

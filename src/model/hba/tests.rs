@@ -448,3 +448,26 @@ fn refused_method_messages() {
         Err("invalid authentication method \"MD5\"".to_string())
     );
 }
+
+#[test]
+fn first_byte_is_the_first_byte_of_the_text() {
+    // Quoted, empty, joined and partly quoted tokens, and regexes.
+    let text = "host \"/db\",\"\" a\\\nb 10.0.0.0/8 md5\nhost /x,\"q\"\"r\" +g\\\n all md5\nlocal a\"b\"c \\\n\"/y\" trust\n";
+    for major in [12, 14, 16, 18] {
+        let fs = MemFs::new().with("/d/pg_hba.conf", text);
+        let f = load(&fs, major);
+        for (file, loaded) in f.sources.files.iter().enumerate() {
+            for token in 0..loaded.lines.tokens.len() {
+                let r = TokRef {
+                    file: file as u32,
+                    token: token as u32,
+                };
+                assert_eq!(
+                    f.sources.first_byte(r),
+                    f.sources.text(r).first().copied(),
+                    "{major} {r:?}"
+                );
+            }
+        }
+    }
+}
