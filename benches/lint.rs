@@ -150,7 +150,7 @@ fn first_match_20k_x_175(bencher: Bencher) {
         physical_replication: false,
     };
     bencher.bench_local(|| {
-        let index = FirstMatchIndex::build(hba.records(), &query);
+        let index = FirstMatchIndex::build(&hba, &query);
         for &ip in &ips {
             black_box(index.first_match(ip));
         }

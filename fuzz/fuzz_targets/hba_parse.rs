@@ -45,8 +45,8 @@ fuzz_target!(|data: &[u8]| {
                     span.end as usize <= hba.sources.files[t.file as usize].source.bytes().len()
                 );
             }
-            let _ = record.matches_tcp(IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)), "db", "u");
-            let _ = record.matches_tcp(IpAddr::V6(Ipv6Addr::LOCALHOST), "all", "postgres");
+            let _ = hba.matches_tcp(record, IpAddr::V4(Ipv4Addr::new(10, 1, 2, 3)), "db", "u");
+            let _ = hba.matches_tcp(record, IpAddr::V6(Ipv6Addr::LOCALHOST), "all", "postgres");
         }
         let _ = hba.load_ok();
     }

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use crate::diagnostic::Edit;
 use crate::edits::placement::line_ending;
-use crate::model::hba::{AuthMethod, AuthName, ConnType, HbaAddress, HbaFile, HbaRecord};
+use crate::model::hba::{AuthMethod, AuthNames, ConnType, HbaAddress, HbaFile, HbaRecord};
 use crate::source::Span;
 
 /// A record to add, as its fields.
@@ -270,7 +270,6 @@ enum Overlap {
 
 /// Could `rec` catch connections that `new` matches, or all of them?
 fn overlap(rec: &HbaRecord, new: &NewRecord, hba: &HbaFile) -> Overlap {
-    let _ = hba;
     let types = match (rec.conn_type, new.conn_type) {
         (ConnType::Local, _) | (_, ConnType::Local) => return Overlap::None,
         (a, b) if a == b => Overlap::Covers,
@@ -283,7 +282,7 @@ fn overlap(rec: &HbaRecord, new: &NewRecord, hba: &HbaFile) -> Overlap {
         }
         _ => return Overlap::None,
     };
-    let names = |list: &[AuthName], new: &str, physical: bool| -> Overlap {
+    let names = |list: AuthNames<'_>, new: &str, physical: bool| -> Overlap {
         let mut best = Overlap::None;
         for n in list {
             let o = if n.regex || (!n.quoted && n.text.first() == Some(&b'+')) {
@@ -317,14 +316,14 @@ fn overlap(rec: &HbaRecord, new: &NewRecord, hba: &HbaFile) -> Overlap {
         best
     };
     let db = names(
-        rec.databases(),
+        hba.databases(rec),
         &new.database,
         new.database == "replication",
     );
-    let user = names(rec.users(), &new.user, false);
-    let addr = match (&rec.address, new.network()) {
+    let user = names(hba.users(rec), &new.user, false);
+    let addr = match (hba.address(rec), new.network()) {
         (Some(HbaAddress::All), _) => Overlap::Covers,
-        (Some(HbaAddress::Ip { addr, mask }), Some((na, nm))) => ip_overlap(*addr, *mask, na, nm),
+        (Some(HbaAddress::Ip { addr, mask }), Some((na, nm))) => ip_overlap(addr, mask, na, nm),
         (Some(HbaAddress::Ip { .. }), None) => Overlap::Some,
         // Host names and samehost/samenet depend on DNS and the server's interfaces.
         _ => Overlap::Some,

@@ -10,7 +10,7 @@ pub mod first_match;
 pub(crate) mod load;
 mod regex;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -102,11 +102,12 @@ impl AuthMethod {
     }
 }
 
-/// One database or role name of a record, where it was written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthName {
+/// One database or role name of a record, where it was written: a view of its token
+/// ([`HbaFile::databases`], [`HbaFile::users`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthName<'a> {
     /// The de-quoted name.
-    pub text: NameText,
+    pub text: &'a [u8],
     /// Started with `"`: not a keyword, not `+group`.
     pub quoted: bool,
     /// 16+: starts with `/` (quoted or not).
@@ -114,96 +115,80 @@ pub struct AuthName {
     pub at: TokRef,
 }
 
-impl AuthName {
+impl AuthName<'_> {
     pub fn is_keyword(&self, k: &str) -> bool {
-        !self.quoted && *self.text == *k.as_bytes()
+        !self.quoted && self.text == k.as_bytes()
     }
 }
 
-/// The bytes of a database or role name, kept in place when short: role and database names
-/// nearly always are, and a copy of each on the heap was a `malloc` and a `free` per name of
-/// every record.
+/// The names of one column of a record, in order, each read from its token.
 #[derive(Clone)]
-pub enum NameText {
-    Inline {
-        len: u8,
-        bytes: [u8; NameText::INLINE],
-    },
-    Heap(Box<[u8]>),
+pub struct AuthNames<'a> {
+    sources: &'a AuthSources,
+    /// 16+ reads a name starting with `/` as a regular expression.
+    regexes: bool,
+    tokens: std::slice::Iter<'a, TokRef>,
 }
 
-impl NameText {
-    /// As many bytes as fit beside the length without making the type larger than a `Box`
-    /// and a tag (24 bytes).
-    const INLINE: usize = 22;
+impl<'a> Iterator for AuthNames<'a> {
+    type Item = AuthName<'a>;
 
-    pub fn new(text: &[u8]) -> Self {
-        if text.len() <= Self::INLINE {
-            let mut bytes = [0; Self::INLINE];
-            bytes[..text.len()].copy_from_slice(text);
-            NameText::Inline {
-                len: text.len() as u8,
-                bytes,
-            }
-        } else {
-            NameText::Heap(text.into())
-        }
+    #[inline]
+    fn next(&mut self) -> Option<AuthName<'a>> {
+        let at = *self.tokens.next()?;
+        let (text, quoted) = self.sources.text_and_quoted(at);
+        Some(AuthName {
+            text,
+            quoted,
+            regex: self.regexes && text.first() == Some(&b'/'),
+            at,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.tokens.size_hint()
     }
 }
 
-impl std::ops::Deref for NameText {
-    type Target = [u8];
+impl ExactSizeIterator for AuthNames<'_> {}
 
-    fn deref(&self) -> &[u8] {
-        match self {
-            NameText::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            NameText::Heap(bytes) => bytes,
-        }
-    }
-}
-
-const _: () = assert!(std::mem::size_of::<NameText>() <= 24);
-
-impl PartialEq for NameText {
-    fn eq(&self, other: &NameText) -> bool {
-        **self == **other
-    }
-}
-
-impl Eq for NameText {}
-
-impl PartialEq<[u8]> for NameText {
-    fn eq(&self, other: &[u8]) -> bool {
-        **self == *other
-    }
-}
-
-impl PartialEq<&[u8]> for NameText {
-    fn eq(&self, other: &&[u8]) -> bool {
-        **self == **other
-    }
-}
-
-impl std::fmt::Debug for NameText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&**self, f)
-    }
-}
-
-/// The address column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HbaAddress {
+/// The address column, as [`HbaFile::address`] shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HbaAddress<'a> {
     All,
     SameHost,
     SameNet,
     /// A host name (or anything `getaddrinfo(AI_NUMERICHOST)` rejects with `EAI_NONAME`); a
     /// leading `.` is a suffix match.
-    Hostname(String),
+    Hostname(&'a str),
     /// Address and mask of the same family; the mask need not be contiguous.
     Ip {
         addr: IpAddr,
         mask: IpAddr,
     },
+}
+
+/// The address column as a record keeps it: an IPv4 network in place (nearly every address
+/// of a big file), anything wider in [`HbaFile`]'s side table. 12 bytes, where an
+/// [`HbaAddress`] of two `IpAddr`s and a `String` was 40.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Address {
+    All,
+    SameHost,
+    SameNet,
+    V4 {
+        addr: u32,
+        mask: u32,
+    },
+    /// An index into [`HbaFile`]'s `wide_addresses`.
+    Wide(u32),
+}
+
+/// An address that does not fit a record: a host name or an IPv6 network.
+#[derive(Debug, Clone)]
+enum WideAddress {
+    Hostname(String),
+    V6 { addr: Ipv6Addr, mask: Ipv6Addr },
 }
 
 /// Yes / no / cannot tell without the server's host (host names, samehost, roles).
@@ -214,18 +199,20 @@ pub enum Match {
     Unknown,
 }
 
-/// A parsed record that loads (the view's rows with a `rule_number`).
+/// A parsed record that loads (the view's rows with a `rule_number`). Its names and address
+/// are read through its [`HbaFile`] ([`HbaFile::databases`], [`HbaFile::users`],
+/// [`HbaFile::address`]), which holds the tokens they point at.
 #[derive(Debug, Clone)]
 pub struct HbaRecord {
     pub file: u32,
     pub line_number: u32,
     pub conn_type: ConnType,
-    /// The database names, then the role names ([`HbaRecord::databases`],
-    /// [`HbaRecord::users`]).
+    /// The tokens of the database names, then of the role names.
     names: Names,
     /// Where the role names start in `names`.
     first_user: u32,
-    pub address: Option<HbaAddress>,
+    /// `None` for `local`.
+    address: Option<Address>,
     pub method: AuthMethod,
     /// The option columns, for the few records that have any: an index into
     /// [`HbaFile`]'s side table ([`HbaFile::options`], [`HbaFile::option_tokens`]).
@@ -241,35 +228,28 @@ pub struct HbaRecord {
     pub method_at: TokRef,
 }
 
-// The records of a big file are one block on huge pages: its size decides how many.
+// The records of a big file are one block on huge pages: at 104 bytes or less, 20,000 of
+// them fit one (2 MiB zeroed, not 4). Holding nothing to drop, they cost nothing to free.
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(std::mem::size_of::<HbaRecord>() <= 184);
+const _: () = assert!(std::mem::size_of::<HbaRecord>() <= 104);
+const _: () = assert!(!std::mem::needs_drop::<HbaRecord>());
 
 /// A record's option tokens and its `options` column. Nearly every record has neither: an
-/// index into a side table is 8 bytes of the record where the two were 40 (20,000 records
-/// of a big file then fit two huge pages, not three), and unlike a box it leaves a record
-/// nothing to drop.
+/// index into a side table leaves a record nothing to drop.
 #[derive(Debug, Clone)]
 struct RecordOptions {
     tokens: Box<[TokRef]>,
     column: Vec<String>,
 }
 
-/// A record's names. One database and one role (nearly every record) are kept in the record:
-/// a separate allocation for them was 96 bytes and a `malloc` per record.
-#[derive(Debug, Clone)]
+/// The tokens of a record's names. One database and one role (nearly every record) are kept
+/// in the record; longer lists are a range of [`HbaFile`]'s `name_tokens`. A name is its
+/// token: the de-quoted text is the token's own (a copy of each name was 24 bytes of the
+/// record and most of the cost of reading it).
+#[derive(Debug, Clone, Copy)]
 enum Names {
-    Two([AuthName; 2]),
-    Other(Box<[AuthName]>),
-}
-
-impl Names {
-    fn as_slice(&self) -> &[AuthName] {
-        match self {
-            Names::Two(names) => names,
-            Names::Other(names) => names,
-        }
-    }
+    Two([TokRef; 2]),
+    Listed { start: u32, end: u32 },
 }
 
 /// Why a record that loads can never match (the view shows it in `error`).
@@ -287,60 +267,8 @@ impl RecordWarning {
     }
 }
 
-impl HbaRecord {
-    /// The database column's names, in order.
-    pub fn databases(&self) -> &[AuthName] {
-        &self.names.as_slice()[..self.first_user as usize]
-    }
-
-    /// The role column's names, in order.
-    pub fn users(&self) -> &[AuthName] {
-        &self.names.as_slice()[self.first_user as usize..]
-    }
-
-    /// Whether a TCP connection from `ip` for `database`/`user` (non-SSL-specific, not
-    /// replication) matches, as far as the file alone tells.
-    pub fn matches_tcp(&self, ip: IpAddr, database: &str, user: &str) -> Match {
-        if self.conn_type == ConnType::Local {
-            return Match::No;
-        }
-        let addr = match &self.address {
-            Some(HbaAddress::All) => Match::Yes,
-            Some(HbaAddress::Ip { addr, mask }) => match (ip, addr, mask) {
-                (IpAddr::V4(c), IpAddr::V4(a), IpAddr::V4(m)) => {
-                    let (c, a, m) = (u32::from(c), u32::from(*a), u32::from(*m));
-                    if c & m == a & m {
-                        Match::Yes
-                    } else {
-                        Match::No
-                    }
-                }
-                (IpAddr::V6(c), IpAddr::V6(a), IpAddr::V6(m)) => {
-                    let (c, a, m) = (u128::from(c), u128::from(*a), u128::from(*m));
-                    if c & m == a & m {
-                        Match::Yes
-                    } else {
-                        Match::No
-                    }
-                }
-                _ => Match::No,
-            },
-            _ => Match::Unknown,
-        };
-        let db = names_match(self.databases(), database, true);
-        let us = names_match(self.users(), user, false);
-        [addr, db, us]
-            .into_iter()
-            .fold(Match::Yes, |acc, m| match (acc, m) {
-                (Match::No, _) | (_, Match::No) => Match::No,
-                (Match::Unknown, _) | (_, Match::Unknown) => Match::Unknown,
-                _ => Match::Yes,
-            })
-    }
-}
-
 /// `check_db` / `check_role` for a non-replication connection, without the catalog.
-fn names_match(names: &[AuthName], name: &str, database: bool) -> Match {
+fn names_match(names: AuthNames<'_>, name: &str, database: bool) -> Match {
     let mut result = Match::No;
     for n in names {
         if n.is_keyword("all") {
@@ -394,6 +322,10 @@ pub struct HbaFile {
     records: Vec<HbaRecord>,
     /// The option columns of the records that have any ([`HbaRecord`]'s `options`).
     record_options: Vec<RecordOptions>,
+    /// The name tokens of records with more than one database or role ([`Names::Listed`]).
+    name_tokens: Vec<TokRef>,
+    /// The host names and IPv6 networks of the records ([`Address::Wide`]).
+    wide_addresses: Vec<WideAddress>,
     /// Built on first use: only `show` and a few findings need them, and formatting every
     /// address into `String`s was a fifth of a load (the lines, records and failures hold
     /// everything a row says).
@@ -448,7 +380,7 @@ impl HbaFile {
             }
             row.error = err_msg;
             if let Some(rec) = record {
-                fill_row(&mut row, rec, self.options(rec));
+                self.fill_row(&mut row, rec);
             }
             row
         })
@@ -456,6 +388,91 @@ impl HbaFile {
 
     pub fn records(&self) -> &[HbaRecord] {
         &self.records
+    }
+
+    /// The database column's names, in order.
+    pub fn databases<'a>(&'a self, rec: &'a HbaRecord) -> AuthNames<'a> {
+        self.names(&self.name_tokens(rec)[..rec.first_user as usize])
+    }
+
+    /// The role column's names, in order.
+    pub fn users<'a>(&'a self, rec: &'a HbaRecord) -> AuthNames<'a> {
+        self.names(&self.name_tokens(rec)[rec.first_user as usize..])
+    }
+
+    fn name_tokens<'a>(&'a self, rec: &'a HbaRecord) -> &'a [TokRef] {
+        match &rec.names {
+            Names::Two(tokens) => tokens,
+            Names::Listed { start, end } => &self.name_tokens[*start as usize..*end as usize],
+        }
+    }
+
+    fn names<'a>(&'a self, tokens: &'a [TokRef]) -> AuthNames<'a> {
+        AuthNames {
+            sources: &self.sources,
+            regexes: self.version.at_least(16),
+            tokens: tokens.iter(),
+        }
+    }
+
+    /// The address column; `None` for `local`.
+    pub fn address(&self, rec: &HbaRecord) -> Option<HbaAddress<'_>> {
+        Some(match rec.address? {
+            Address::All => HbaAddress::All,
+            Address::SameHost => HbaAddress::SameHost,
+            Address::SameNet => HbaAddress::SameNet,
+            Address::V4 { addr, mask } => HbaAddress::Ip {
+                addr: IpAddr::V4(addr.into()),
+                mask: IpAddr::V4(mask.into()),
+            },
+            Address::Wide(i) => match &self.wide_addresses[i as usize] {
+                WideAddress::Hostname(h) => HbaAddress::Hostname(h),
+                WideAddress::V6 { addr, mask } => HbaAddress::Ip {
+                    addr: IpAddr::V6(*addr),
+                    mask: IpAddr::V6(*mask),
+                },
+            },
+        })
+    }
+
+    /// Whether a TCP connection from `ip` for `database`/`user` (non-SSL-specific, not
+    /// replication) matches `rec`, as far as the file alone tells.
+    pub fn matches_tcp(&self, rec: &HbaRecord, ip: IpAddr, database: &str, user: &str) -> Match {
+        if rec.conn_type == ConnType::Local {
+            return Match::No;
+        }
+        let addr = match self.address(rec) {
+            Some(HbaAddress::All) => Match::Yes,
+            Some(HbaAddress::Ip { addr, mask }) => match (ip, addr, mask) {
+                (IpAddr::V4(c), IpAddr::V4(a), IpAddr::V4(m)) => {
+                    let (c, a, m) = (u32::from(c), u32::from(a), u32::from(m));
+                    if c & m == a & m {
+                        Match::Yes
+                    } else {
+                        Match::No
+                    }
+                }
+                (IpAddr::V6(c), IpAddr::V6(a), IpAddr::V6(m)) => {
+                    let (c, a, m) = (u128::from(c), u128::from(a), u128::from(m));
+                    if c & m == a & m {
+                        Match::Yes
+                    } else {
+                        Match::No
+                    }
+                }
+                _ => Match::No,
+            },
+            _ => Match::Unknown,
+        };
+        let db = names_match(self.databases(rec), database, true);
+        let us = names_match(self.users(rec), user, false);
+        [addr, db, us]
+            .into_iter()
+            .fold(Match::Yes, |acc, m| match (acc, m) {
+                (Match::No, _) | (_, Match::No) => Match::No,
+                (Match::Unknown, _) | (_, Match::Unknown) => Match::Unknown,
+                _ => Match::Yes,
+            })
     }
 
     fn record_options(&self, rec: &HbaRecord) -> Option<&RecordOptions> {
@@ -502,11 +519,13 @@ pub fn load_hba(
     let (mut loader, main) = load::Loader::start(fs, path, version)?;
     let lines = loader.tokenize_main(main);
     let sources = loader.sources;
-    // Nearly every line is a record: sized once (a record is 184 bytes).
-    let mut records = Vec::with_capacity(lines.len());
+    // Nearly every line is a record: sized once.
+    let mut out = Parsed {
+        records: Vec::with_capacity(lines.len()),
+        ..Parsed::default()
+    };
     let mut ok = true;
     let mut failures = Vec::new();
-    let mut record_options = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         let parsed = match &line.err {
             Some(e) => Err(LineError {
@@ -514,51 +533,77 @@ pub fn load_hba(
                 in_view: true,
                 at: e.at,
             }),
-            None => parse_hba_line(
-                &sources,
-                line,
-                index as u32,
-                version,
-                opts,
-                &mut records,
-                &mut record_options,
-            ),
+            None => parse_hba_line(&sources, line, index as u32, version, opts, &mut out),
         };
         if let Err(e) = parsed {
             ok = false;
             failures.push((index, e));
         }
     }
-    let load_ok = ok && !records.is_empty();
+    let load_ok = ok && !out.records.is_empty();
     Ok(HbaFile {
         version,
         sources,
         lines,
-        records,
-        record_options,
+        records: out.records,
+        record_options: out.options,
+        name_tokens: out.name_tokens,
+        wide_addresses: out.wide_addresses,
         rows: OnceLock::new(),
         failures,
         load_ok,
     })
 }
 
-fn fill_row(row: &mut HbaRuleRow, rec: &HbaRecord, options: &[String]) {
-    row.conn_type = Some(rec.conn_type.name().to_string());
-    row.database = Some(rec.databases().iter().map(|n| lossy(&n.text)).collect());
-    row.user_name = Some(rec.users().iter().map(|n| lossy(&n.text)).collect());
-    match &rec.address {
-        None => {}
-        Some(HbaAddress::All) => row.address = Some("all".into()),
-        Some(HbaAddress::SameHost) => row.address = Some("samehost".into()),
-        Some(HbaAddress::SameNet) => row.address = Some("samenet".into()),
-        Some(HbaAddress::Hostname(h)) => row.address = Some(h.clone()),
-        Some(HbaAddress::Ip { addr, mask }) => {
-            row.address = Some(format_ip(*addr));
-            row.netmask = Some(format_ip(*mask));
+/// The records [`parse_hba_line`] makes, and their side tables.
+#[derive(Default)]
+struct Parsed {
+    records: Vec<HbaRecord>,
+    options: Vec<RecordOptions>,
+    name_tokens: Vec<TokRef>,
+    wide_addresses: Vec<WideAddress>,
+}
+
+impl Parsed {
+    /// A network, in place when it is IPv4; `None` when address and mask are not of one
+    /// family.
+    fn network(&mut self, addr: IpAddr, mask: IpAddr) -> Option<Address> {
+        match (addr, mask) {
+            (IpAddr::V4(addr), IpAddr::V4(mask)) => Some(Address::V4 {
+                addr: addr.into(),
+                mask: mask.into(),
+            }),
+            (IpAddr::V6(addr), IpAddr::V6(mask)) => Some(self.wide(WideAddress::V6 { addr, mask })),
+            _ => None,
         }
     }
-    row.auth_method = Some(rec.method.name().to_string());
-    row.options = (!options.is_empty()).then(|| options.to_vec());
+
+    fn wide(&mut self, address: WideAddress) -> Address {
+        self.wide_addresses.push(address);
+        Address::Wide((self.wide_addresses.len() - 1) as u32)
+    }
+}
+
+impl HbaFile {
+    fn fill_row(&self, row: &mut HbaRuleRow, rec: &HbaRecord) {
+        row.conn_type = Some(rec.conn_type.name().to_string());
+        row.database = Some(self.databases(rec).map(|n| lossy(n.text)).collect());
+        row.user_name = Some(self.users(rec).map(|n| lossy(n.text)).collect());
+        match self.address(rec) {
+            None => {}
+            Some(HbaAddress::All) => row.address = Some("all".into()),
+            Some(HbaAddress::SameHost) => row.address = Some("samehost".into()),
+            Some(HbaAddress::SameNet) => row.address = Some("samenet".into()),
+            Some(HbaAddress::Hostname(h)) => row.address = Some(h.to_string()),
+            Some(HbaAddress::Ip { addr, mask }) => {
+                row.address = Some(format_ip(addr));
+                row.netmask = Some(format_ip(mask));
+            }
+        }
+        row.auth_method = Some(rec.method.name().to_string());
+        let options = self.options(rec);
+        row.options = (!options.is_empty()).then(|| options.to_vec());
+    }
 }
 
 fn lossy(b: &[u8]) -> String {
@@ -646,17 +691,16 @@ fn log_only<T>(msg: impl Into<String>) -> LineResult<T> {
     })
 }
 
-/// `parse_hba_line`: the record of `line` (the `index`th line) pushed to `records`, its
-/// options, if any, to `record_options`. Pushed rather than returned: a record moved
-/// through a `Result` and then into the list was a 184-byte `memcpy` more per record.
+/// `parse_hba_line`: the record of `line` (the `index`th line) pushed to `out`, with what
+/// does not fit it in `out`'s side tables. Pushed rather than returned: a record moved
+/// through a `Result` and then into the list was a `memcpy` more per record.
 fn parse_hba_line(
     src: &AuthSources,
     line: &TokLine,
     index: u32,
     version: PgVersion,
     opts: &HbaOptions,
-    records: &mut Vec<HbaRecord>,
-    record_options: &mut Vec<RecordOptions>,
+    out: &mut Parsed,
 ) -> LineResult<()> {
     let v = version.major();
     let mut fields = src.fields(line);
@@ -697,24 +741,26 @@ fn parse_hba_line(
     let Some(first_db) = dbs.next() else {
         return fail("end-of-line before database specification");
     };
-    let first_db = name(src, first_db, version)?;
-    let mut more_db_names = Vec::new();
+    name(src, first_db, version)?;
     for t in dbs {
-        more_db_names.push(name(src, t, version)?);
+        name(src, t, version)?;
     }
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
-    let names = if user_tokens.len() == 1 && more_db_names.is_empty() {
-        Names::Two([first_db, name(src, user_tokens.first(), version)?])
+    for t in user_tokens.iter() {
+        name(src, t, version)?;
+    }
+    let names = if db_tokens.len() == 1 && user_tokens.len() == 1 {
+        Names::Two([first_db, user_tokens.first()])
     } else {
-        let mut all = Vec::with_capacity(db_tokens.len() + user_tokens.len());
-        all.push(first_db);
-        all.extend(more_db_names);
-        for t in user_tokens.iter() {
-            all.push(name(src, t, version)?);
+        let start = out.name_tokens.len() as u32;
+        out.name_tokens
+            .extend(db_tokens.iter().chain(user_tokens.iter()));
+        Names::Listed {
+            start,
+            end: out.name_tokens.len() as u32,
         }
-        Names::Other(all.into_boxed_slice())
     };
     let first_user = db_tokens.len() as u32;
 
@@ -731,11 +777,11 @@ fn parse_hba_line(
         address_at = Some(tok);
         let (text, quoted) = src.text_and_quoted(tok);
         address = Some(if !quoted && text == b"all" {
-            HbaAddress::All
+            Address::All
         } else if !quoted && text == b"samehost" {
-            HbaAddress::SameHost
+            Address::SameHost
         } else if !quoted && text == b"samenet" {
-            HbaAddress::SameNet
+            Address::SameNet
         } else {
             let slash = text.iter().position(|&c| c == b'/');
             let host = &text[..slash.unwrap_or(text.len())];
@@ -750,11 +796,13 @@ fn parse_hba_line(
                             ),
                         );
                     }
-                    HbaAddress::Hostname(lossy(host))
+                    out.wide(WideAddress::Hostname(lossy(host)))
                 }
                 Numeric::Ip(addr) => match slash {
-                    Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6()) {
-                        Some(mask) => HbaAddress::Ip { addr, mask },
+                    Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6())
+                        .and_then(|mask| out.network(addr, mask))
+                    {
+                        Some(network) => network,
                         None => {
                             return fail_at(
                                 tok,
@@ -784,10 +832,10 @@ fn parse_hba_line(
                                 );
                             }
                         };
-                        if mask.is_ipv6() != addr.is_ipv6() {
+                        let Some(network) = out.network(addr, mask) else {
                             return fail_at(mask_tok, "IP address and mask do not match");
-                        }
-                        HbaAddress::Ip { addr, mask }
+                        };
+                        network
                     }
                 },
             }
@@ -812,11 +860,11 @@ fn parse_hba_line(
         let column = parse_options(src, &tokens, conn_type, method, v, opts)
             .map_err(|e| e.or_at(method_tok))?;
         (!tokens.is_empty() || !column.is_empty()).then(|| {
-            record_options.push(RecordOptions { tokens, column });
-            (record_options.len() - 1) as u32
+            out.options.push(RecordOptions { tokens, column });
+            (out.options.len() - 1) as u32
         })
     };
-    records.push(HbaRecord {
+    out.records.push(HbaRecord {
         file: line.file,
         line_number: line.line_number,
         conn_type,
@@ -918,26 +966,30 @@ fn parse_method(
     Ok(method)
 }
 
-/// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`).
-fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<AuthName> {
-    let (text, quoted) = src.text_and_quoted(t);
-    let is_regex = version.at_least(16) && text.first() == Some(&b'/');
-    if is_regex && let Err(e) = regex::check(&text[1..]) {
+/// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`). The
+/// record keeps the token: [`AuthNames`] reads the name from it.
+#[inline]
+fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<()> {
+    // Only a name starting with `/` needs its text, and nearly none does.
+    if version.at_least(16) && src.first_byte(t) == Some(b'/') {
+        return regex_name(src, t);
+    }
+    Ok(())
+}
+
+/// [`name`] for a `/regex` token. Out of line: its message made the frame of every name.
+#[inline(never)]
+fn regex_name(src: &AuthSources, t: TokRef) -> LineResult<()> {
+    let text = src.text(t);
+    if let Some(pattern) = text.strip_prefix(b"/")
+        && let Err(e) = regex::check(pattern)
+    {
         return fail_at(
             t,
-            format!(
-                "invalid regular expression \"{}\": {}",
-                lossy(&text[1..]),
-                e
-            ),
+            format!("invalid regular expression \"{}\": {}", lossy(pattern), e),
         );
     }
-    Ok(AuthName {
-        text: NameText::new(text),
-        quoted,
-        regex: is_regex,
-        at: t,
-    })
+    Ok(())
 }
 
 /// Why the server refuses a method name [`parse_method`] does not take. Out of line: the

@@ -275,6 +275,18 @@ fn inet_pton4(src: &[u8]) -> Option<[u8; 4]> {
 /// `pg_sockaddr_cidr_mask`: `strtol(bits, &end, 10)` must consume the whole non-empty string
 /// (leading white space and a sign are allowed), 0–32 or 0–128.
 pub fn cidr_mask(bits: &[u8], v6: bool) -> Option<IpAddr> {
+    // One or two digits (`/8`, `/24`), as nearly every mask is written, are their own
+    // value; the rest takes `strtol`'s reading. A test holds the two to each other.
+    let len = match *bits {
+        [d @ b'0'..=b'9'] => u32::from(d - b'0'),
+        [t @ b'0'..=b'9', d @ b'0'..=b'9'] => u32::from(t - b'0') * 10 + u32::from(d - b'0'),
+        _ => return cidr_mask_strtol(bits, v6),
+    };
+    (len <= if v6 { 128 } else { 32 }).then(|| mask_from_len(len, v6))
+}
+
+/// [`cidr_mask`] for any text.
+fn cidr_mask_strtol(bits: &[u8], v6: bool) -> Option<IpAddr> {
     if bits.is_empty() {
         return None;
     }
@@ -500,5 +512,25 @@ mod tests {
         assert!(cidr_mask(b"", false).is_none());
         assert!(cidr_mask(b"33", false).is_none());
         assert!(cidr_mask(b"8 ", false).is_none());
+    }
+
+    #[test]
+    fn short_masks_read_as_strtol_reads_them() {
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for a in 0..=255u8 {
+            texts.push(vec![a]);
+            for b in b' '..=b'~' {
+                texts.push(vec![a, b]);
+            }
+        }
+        for text in &texts {
+            for v6 in [false, true] {
+                assert_eq!(
+                    cidr_mask(text, v6),
+                    cidr_mask_strtol(text, v6),
+                    "{text:?} {v6}"
+                );
+            }
+        }
     }
 }

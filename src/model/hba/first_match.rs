@@ -27,7 +27,7 @@ use std::net::IpAddr;
 
 use regex_automata::meta::Regex;
 
-use super::{AuthName, ConnType, HbaAddress, HbaRecord};
+use super::{AuthNames, ConnType, HbaAddress, HbaFile, HbaRecord};
 
 /// The connection being matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +180,7 @@ pub struct FirstMatchIndex {
 
 impl FirstMatchIndex {
     /// Judges every record once for `query`; addresses are left for [`Self::first_match`].
-    pub fn build(records: &[HbaRecord], query: &MatchQuery<'_>) -> FirstMatchIndex {
+    pub fn build(hba: &HbaFile, query: &MatchQuery<'_>) -> FirstMatchIndex {
         let mut index = FirstMatchIndex {
             fixed_uncertain: Vec::new(),
             fixed_decisive: None,
@@ -190,17 +190,17 @@ impl FirstMatchIndex {
             comparisons: Cell::new(0),
         };
         let mut regexes = RegexCache::default();
-        for (i, record) in records.iter().enumerate() {
+        for (i, record) in hba.records().iter().enumerate() {
             let Ok(i) = u32::try_from(i) else {
                 break;
             };
             let verdict = conn_type_verdict(record.conn_type, query)
-                .and(database_verdict(record.databases(), query, &mut regexes))
-                .and(role_verdict(record.users(), query.user, &mut regexes));
+                .and(database_verdict(hba.databases(record), query, &mut regexes))
+                .and(role_verdict(hba.users(record), query.user, &mut regexes));
             if verdict == Verdict::No {
                 continue;
             }
-            let fixed = match &record.address {
+            let fixed = match hba.address(record) {
                 None => continue,
                 Some(HbaAddress::All) => Verdict::Yes,
                 Some(HbaAddress::SameHost | HbaAddress::SameNet) => {
@@ -208,7 +208,7 @@ impl FirstMatchIndex {
                 }
                 Some(HbaAddress::Hostname(_)) => Verdict::Maybe(Uncertainty::HostName),
                 Some(HbaAddress::Ip { addr, mask }) => {
-                    index.add_network(i, *addr, *mask, verdict);
+                    index.add_network(i, addr, mask, verdict);
                     continue;
                 }
             };
@@ -323,16 +323,20 @@ impl FirstMatchIndex {
 /// A record's verdict on connection type, database and role, ignoring its address: for
 /// questions that name no client address ("does any record let this user in?").
 #[inline]
-pub fn verdict_without_address(record: &HbaRecord, query: &MatchQuery<'_>) -> Verdict {
+pub fn verdict_without_address(
+    hba: &HbaFile,
+    record: &HbaRecord,
+    query: &MatchQuery<'_>,
+) -> Verdict {
     let mut regexes = RegexCache::default();
     // The role column first: it rules out nearly every record of a file written for other
     // roles, and `No` wins whatever the other columns say.
-    let role = role_verdict(record.users(), query.user, &mut regexes);
+    let role = role_verdict(hba.users(record), query.user, &mut regexes);
     if role == Verdict::No {
         return Verdict::No;
     }
     conn_type_verdict(record.conn_type, query)
-        .and(database_verdict(record.databases(), query, &mut regexes))
+        .and(database_verdict(hba.databases(record), query, &mut regexes))
         .and(role)
 }
 
@@ -364,7 +368,7 @@ fn conn_type_verdict(conn_type: ConnType, query: &MatchQuery<'_>) -> Verdict {
 
 /// `check_db`.
 fn database_verdict(
-    names: &[AuthName],
+    names: AuthNames<'_>,
     query: &MatchQuery<'_>,
     regexes: &mut RegexCache,
 ) -> Verdict {
@@ -403,7 +407,7 @@ fn database_verdict(
             }
             maybe(&mut result, Uncertainty::RoleMembership);
         } else if name.regex {
-            match regexes.is_match(&name.text, db) {
+            match regexes.is_match(name.text, db) {
                 Some(true) => return Verdict::Yes,
                 Some(false) => {}
                 None => maybe(&mut result, Uncertainty::Regex),
@@ -420,10 +424,10 @@ fn database_verdict(
 /// Inlined, and each name's text taken once: it is asked of every record of a file, which
 /// mostly names other roles, and the calls and the text's look-ups were most of its cost.
 #[inline]
-fn role_verdict(names: &[AuthName], user: &str, regexes: &mut RegexCache) -> Verdict {
+fn role_verdict(names: AuthNames<'_>, user: &str, regexes: &mut RegexCache) -> Verdict {
     let mut result = Verdict::No;
     for name in names {
-        let text: &[u8] = &name.text;
+        let text = name.text;
         if name.regex {
             match regexes.is_match(text, user) {
                 Some(true) => return Verdict::Yes,
@@ -555,7 +559,7 @@ mod tests {
 
     /// `(decisive line, [uncertain lines])` for `ip`.
     fn answer(file: &HbaFile, query: &MatchQuery<'_>, addr: &str) -> (Option<u32>, Vec<u32>) {
-        let index = FirstMatchIndex::build(file.records(), query);
+        let index = FirstMatchIndex::build(file, query);
         let m = index.first_match(ip(addr));
         let line = |i: usize| file.records()[i].line_number;
         (
@@ -702,7 +706,7 @@ mod tests {
         text.push_str("host all all 0.0.0.0/0 reject\n");
         let f = load(&text, 16);
         assert_eq!(f.records().len(), 20_001);
-        let index = FirstMatchIndex::build(f.records(), &CLICKPIPES);
+        let index = FirstMatchIndex::build(&f, &CLICKPIPES);
         let ips = crate::model::clickpipes::egress_ips().all_ips();
         assert_eq!(ips.len(), 175);
         for addr in &ips {

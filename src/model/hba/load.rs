@@ -286,6 +286,20 @@ impl AuthSources {
         let token = &f.lines.tokens[r.token as usize];
         !token.quoted && f.source.bytes().get(token.span.start as usize) == Some(&b'@')
     }
+
+    /// The first byte of a token's de-quoted text, told from the file when the token is
+    /// not quoted (its text then starts with its first byte there, as `may_expand`
+    /// relies on): a record's names are asked whether they start with `/`, and nearly none
+    /// needs its text for more.
+    #[inline]
+    pub fn first_byte(&self, r: TokRef) -> Option<u8> {
+        let f = &self.files[r.file as usize];
+        let token = &f.lines.tokens[r.token as usize];
+        if token.quoted {
+            return f.lines.text(token, f.source.bytes()).first().copied();
+        }
+        f.source.bytes().get(token.span.start as usize).copied()
+    }
 }
 
 /// Fields taken off [`AuthSources`]' lists, to be put back elsewhere.

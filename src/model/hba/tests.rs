@@ -201,7 +201,7 @@ fn at_files_and_their_errors() {
     );
     // Record spans point into the file the token came from.
     let rec = &f.records()[0];
-    let db3 = &rec.databases()[2];
+    let db3 = f.databases(rec).nth(2).expect("three databases");
     assert_eq!(f.sources.files[db3.at.file as usize].display, "dbs.txt");
     assert_eq!(f.span(db3.at), crate::source::Span::new(9, 15));
 }
@@ -307,12 +307,18 @@ fn first_match_helper() {
     let f = load(&fs, 16);
     let r = f.records();
     let ip = |s: &str| s.parse::<IpAddr>().unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    assert_eq!(r[0].matches_tcp(ip("10.9.0.7"), "x", "y"), Match::Yes);
-    assert_eq!(r[0].matches_tcp(ip("10.9.1.7"), "x", "y"), Match::No);
-    assert_eq!(r[0].matches_tcp(ip("::1"), "x", "y"), Match::No);
-    assert_eq!(r[1].matches_tcp(ip("1.2.3.4"), "db2", "y"), Match::No);
-    assert_eq!(r[1].matches_tcp(ip("1.2.3.4"), "db1", "y"), Match::Unknown);
-    assert_eq!(r[2].matches_tcp(ip("1.2.3.4"), "x", "y"), Match::Unknown);
+    assert_eq!(f.matches_tcp(&r[0], ip("10.9.0.7"), "x", "y"), Match::Yes);
+    assert_eq!(f.matches_tcp(&r[0], ip("10.9.1.7"), "x", "y"), Match::No);
+    assert_eq!(f.matches_tcp(&r[0], ip("::1"), "x", "y"), Match::No);
+    assert_eq!(f.matches_tcp(&r[1], ip("1.2.3.4"), "db2", "y"), Match::No);
+    assert_eq!(
+        f.matches_tcp(&r[1], ip("1.2.3.4"), "db1", "y"),
+        Match::Unknown
+    );
+    assert_eq!(
+        f.matches_tcp(&r[2], ip("1.2.3.4"), "x", "y"),
+        Match::Unknown
+    );
 }
 
 /// Needs /work/shared (the corpus); skipped when it is absent. Every corpus file prints back
@@ -441,4 +447,27 @@ fn refused_method_messages() {
         msg("MD5", 16, &ns),
         Err("invalid authentication method \"MD5\"".to_string())
     );
+}
+
+#[test]
+fn first_byte_is_the_first_byte_of_the_text() {
+    // Quoted, empty, joined and partly quoted tokens, and regexes.
+    let text = "host \"/db\",\"\" a\\\nb 10.0.0.0/8 md5\nhost /x,\"q\"\"r\" +g\\\n all md5\nlocal a\"b\"c \\\n\"/y\" trust\n";
+    for major in [12, 14, 16, 18] {
+        let fs = MemFs::new().with("/d/pg_hba.conf", text);
+        let f = load(&fs, major);
+        for (file, loaded) in f.sources.files.iter().enumerate() {
+            for token in 0..loaded.lines.tokens.len() {
+                let r = TokRef {
+                    file: file as u32,
+                    token: token as u32,
+                };
+                assert_eq!(
+                    f.sources.first_byte(r),
+                    f.sources.text(r).first().copied(),
+                    "{major} {r:?}"
+                );
+            }
+        }
+    }
 }

@@ -288,7 +288,7 @@ impl Analysis<'_, '_> {
 
     fn per_address(&self, out: &mut Vec<Diagnostic>) {
         let ips = self.addresses();
-        let index = FirstMatchIndex::build(self.records(), &self.query);
+        let index = FirstMatchIndex::build(self.hba, &self.query);
         let mut groups: BTreeMap<(Outcome, usize), Group> = BTreeMap::new();
         for ip in &ips {
             let m = index.first_match(*ip);
@@ -450,10 +450,10 @@ impl Analysis<'_, '_> {
             let outcome = outcome_of(r);
             if !matches!(outcome, Outcome::Fine | Outcome::Weak)
                 || !matches!(
-                    verdict_without_address(r, &self.query),
+                    verdict_without_address(self.hba, r, &self.query),
                     Verdict::Yes | Verdict::Maybe(Uncertainty::Database)
                 )
-                || !beyond_loopback(r)
+                || !beyond_loopback(self.hba.address(r))
             {
                 continue;
             }
@@ -547,7 +547,7 @@ impl Analysis<'_, '_> {
                 },
             ),
         ] {
-            let index = FirstMatchIndex::build(self.records(), &query);
+            let index = FirstMatchIndex::build(self.hba, &query);
             for ip in ips {
                 if let Some(r) = index.first_match(*ip).decisive
                     && !found.iter().any(|(f, _)| *f == r)
@@ -675,17 +675,17 @@ fn hba_name(name: &str) -> String {
 }
 
 /// Whether a record can admit a client other than this host itself.
-fn beyond_loopback(record: &HbaRecord) -> bool {
-    match &record.address {
+fn beyond_loopback(address: Option<HbaAddress<'_>>) -> bool {
+    match address {
         None | Some(HbaAddress::SameHost) => false,
         Some(HbaAddress::All | HbaAddress::SameNet) => true,
         Some(HbaAddress::Hostname(h)) => !h.eq_ignore_ascii_case("localhost"),
         Some(HbaAddress::Ip { addr, mask }) => match (addr, mask) {
             (IpAddr::V4(a), IpAddr::V4(m)) => {
-                let (a, m) = (u32::from(*a), u32::from(*m));
+                let (a, m) = (u32::from(a), u32::from(m));
                 !(m >> 24 == 0xff && (a & m) >> 24 == 127)
             }
-            (IpAddr::V6(a), IpAddr::V6(m)) => !(a.is_loopback() && u128::from(*m) == u128::MAX),
+            (IpAddr::V6(a), IpAddr::V6(m)) => !(a.is_loopback() && u128::from(m) == u128::MAX),
             _ => false,
         },
     }

@@ -16,7 +16,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     for rec in hba.records() {
-        let Some(HbaAddress::Ip { addr, mask }) = rec.address else {
+        let Some(HbaAddress::Ip { addr, mask }) = hba.address(rec) else {
             continue;
         };
         let Some(network) = network_if_host_bits(addr, mask) else {

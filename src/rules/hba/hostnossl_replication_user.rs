@@ -15,9 +15,8 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let hostnossl =
         |r: &HbaRecord| r.conn_type == ConnType::HostNoSsl && r.method != AuthMethod::Reject;
     for rec in network_records(hba, hostnossl) {
-        let names_user = rec
-            .users()
-            .iter()
+        let names_user = hba
+            .users(rec)
             .any(|u| u.is_keyword("all") || (!u.regex && u.text == user));
         if !names_user {
             continue;

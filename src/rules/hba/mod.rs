@@ -128,17 +128,17 @@ pub(crate) fn record_location<'a>(hba: &'a HbaFile, rec: &HbaRecord) -> (&'a Pat
 
 /// Whether every address the record admits is the server itself: loopback networks,
 /// `samehost`, or the host name `localhost`.
-pub(crate) fn local_only(address: &HbaAddress) -> bool {
+pub(crate) fn local_only(address: HbaAddress<'_>) -> bool {
     match address {
         HbaAddress::SameHost => true,
         HbaAddress::Hostname(h) => h.eq_ignore_ascii_case("localhost"),
         HbaAddress::Ip { addr, mask } => match (addr, mask) {
             (IpAddr::V4(a), IpAddr::V4(m)) => {
-                let (a, m) = (u32::from(*a), u32::from(*m));
+                let (a, m) = (u32::from(a), u32::from(m));
                 // Every admitted address shares the first octet 127 only if the mask fixes it.
                 m & 0xff00_0000 == 0xff00_0000 && a >> 24 == 127
             }
-            (IpAddr::V6(a), IpAddr::V6(m)) => u128::from(*m) == u128::MAX && a.is_loopback(),
+            (IpAddr::V6(a), IpAddr::V6(m)) => u128::from(m) == u128::MAX && a.is_loopback(),
             _ => false,
         },
         HbaAddress::All | HbaAddress::SameNet => false,
@@ -153,7 +153,7 @@ pub(crate) fn network_records(
     wanted: impl Fn(&HbaRecord) -> bool,
 ) -> impl Iterator<Item = &HbaRecord> {
     hba.records().iter().filter(move |r| {
-        wanted(r) && r.warning.is_none() && r.address.as_ref().is_some_and(|a| !local_only(a))
+        wanted(r) && r.warning.is_none() && hba.address(r).is_some_and(|a| !local_only(a))
     })
 }
 

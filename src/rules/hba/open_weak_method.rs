@@ -22,7 +22,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let open = match &rec.address {
+        let open = match hba.address(rec) {
             Some(HbaAddress::All) => true,
             Some(HbaAddress::Ip { mask, .. }) => match mask {
                 IpAddr::V4(m) => m.is_unspecified(),

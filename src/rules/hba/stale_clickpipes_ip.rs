@@ -13,7 +13,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     for rec in hba.records() {
-        let Some(HbaAddress::Ip { addr, .. }) = rec.address else {
+        let Some(HbaAddress::Ip { addr, .. }) = hba.address(rec) else {
             continue;
         };
         let Some(stale) = stale_address(addr) else {

@@ -17,9 +17,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         if rec.method == AuthMethod::Reject || rec.warning.is_some() {
             continue;
         }
-        let what = match &rec.address {
+        let what = match hba.address(rec) {
             Some(HbaAddress::All) => "every address, IPv4 and IPv6",
-            Some(HbaAddress::Ip { mask, .. }) if is_zero(*mask) => {
+            Some(HbaAddress::Ip { mask, .. }) if is_zero(mask) => {
                 if mask.is_ipv4() {
                     "every IPv4 address"
                 } else {

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use foldhash::fast::RandomState;
 
 use crate::diagnostic::{Diagnostic, Label, smallvec};
-use crate::model::hba::{AuthName, ConnType, HbaAddress, HbaRecord};
+use crate::model::hba::{AuthName, AuthNames, ConnType, HbaAddress, HbaFile, HbaRecord};
 use crate::rules::Context;
 use crate::rules::hba::record_location;
 
@@ -23,14 +23,14 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let records = hba.records();
-    let mut index = EarlierRecords::new(records);
+    let mut index = EarlierRecords::new(hba);
     for (j, later) in records.iter().enumerate() {
         // A record with a warning (hostssl with SSL off) matches nothing and shadows nothing.
         if later.warning.is_some() {
             continue;
         }
         let Some(earlier) = index
-            .first_covering_then_add(records, j, later)
+            .first_covering_then_add(hba, j, later)
             .map(|i| &records[i])
         else {
             continue;
@@ -96,11 +96,11 @@ struct Networks<N> {
 
 impl EarlierRecords {
     /// An empty index for `records`, with their networks counted.
-    fn new(records: &[HbaRecord]) -> Self {
+    fn new(hba: &HbaFile) -> Self {
         let mut v4 = Networks::new(32);
         let mut v6 = Networks::new(128);
-        for rec in records.iter().filter(|r| r.warning.is_none()) {
-            match network(rec.address.as_ref()) {
+        for rec in hba.records().iter().filter(|r| r.warning.is_none()) {
+            match network(hba.address(rec)) {
                 Some(Network::V4(len, _)) => v4.counts[usize::from(len)] += 1,
                 Some(Network::V6(len, _)) => v6.counts[usize::from(len)] += 1,
                 None => {}
@@ -118,16 +118,18 @@ impl EarlierRecords {
     /// which is then added.
     fn first_covering_then_add(
         &mut self,
-        records: &[HbaRecord],
+        hba: &HbaFile,
         j: usize,
         later: &HbaRecord,
     ) -> Option<usize> {
-        let covering = |i: &usize| covers(&records[*i], later);
+        let records = hba.records();
+        let covering = |i: &usize| covers(hba, &records[*i], later);
         let Ok(record) = u32::try_from(j) else {
             return None;
         };
-        let Some(net) = network(later.address.as_ref()) else {
-            if matches!(later.address, Some(HbaAddress::All | HbaAddress::Ip { .. })) {
+        let address = hba.address(later);
+        let Some(net) = network(address) else {
+            if matches!(address, Some(HbaAddress::All | HbaAddress::Ip { .. })) {
                 self.always.push(record);
             }
             // Not a network: few such records; look at every earlier one.
@@ -236,19 +238,19 @@ enum Network {
 /// The network of a record whose address is a contiguous network. Each family in its own
 /// width: a `u128` bit count is a long software popcount on the baseline x86-64 this is
 /// built for.
-fn network(address: Option<&HbaAddress>) -> Option<Network> {
+fn network(address: Option<HbaAddress<'_>>) -> Option<Network> {
     let Some(HbaAddress::Ip { addr, mask }) = address else {
         return None;
     };
     // A mask is contiguous when nothing is left of it after its leading ones.
     match (addr, mask) {
         (IpAddr::V4(a), IpAddr::V4(m)) => {
-            let (a, m) = (u32::from(*a), u32::from(*m));
+            let (a, m) = (u32::from(a), u32::from(m));
             let len = m.leading_ones();
             (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V4(len as u8, a & m))
         }
         (IpAddr::V6(a), IpAddr::V6(m)) => {
-            let (a, m) = (u128::from(*a), u128::from(*m));
+            let (a, m) = (u128::from(a), u128::from(m));
             let len = m.leading_ones();
             (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V6(len as u8, a & m))
         }
@@ -257,11 +259,11 @@ fn network(address: Option<&HbaAddress>) -> Option<Network> {
 }
 
 /// Whether every connection `later` matches is matched by `earlier`.
-fn covers(earlier: &HbaRecord, later: &HbaRecord) -> bool {
+fn covers(hba: &HbaFile, earlier: &HbaRecord, later: &HbaRecord) -> bool {
     type_covers(earlier.conn_type, later.conn_type)
-        && address_covers(earlier.address.as_ref(), later.address.as_ref())
-        && names_cover(earlier.databases(), later.databases(), true)
-        && names_cover(earlier.users(), later.users(), false)
+        && address_covers(hba.address(earlier), hba.address(later))
+        && names_cover(hba.databases(earlier), hba.databases(later), true)
+        && names_cover(hba.users(earlier), hba.users(later), false)
 }
 
 /// Connection types: `host` takes every TCP connection. SSL and GSSAPI encryption exclude
@@ -277,7 +279,7 @@ fn type_covers(earlier: ConnType, later: ConnType) -> bool {
     }
 }
 
-fn address_covers(earlier: Option<&HbaAddress>, later: Option<&HbaAddress>) -> bool {
+fn address_covers(earlier: Option<HbaAddress<'_>>, later: Option<HbaAddress<'_>>) -> bool {
     let (Some(e), Some(l)) = (earlier, later) else {
         // Both local: no address column.
         return earlier.is_none() && later.is_none();
@@ -288,7 +290,7 @@ fn address_covers(earlier: Option<&HbaAddress>, later: Option<&HbaAddress>) -> b
         // The server's own addresses lie in its own networks.
         (HbaAddress::SameNet, HbaAddress::SameHost | HbaAddress::SameNet) => true,
         (HbaAddress::Ip { addr: a1, mask: m1 }, HbaAddress::Ip { addr: a2, mask: m2 }) => {
-            ip_covers(*a1, *m1, *a2, *m2)
+            ip_covers(a1, m1, a2, m2)
         }
         (HbaAddress::Hostname(h1), HbaAddress::Hostname(h2)) => hostname_covers(h1, h2),
         _ => false,
@@ -333,7 +335,7 @@ enum Name<'a> {
     Literal(&'a [u8]),
 }
 
-fn classify(n: &AuthName, database: bool) -> Name<'_> {
+fn classify<'a>(n: &AuthName<'a>, database: bool) -> Name<'a> {
     if n.is_keyword("all") {
         return Name::All;
     }
@@ -351,18 +353,18 @@ fn classify(n: &AuthName, database: bool) -> Name<'_> {
         return Name::Group(&n.text[1..]);
     }
     if n.regex {
-        return Name::Regex(&n.text);
+        return Name::Regex(n.text);
     }
-    Name::Literal(&n.text)
+    Name::Literal(n.text)
 }
 
 /// Every name a token of `later` admits is admitted by some token of `earlier`.
 /// `replication` (physical replication connections only) is matched by nothing but itself;
 /// `all` matches every other kind of connection.
-fn names_cover(earlier: &[AuthName], later: &[AuthName], database: bool) -> bool {
-    let earlier: Vec<Name<'_>> = earlier.iter().map(|n| classify(n, database)).collect();
-    later.iter().all(|n| {
-        let l = classify(n, database);
+fn names_cover(earlier: AuthNames<'_>, mut later: AuthNames<'_>, database: bool) -> bool {
+    let earlier: Vec<Name<'_>> = earlier.map(|n| classify(&n, database)).collect();
+    later.all(|n| {
+        let l = classify(&n, database);
         match l {
             Name::Replication => earlier.contains(&Name::Replication),
             _ => earlier.contains(&Name::All) || earlier.contains(&l),
@@ -471,7 +473,7 @@ mod index_tests {
             let records = hba.records();
             let live = records.iter().filter(|r| r.warning.is_none()).count();
             assert!(live > 300 && (ssl_enabled || live < records.len()));
-            let mut index = EarlierRecords::new(records);
+            let mut index = EarlierRecords::new(&hba);
             let mut found = 0;
             for (j, later) in records.iter().enumerate() {
                 if later.warning.is_some() {
@@ -479,9 +481,9 @@ mod index_tests {
                 }
                 let brute = records[..j]
                     .iter()
-                    .position(|e| e.warning.is_none() && covers(e, later));
+                    .position(|e| e.warning.is_none() && covers(&hba, e, later));
                 assert_eq!(
-                    index.first_covering_then_add(records, j, later),
+                    index.first_covering_then_add(&hba, j, later),
                     brute,
                     "record {j}, ssl {ssl_enabled}"
                 );
