@@ -104,12 +104,20 @@ fn show(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exi
                 ..HbaOptions::default()
             };
             match load_hba(&fs, &args.file, version, &opts) {
-                Ok(hba) => show_view(out, args.format, "hba", version, || hba.rows()),
+                Ok(hba) => {
+                    let status = show_view(out, args.format, "hba", version, || hba.rows());
+                    super::release(hba);
+                    status
+                }
                 Err(e) => fail(err, &e),
             }
         }
         FileKind::Ident => match load_ident(&fs, &args.file, version) {
-            Ok(ident) => show_view(out, args.format, "ident", version, || ident.rows()),
+            Ok(ident) => {
+                let status = show_view(out, args.format, "ident", version, || ident.rows());
+                super::release(ident);
+                status
+            }
             Err(e) => fail(err, &e),
         },
     }
@@ -309,6 +317,7 @@ fn show_conf(
             }
         }
     }
+    super::release(set);
     Ok(ExitStatus::Success)
 }
 
