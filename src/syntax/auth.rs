@@ -217,9 +217,29 @@ pub struct AuthLines {
     dequoted: Vec<(u32, Span)>,
 }
 
+impl AuthLine {
+    /// `#` to the end of the logical line, when outside quotes.
+    #[inline]
+    pub fn comment(&self) -> Option<Span> {
+        self.comment
+    }
+}
+
 impl AuthLines {
-    pub fn fields_of(&self, line: &AuthLine) -> &[Field] {
-        &self.fields[line.fields.0 as usize..line.fields.1 as usize]
+    /// The fields of line `line` (an index of [`Self::lines`]), in order.
+    pub fn fields_of(
+        &self,
+        line: usize,
+    ) -> impl ExactSizeIterator<Item = Field> + DoubleEndedIterator + Clone + '_ {
+        let (start, end) = self.field_range(line);
+        self.fields[start as usize..end as usize].iter().copied()
+    }
+
+    /// The range of [`Self::fields`] that holds line `line`'s fields (an index of
+    /// [`Self::lines`]).
+    #[inline]
+    pub fn field_range(&self, line: usize) -> (u32, u32) {
+        self.lines[line].fields
     }
 
     pub fn tokens_of(&self, field: &Field) -> &[Token] {

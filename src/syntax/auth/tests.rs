@@ -7,16 +7,13 @@ fn lines_of(input: &[u8], major: u8) -> (AuthLines, Fields) {
     let file = AuthFile::parse(input);
     let v = PgVersion::new(major).expect("test versions are 12..=18");
     let lines = AuthLines::build(&file, input, TokenizeRules::for_version(v));
-    let fields = lines
-        .lines
-        .iter()
+    let fields = (0..lines.lines.len())
         .map(|l| {
             lines
                 .fields_of(l)
-                .iter()
                 .map(|f| {
                     lines
-                        .tokens_of(f)
+                        .tokens_of(&f)
                         .iter()
                         .map(|t| (lines.text(t, input).to_vec(), t.quoted))
                         .collect()
@@ -126,7 +123,7 @@ fn quotes() {
 fn comments_and_odd_blanks() {
     let (lines, f) = lines_of(b"local a#b all trust\n", 16);
     assert_eq!(f[0].len(), 2);
-    assert_eq!(lines.lines[0].comment, Some(Span::new(7, 19)));
+    assert_eq!(lines.lines[0].comment(), Some(Span::new(7, 19)));
     assert_eq!(lines.tokens[1].span, Span::new(6, 7));
     assert_eq!(
         texts(b"local\x0ball all\rtrust\n", 16)[0],
