@@ -175,7 +175,9 @@ pub struct Token {
     dequoted: bool,
 }
 
-/// A field: comma-separated tokens (`db1,db2`); `tokens` indexes [`AuthLines::tokens`].
+/// A field: comma-separated tokens (`db1,db2`); `tokens` is a range of
+/// [`AuthLines::tokens`]. Made on demand by [`AuthLines::fields_of`]: the list keeps only
+/// each field's first token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     pub tokens: (u32, u32),
@@ -189,22 +191,36 @@ pub struct AuthLine {
     pub line_number: u32,
     /// From the start of the first physical line to the end of the last one's content.
     pub span: Span,
-    /// Range of [`AuthLines::fields`].
-    pub fields: (u32, u32),
-    /// `#` to the end of the logical line, when outside quotes.
-    pub comment: Option<Span>,
+    /// Its first field in [`AuthLines::fields`]; the next line's first field ends its fields
+    /// ([`AuthLines::field_range`]).
+    fields: u32,
+    /// `#` to the end of the logical line, when outside quotes; empty when there is none (a
+    /// comment holds its `#`): see [`AuthLine::comment`].
+    comment: Span,
 }
 
 // One per line of the file: its error, which few lines have, is kept in [`AuthLines`]
-// (in place it made a line 36 bytes).
+// (in place it made a line 36 bytes), and neither its fields' end nor its comment's
+// `Option` tag is kept (32 bytes).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<AuthLine>() == 32);
+const _: () = assert!(size_of::<AuthLine>() == 24);
+
+impl AuthLine {
+    /// `#` to the end of the logical line, when outside quotes.
+    #[inline]
+    pub fn comment(&self) -> Option<Span> {
+        (!self.comment.is_empty()).then_some(self.comment)
+    }
+}
 
 /// The logical lines of one file for one version.
 #[derive(Debug, Clone, Default)]
 pub struct AuthLines {
     pub lines: Vec<AuthLine>,
-    pub fields: Vec<Field>,
+    /// Each field's first token, in order, and then the number of tokens: a field's tokens
+    /// end where the next field's start (a line's tokens are consecutive, and so are the
+    /// lines'). One `u32` a field where a start and an end were 8 bytes.
+    pub fields: Vec<u32>,
     pub tokens: Vec<Token>,
     /// Each `\` + line ending that joined two physical lines (14+).
     pub joints: Vec<Span>,
@@ -217,14 +233,6 @@ pub struct AuthLines {
     dequoted: Vec<(u32, Span)>,
 }
 
-impl AuthLine {
-    /// `#` to the end of the logical line, when outside quotes.
-    #[inline]
-    pub fn comment(&self) -> Option<Span> {
-        self.comment
-    }
-}
-
 impl AuthLines {
     /// The fields of line `line` (an index of [`Self::lines`]), in order.
     pub fn fields_of(
@@ -232,14 +240,42 @@ impl AuthLines {
         line: usize,
     ) -> impl ExactSizeIterator<Item = Field> + DoubleEndedIterator + Clone + '_ {
         let (start, end) = self.field_range(line);
-        self.fields[start as usize..end as usize].iter().copied()
+        // The entry after a line's last field is the next field's start (or the sentinel).
+        self.fields[start as usize..=end as usize]
+            .windows(2)
+            .map(|w| Field {
+                tokens: (w[0], w[1]),
+            })
     }
 
     /// The range of [`Self::fields`] that holds line `line`'s fields (an index of
     /// [`Self::lines`]).
     #[inline]
     pub fn field_range(&self, line: usize) -> (u32, u32) {
-        self.lines[line].fields
+        let end = match self.lines.get(line + 1) {
+            Some(next) => next.fields,
+            None => self.fields.len().saturating_sub(1) as u32,
+        };
+        (self.lines[line].fields, end)
+    }
+
+    /// How many lines have at least one field.
+    pub fn lines_with_fields(&self) -> usize {
+        let ends = self.lines.iter().skip(1).map(|l| l.fields);
+        let last_end = self.fields.len().saturating_sub(1) as u32;
+        self.lines
+            .iter()
+            .zip(ends.chain([last_end]))
+            .filter(|(line, end)| line.fields != *end)
+            .count()
+    }
+
+    /// Field `i` of [`Self::fields`] (below the sentinel).
+    #[inline]
+    pub fn field(&self, i: u32) -> Field {
+        Field {
+            tokens: (self.fields[i as usize], self.fields[i as usize + 1]),
+        }
     }
 
     pub fn tokens_of(&self, field: &Field) -> &[Token] {
@@ -331,6 +367,9 @@ fn read(
         Some(max_line) => reader.build_fgets(file, max_line, has_nul),
         None => reader.build_unlimited(file, has_nul),
     }
+    // The end of the last field's tokens.
+    let sentinel = reader.out.tokens.len() as u32;
+    reader.out.fields.push(sentinel);
     reader.out
 }
 
@@ -525,6 +564,7 @@ impl Reader<'_> {
         };
         let out = &mut self.out;
         let fields_start = out.fields.len() as u32;
+        let tokens_start = out.tokens.len();
         let mut comment = None;
         let mut error = error;
         if error.is_none() {
@@ -554,14 +594,16 @@ impl Reader<'_> {
             }
         }
         if let Some(e) = error {
+            // Its tokens go too: the next field's start ends a field's tokens.
             out.fields.truncate(fields_start as usize);
+            out.tokens.truncate(tokens_start);
             out.errors.push((out.lines.len() as u32, e));
         }
         out.lines.push(AuthLine {
             line_number,
             span,
-            fields: (fields_start, out.fields.len() as u32),
-            comment,
+            fields: fields_start,
+            comment: comment.unwrap_or_default(),
         });
     }
 }
@@ -630,11 +672,8 @@ fn plain_tokens(
                 break;
             }
         }
-        let last = out.tokens.len() as u32;
-        if last > first {
-            out.fields.push(Field {
-                tokens: (first, last),
-            });
+        if out.tokens.len() as u32 > first {
+            out.fields.push(first);
         }
         if p == end {
             break;
@@ -766,11 +805,8 @@ fn next_tokens(
                 break;
             }
         }
-        let tokens_end = out.tokens.len() as u32;
-        if tokens_end > tokens_start {
-            out.fields.push(Field {
-                tokens: (tokens_start, tokens_end),
-            });
+        if out.tokens.len() as u32 > tokens_start {
+            out.fields.push(tokens_start);
         }
     }
     (comment, None)
