@@ -336,19 +336,20 @@ impl AuthSources {
             f.lines.fields[fields.0 as usize],
             f.lines.fields[fields.1 as usize],
         );
+        // A quoted token starts with `"`: see `may_expand`.
         let bytes = f.source.bytes();
         f.lines.tokens[tokens.0 as usize..tokens.1 as usize]
             .iter()
-            .any(|t| !t.quoted && bytes.get(t.span.start as usize) == Some(&b'@'))
+            .any(|t| bytes.get(t.span.start as usize) == Some(&b'@'))
     }
 
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
     /// nearly no token has: this is asked of every token): an unquoted token's text starts
-    /// with the token's first byte in the file.
+    /// with the token's first byte in the file, and a quoted token's first byte is `"`.
     fn may_expand(&self, r: TokRef) -> bool {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
-        !token.quoted && f.source.bytes().get(token.span.start as usize) == Some(&b'@')
+        f.source.bytes().get(token.span.start as usize) == Some(&b'@')
     }
 }
 
