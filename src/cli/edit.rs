@@ -462,7 +462,7 @@ fn check_hba(
 fn record_bounds(hba: &HbaFile, line: u32) -> Option<(u32, u32)> {
     let file = &hba.sources.files[0];
     let (_, l) = file.lines.lines.iter().enumerate().find(|&(i, l)| {
-        let (start, end) = file.lines.field_range(i);
+        let (start, end) = file.lines.token_range(i);
         l.line_number == line && start != end
     })?;
     let bytes = file.source.bytes();

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
 use crate::source::SourceFile;
-use crate::syntax::auth::{AuthLines, Field, Token, TokenizeRules, physical_line_count};
+use crate::syntax::auth::{AuthLines, Field, Fields, Token, TokenizeRules, physical_line_count};
 
 /// `CONF_FILE_MAX_DEPTH` (16+). 12–15 have no limit for `@file`; a self-reference crashes
 /// the server, so pgconf stops at [`UNLIMITED_DEPTH_CAP`] with a message of its own.
@@ -70,13 +70,21 @@ pub struct TokLineError {
 /// Where the fields of a [`TokLine`] are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineFields {
-    /// As written: this range of its file's own [`AuthLines::fields`]. Nearly every line is
-    /// one, and pointing at them saves a copy of each token's reference (1.6 MB for a file of
-    /// 20,000 records).
+    /// As written: the fields of this range of its file's own [`AuthLines::tokens`]. Nearly
+    /// every line is one, and pointing at them saves a copy of each token's reference (1.6 MB
+    /// for a file of 20,000 records).
     Own(u32, u32),
     /// With `@file`s expanded (or cut short by an error): this range of the load's own field
     /// list ([`AuthSources::fields`]).
     Expanded(u32, u32),
+}
+
+impl LineFields {
+    /// No fields: a line's own tokens are all in its fields, so no tokens is no fields.
+    fn is_empty(self) -> bool {
+        let (LineFields::Own(start, end) | LineFields::Expanded(start, end)) = self;
+        start == end
+    }
 }
 
 /// The tokens of one field of a [`TokLine`], in order; never empty.
@@ -130,12 +138,8 @@ impl<'a> FieldTokens<'a> {
 /// inlined (+1 M instructions for 100,000 fields).
 #[derive(Debug, Clone)]
 enum LineFieldIter<'a> {
-    /// The line's own fields: the file's field starts from the line's first field to the
-    /// one after its last, which ends it.
-    Own {
-        file: u32,
-        starts: std::slice::Windows<'a, u32>,
-    },
+    /// The line's own fields, in its file's tokens.
+    Own { file: u32, fields: Fields<'a> },
     Expanded {
         fields: std::slice::Iter<'a, Field>,
         tokens: &'a [TokRef],
@@ -149,9 +153,9 @@ impl<'a> Iterator for LineFieldIter<'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<FieldTokens<'a>> {
         match self {
-            LineFieldIter::Own { file, starts } => starts.next().map(|w| FieldTokens::Own {
+            LineFieldIter::Own { file, fields } => fields.next().map(|f| FieldTokens::Own {
                 file: *file,
-                tokens: (w[0], w[1]),
+                tokens: f.tokens,
             }),
             LineFieldIter::Expanded { fields, tokens } => fields
                 .next()
@@ -170,7 +174,7 @@ impl ExactSizeIterator for LineFieldIter<'_> {
     #[inline]
     fn len(&self) -> usize {
         match self {
-            LineFieldIter::Own { starts, .. } => starts.len(),
+            LineFieldIter::Own { fields, .. } => fields.len(),
             LineFieldIter::Expanded { fields, .. } => fields.len(),
         }
     }
@@ -180,9 +184,9 @@ impl DoubleEndedIterator for LineFieldIter<'_> {
     #[inline]
     fn next_back(&mut self) -> Option<Self::Item> {
         match self {
-            LineFieldIter::Own { file, starts } => starts.next_back().map(|w| FieldTokens::Own {
+            LineFieldIter::Own { file, fields } => fields.next_back().map(|f| FieldTokens::Own {
                 file: *file,
-                tokens: (w[0], w[1]),
+                tokens: f.tokens,
             }),
             LineFieldIter::Expanded { fields, tokens } => fields
                 .next_back()
@@ -218,7 +222,7 @@ impl AuthSources {
         if line.fields == OWN_FIELDS {
             let (start, end) = self.files[line.file as usize]
                 .lines
-                .field_range(line.line as usize);
+                .token_range(line.line as usize);
             LineFields::Own(start, end)
         } else {
             let (start, end) = self.expanded[line.fields as usize];
@@ -240,14 +244,10 @@ impl AuthSources {
     #[inline]
     fn fields_at(&self, file: u32, fields: LineFields) -> LineFieldIter<'_> {
         match fields {
-            LineFields::Own(start, end) => {
-                // The entry after the line's last field ends it (the next field's start).
-                let starts = &self.files[file as usize].lines.fields[start as usize..=end as usize];
-                LineFieldIter::Own {
-                    file,
-                    starts: starts.windows(2),
-                }
-            }
+            LineFields::Own(start, end) => LineFieldIter::Own {
+                file,
+                fields: self.files[file as usize].lines.fields_in((start, end)),
+            },
             LineFields::Expanded(start, end) => LineFieldIter::Expanded {
                 fields: self.fields[start as usize..end as usize].iter(),
                 tokens: &self.tokens,
@@ -325,17 +325,11 @@ impl AuthSources {
         self.token(r).quoted
     }
 
-    /// Whether any token of the fields `fields` of file `file` may be an `@file` reference.
+    /// Whether any of the tokens `tokens` of file `file` may be an `@file` reference.
     /// Nearly no line has one: asking [`Self::may_expand`] of each token was most of the
     /// cost of a load's token lists, when every line's tokens were copied to them.
-    fn may_expand_any(&self, file: u32, fields: (u32, u32)) -> bool {
+    fn may_expand_any(&self, file: u32, tokens: (u32, u32)) -> bool {
         let f = &self.files[file as usize];
-        // A line's fields are consecutive, and so are their tokens: the start of the field
-        // after its last ends them.
-        let tokens = (
-            f.lines.fields[fields.0 as usize],
-            f.lines.fields[fields.1 as usize],
-        );
         // A quoted token starts with `"`: see `may_expand`.
         let bytes = f.source.bytes();
         f.lines.tokens[tokens.0 as usize..tokens.1 as usize]
@@ -523,12 +517,12 @@ impl<'a> Loader<'a> {
             if self.budget.exhausted() {
                 break;
             }
-            let (line_number, error, fields_range) = {
+            let (line_number, error, tokens) = {
                 let lines = &self.sources.files[file as usize].lines;
                 (
                     lines.lines[li].line_number,
                     lines.error(li),
-                    lines.field_range(li),
+                    lines.token_range(li),
                 )
             };
             let mark = self.sources.mark();
@@ -538,13 +532,16 @@ impl<'a> Loader<'a> {
                     Some(e.message().to_string()),
                     None,
                 ),
-                None => self.push_fields(file, fields_range, depth),
+                None => self.push_fields(file, tokens, depth),
             };
-            let count = self.sources.fields_at(file, fields).len();
-            if count == 0 && err.is_none() {
+            if fields.is_empty() && err.is_none() {
                 continue;
             }
-            if self.version.at_least(16) && err.is_none() && count == 2 {
+            // Counting a line's fields takes a look at each of its tokens: only 16+ asks.
+            if self.version.at_least(16)
+                && err.is_none()
+                && self.sources.fields_at(file, fields).len() == 2
+            {
                 match self.include_directive(file, depth, fields, mark, out) {
                     Directive::NotOne => {}
                     Directive::Read => continue,
@@ -576,15 +573,19 @@ impl<'a> Loader<'a> {
     fn push_fields(
         &mut self,
         file: u32,
-        fields: (u32, u32),
+        tokens: (u32, u32),
         depth: u32,
     ) -> (LineFields, Option<String>, Option<TokRef>) {
-        if !self.sources.may_expand_any(file, fields) {
-            return (LineFields::Own(fields.0, fields.1), None, None);
+        if !self.sources.may_expand_any(file, tokens) {
+            return (LineFields::Own(tokens.0, tokens.1), None, None);
         }
+        // Few lines come here: their fields are listed before the load's lists grow.
+        let own: Vec<Field> = self.sources.files[file as usize]
+            .lines
+            .fields_in(tokens)
+            .collect();
         let first = self.sources.fields.len() as u32;
-        for fi in fields.0..fields.1 {
-            let (t0, t1) = self.sources.files[file as usize].lines.field(fi).tokens;
+        for Field { tokens: (t0, t1) } in own {
             let start = self.sources.tokens.len();
             for token in t0..t1 {
                 let r = TokRef { file, token };
