@@ -348,3 +348,23 @@ fn plain_lines_read_as_the_byte_loop_reads_them() {
         }
     }
 }
+
+/// A comma with nothing after it (the end of the line, or a comment) ends its field with the
+/// token before it, in both readers; the fields of a line read the same from either end.
+#[test]
+fn a_trailing_comma_ends_its_field() {
+    let inputs: [&[u8]; 3] = [b"local a, b,\n", b"local a,b, #c\n", b"local a,\"b\",\n"];
+    for input in inputs {
+        assert_eq!(
+            texts(input, 16)[0],
+            vec![vec!["local"], vec!["a", "b"]],
+            "{input:?}"
+        );
+        let (lines, _) = lines_of(input, 16);
+        let forward: Vec<Field> = lines.fields_of(0).collect();
+        let mut backward: Vec<Field> = lines.fields_of(0).rev().collect();
+        backward.reverse();
+        assert_eq!(forward, backward, "{input:?}");
+        assert_eq!(lines.fields_of(0).len(), 2, "{input:?}");
+    }
+}
