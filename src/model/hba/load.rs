@@ -337,6 +337,18 @@ impl AuthSources {
             .any(|t| bytes.get(t.span.start as usize) == Some(&b'@'))
     }
 
+    /// Whether a line with fields `fields` may start with `include`, `include_if_exists` or
+    /// `include_dir`: for a line as written, whether its first token's first byte is `i`
+    /// (or `"`, as a quoted token's text may still be one).
+    fn may_be_directive(&self, file: u32, fields: LineFields) -> bool {
+        let LineFields::Own(first, _) = fields else {
+            return true;
+        };
+        let f = &self.files[file as usize];
+        let start = f.lines.tokens[first as usize].span.start;
+        matches!(f.source.bytes().get(start as usize), Some(b'i' | b'"'))
+    }
+
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
     /// nearly no token has: this is asked of every token): an unquoted token's text starts
     /// with the token's first byte in the file, and a quoted token's first byte is `"`.
@@ -537,9 +549,11 @@ impl<'a> Loader<'a> {
             if fields.is_empty() && err.is_none() {
                 continue;
             }
-            // Counting a line's fields takes a look at each of its tokens: only 16+ asks.
+            // Counting a line's fields takes a look at each of its tokens: only 16+ asks, and
+            // only of a line that may start with a keyword.
             if self.version.at_least(16)
                 && err.is_none()
+                && self.sources.may_be_directive(file, fields)
                 && self.sources.fields_at(file, fields).len() == 2
             {
                 match self.include_directive(file, depth, fields, mark, out) {
