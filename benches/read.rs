@@ -316,7 +316,7 @@ fn corpus(kind: &str) -> Option<&'static [(PathBuf, Vec<u8>)]> {
 /// Bytes of syntax tree per byte of input (everything the tree and line index hold, by
 /// capacity), printed once before the timings.
 fn memory_report() {
-    use pgconf::syntax::auth::{AuthLine, Field, PhysLine, Token};
+    use pgconf::syntax::auth::{AuthLine, PhysLine, Token};
     use pgconf::syntax::conf::ConfLine;
     use std::mem::size_of;
     eprintln!("tree bytes per input byte (line index + tree, by capacity):");
@@ -342,11 +342,10 @@ fn memory_report() {
     let index = source.line_count() * size_of::<u32>();
     let tree_bytes = file.lines.capacity() * size_of::<PhysLine>()
         + lines.lines.capacity() * size_of::<AuthLine>()
-        + lines.fields.capacity() * size_of::<Field>()
         + lines.tokens.capacity() * size_of::<Token>()
         + lines.joints.capacity() * size_of::<pgconf::source::Span>();
     eprintln!(
-        "  {:<16} {:>9} B in, {:>9} B index + {:>10} B tree = {:.2} B/B (physical + logical lines, fields, tokens)",
+        "  {:<16} {:>9} B in, {:>9} B index + {:>10} B tree = {:.2} B/B (physical + logical lines, tokens)",
         "big_hba.conf",
         bytes.len(),
         index,

@@ -80,11 +80,11 @@ pub fn check_auth_bytes(bytes: &[u8]) {
     assert_eq!(file.print(bytes), bytes, "auth round trip");
     for version in PgVersion::ALL {
         let lines = AuthLines::build(&file, bytes, TokenizeRules::for_version(version));
-        for line in &lines.lines {
+        for (index, line) in lines.lines.iter().enumerate() {
             assert!(line.span.end as usize <= bytes.len());
             assert!(line.line_number as usize <= file.lines.len().max(1));
-            for field in lines.fields_of(line) {
-                for token in lines.tokens_of(field) {
+            for field in lines.fields_of(index) {
+                for token in lines.tokens_of(&field) {
                     assert!(token.span.end as usize <= bytes.len());
                     let _ = lines.text(token, bytes);
                 }

@@ -461,11 +461,10 @@ fn check_hba(
 /// Byte range of the record starting on `line` of the main file, line ending included.
 fn record_bounds(hba: &HbaFile, line: u32) -> Option<(u32, u32)> {
     let file = &hba.sources.files[0];
-    let l = file
-        .lines
-        .lines
-        .iter()
-        .find(|l| l.line_number == line && l.fields.0 != l.fields.1)?;
+    let (_, l) = file.lines.lines.iter().enumerate().find(|&(i, l)| {
+        let (start, end) = file.lines.token_range(i);
+        l.line_number == line && start != end
+    })?;
     let bytes = file.source.bytes();
     let end = l.span.end as usize;
     let end = bytes[end..]

@@ -234,13 +234,13 @@ impl FileSuppressions {
         let bytes = source.bytes();
         let directives = lines
             .iter()
-            .filter_map(|l| bytes.get(l.comment?.range()))
+            .filter_map(|l| bytes.get(l.comment()?.range()))
             .any(|comment| marker_start(comment).is_some());
         if !directives {
             return Self::none(source);
         }
         let records: Vec<Span> = lines.iter().map(|l| l.span).collect();
-        Self::collect(source, lines.iter().filter_map(|l| l.comment), &records)
+        Self::collect(source, lines.iter().filter_map(AuthLine::comment), &records)
     }
 
     fn none(source: &SourceFile) -> Self {

@@ -173,12 +173,89 @@ pub struct Token {
     /// it is in [`AuthLines::arena`], found through [`AuthLines::dequoted`]. Few tokens are,
     /// and keeping their text's range out of every token makes a token 12 bytes, not 20.
     dequoted: bool,
+    /// The token is its field's last: a field runs from the token after the previous
+    /// field's last. In the token's padding, this spares a list of the fields, and the
+    /// reader knows it when it pushes the token (no comma follows).
+    ends_field: bool,
 }
 
-/// A field: comma-separated tokens (`db1,db2`); `tokens` indexes [`AuthLines::tokens`].
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(size_of::<Token>() == 12);
+
+/// A field: comma-separated tokens (`db1,db2`); `tokens` is a range of
+/// [`AuthLines::tokens`]. Made on demand by [`AuthLines::fields_of`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     pub tokens: (u32, u32),
+}
+
+/// The fields of one line's tokens ([`AuthLines::fields_of`]), split after each token that
+/// ends one.
+#[derive(Debug, Clone)]
+pub struct Fields<'a> {
+    /// The tokens not yet yielded; the first of them, if any, starts a field.
+    tokens: &'a [Token],
+    /// The index of `tokens[0]` in [`AuthLines::tokens`].
+    at: u32,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields of `tokens`, a line's tokens from index `at` on.
+    pub fn new(tokens: &'a [Token], at: u32) -> Fields<'a> {
+        Fields { tokens, at }
+    }
+}
+
+impl Iterator for Fields<'_> {
+    type Item = Field;
+
+    // Once per field of every record, through `AuthSources::fields`.
+    #[inline(always)]
+    fn next(&mut self) -> Option<Field> {
+        if self.tokens.is_empty() {
+            return None;
+        }
+        let len = self
+            .tokens
+            .iter()
+            .position(|t| t.ends_field)
+            .map_or(self.tokens.len(), |i| i + 1);
+        let start = self.at;
+        self.at += len as u32;
+        self.tokens = &self.tokens[len..];
+        Some(Field {
+            tokens: (start, self.at),
+        })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for Fields<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.tokens.iter().filter(|t| t.ends_field).count()
+    }
+}
+
+impl DoubleEndedIterator for Fields<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Field> {
+        let (_, before) = self.tokens.split_last()?;
+        let last = before
+            .iter()
+            .rposition(|t| t.ends_field)
+            .map_or(0, |i| i + 1);
+        let end = self.at + self.tokens.len() as u32;
+        self.tokens = &self.tokens[..last];
+        Some(Field {
+            tokens: (self.at + last as u32, end),
+        })
+    }
 }
 
 /// One logical line: a record candidate. Blank lines and comment-only lines are kept too
@@ -189,22 +266,35 @@ pub struct AuthLine {
     pub line_number: u32,
     /// From the start of the first physical line to the end of the last one's content.
     pub span: Span,
-    /// Range of [`AuthLines::fields`].
-    pub fields: (u32, u32),
-    /// `#` to the end of the logical line, when outside quotes.
-    pub comment: Option<Span>,
+    /// Its first token in [`AuthLines::tokens`]; the next line's first token ends its tokens
+    /// ([`AuthLines::token_range`]).
+    tokens: u32,
+    /// `#` to the end of the logical line, when outside quotes; empty when there is none (a
+    /// comment holds its `#`): see [`AuthLine::comment`].
+    comment: Span,
 }
 
 // One per line of the file: its error, which few lines have, is kept in [`AuthLines`]
-// (in place it made a line 36 bytes).
+// (in place it made a line 36 bytes), and neither its tokens' end nor its comment's
+// `Option` tag is kept (32 bytes).
 #[cfg(target_pointer_width = "64")]
-const _: () = assert!(size_of::<AuthLine>() == 32);
+const _: () = assert!(size_of::<AuthLine>() == 24);
+
+impl AuthLine {
+    /// `#` to the end of the logical line, when outside quotes.
+    #[inline]
+    pub fn comment(&self) -> Option<Span> {
+        (!self.comment.is_empty()).then_some(self.comment)
+    }
+}
 
 /// The logical lines of one file for one version.
 #[derive(Debug, Clone, Default)]
 pub struct AuthLines {
     pub lines: Vec<AuthLine>,
-    pub fields: Vec<Field>,
+    /// The tokens of all lines, in order (a line's are consecutive, and so are the lines');
+    /// each says whether it ends a field, which spares a list of the fields (it was 4 or 8
+    /// bytes a field, and 20,000 records have 100,000).
     pub tokens: Vec<Token>,
     /// Each `\` + line ending that joined two physical lines (14+).
     pub joints: Vec<Span>,
@@ -218,8 +308,38 @@ pub struct AuthLines {
 }
 
 impl AuthLines {
-    pub fn fields_of(&self, line: &AuthLine) -> &[Field] {
-        &self.fields[line.fields.0 as usize..line.fields.1 as usize]
+    /// The fields of line `line` (an index of [`Self::lines`]), in order.
+    #[inline]
+    pub fn fields_of(&self, line: usize) -> Fields<'_> {
+        self.fields_in(self.token_range(line))
+    }
+
+    /// The fields of `tokens`, a range of [`Self::tokens`] that starts a field (a line's
+    /// tokens: [`Self::token_range`]).
+    #[inline]
+    pub fn fields_in(&self, (start, end): (u32, u32)) -> Fields<'_> {
+        Fields::new(&self.tokens[start as usize..end as usize], start)
+    }
+
+    /// The range of [`Self::tokens`] that holds line `line`'s tokens (an index of
+    /// [`Self::lines`]); empty when the line has no fields.
+    #[inline]
+    pub fn token_range(&self, line: usize) -> (u32, u32) {
+        let end = match self.lines.get(line + 1) {
+            Some(next) => next.tokens,
+            None => self.tokens.len() as u32,
+        };
+        (self.lines[line].tokens, end)
+    }
+
+    /// How many lines have at least one field.
+    pub fn lines_with_fields(&self) -> usize {
+        let ends = self.lines.iter().skip(1).map(|l| l.tokens);
+        self.lines
+            .iter()
+            .zip(ends.chain([self.tokens.len() as u32]))
+            .filter(|(line, end)| line.tokens != *end)
+            .count()
     }
 
     pub fn tokens_of(&self, field: &Field) -> &[Token] {
@@ -294,7 +414,6 @@ fn read(
     let mut reader = Reader {
         out: AuthLines {
             lines: Vec::with_capacity(n),
-            fields: Vec::with_capacity(n * 5),
             tokens: Vec::with_capacity(n * 6),
             joints: Vec::new(),
             errors: Vec::new(),
@@ -504,7 +623,7 @@ impl Reader<'_> {
             Logical::Joined => (&self.scratch.bytes[..], None),
         };
         let out = &mut self.out;
-        let fields_start = out.fields.len() as u32;
+        let tokens_start = out.tokens.len();
         let mut comment = None;
         let mut error = error;
         if error.is_none() {
@@ -534,14 +653,15 @@ impl Reader<'_> {
             }
         }
         if let Some(e) = error {
-            out.fields.truncate(fields_start as usize);
+            // Its tokens go: the next line's first token ends a line's tokens.
+            out.tokens.truncate(tokens_start);
             out.errors.push((out.lines.len() as u32, e));
         }
         out.lines.push(AuthLine {
             line_number,
             span,
-            fields: (fields_start, out.fields.len() as u32),
-            comment,
+            tokens: tokens_start as u32,
+            comment: comment.unwrap_or_default(),
         });
     }
 }
@@ -585,36 +705,36 @@ fn plain_tokens(
     start: usize,
     end: usize,
 ) -> Option<Option<Span>> {
-    let (fields_mark, tokens_mark) = (out.fields.len(), out.tokens.len());
+    let tokens_mark = out.tokens.len();
     // The word scans may read on past the line's end (its CR or LF stops them), and what
     // they find there is cut off: the line's last word is then not read byte by byte.
     let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
     let skip = |p: usize| skip_separators(source, p).min(end);
     let mut p = skip(start);
     while p < end {
-        let first = out.tokens.len() as u32;
         // Here `source[p]` is neither a blank nor a comma.
         while source[p] != b'#' && source[p] != b'"' {
             let e = token_end(p);
+            // A comma right after a token keeps the field open.
+            let comma = e < end && source[e] == b',';
             out.tokens.push(Token {
                 span: span(p, e),
                 quoted: false,
                 dequoted: false,
+                ends_field: !comma,
             });
             p = e;
-            if p == end || source[p] != b',' {
+            if !comma {
                 break;
             }
             p = skip(p + 1);
-            if p == end {
+            if p == end || source[p] == b'#' || source[p] == b'"' {
+                // Nothing after the comma: the field ends with the token before it.
+                if let Some(t) = out.tokens.last_mut() {
+                    t.ends_field = true;
+                }
                 break;
             }
-        }
-        let last = out.tokens.len() as u32;
-        if last > first {
-            out.fields.push(Field {
-                tokens: (first, last),
-            });
         }
         if p == end {
             break;
@@ -622,7 +742,6 @@ fn plain_tokens(
         match source[p] {
             b'#' => return Some(Some(span(p, end))),
             b'"' => {
-                out.fields.truncate(fields_mark);
                 out.tokens.truncate(tokens_mark);
                 return None;
             }
@@ -741,16 +860,17 @@ fn next_tokens(
                 span: raw,
                 quoted: initial_quote,
                 dequoted: needs_arena,
+                ends_field: !terminating_comma,
             });
             if !terminating_comma {
                 break;
             }
         }
-        let tokens_end = out.tokens.len() as u32;
-        if tokens_end > tokens_start {
-            out.fields.push(Field {
-                tokens: (tokens_start, tokens_end),
-            });
+        // A comma with no token after it ended the field too.
+        if out.tokens.len() > tokens_start as usize
+            && let Some(t) = out.tokens.last_mut()
+        {
+            t.ends_field = true;
         }
     }
     (comment, None)

@@ -158,10 +158,10 @@ fn check_auth(bytes: &[u8]) {
     assert_eq!(file.print(bytes), bytes);
     for version in PgVersion::ALL {
         let lines = AuthLines::build(&file, bytes, TokenizeRules::for_version(version));
-        for line in &lines.lines {
+        for (index, line) in lines.lines.iter().enumerate() {
             assert!(line.span.end as usize <= bytes.len());
-            for field in lines.fields_of(line) {
-                for token in lines.tokens_of(field) {
+            for field in lines.fields_of(index) {
+                for token in lines.tokens_of(&field) {
                     assert!(token.span.end as usize <= bytes.len());
                     let _ = lines.text(token, bytes);
                 }

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
 use crate::source::SourceFile;
-use crate::syntax::auth::{AuthLines, Field, Token, TokenizeRules, physical_line_count};
+use crate::syntax::auth::{AuthLines, Field, Fields, Token, TokenizeRules, physical_line_count};
 
 /// `CONF_FILE_MAX_DEPTH` (16+). 12–15 have no limit for `@file`; a self-reference crashes
 /// the server, so pgconf stops at [`UNLIMITED_DEPTH_CAP`] with a message of its own.
@@ -70,13 +70,21 @@ pub struct TokLineError {
 /// Where the fields of a [`TokLine`] are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineFields {
-    /// As written: this range of its file's own [`AuthLines::fields`]. Nearly every line is
-    /// one, and pointing at them saves a copy of each token's reference (1.6 MB for a file of
-    /// 20,000 records).
+    /// As written: the fields of this range of its file's own [`AuthLines::tokens`]. Nearly
+    /// every line is one, and pointing at them saves a copy of each token's reference (1.6 MB
+    /// for a file of 20,000 records).
     Own(u32, u32),
     /// With `@file`s expanded (or cut short by an error): this range of the load's own field
     /// list ([`AuthSources::fields`]).
     Expanded(u32, u32),
+}
+
+impl LineFields {
+    /// No fields: a line's own tokens are all in its fields, so no tokens is no fields.
+    fn is_empty(self) -> bool {
+        let (LineFields::Own(start, end) | LineFields::Expanded(start, end)) = self;
+        start == end
+    }
 }
 
 /// The tokens of one field of a [`TokLine`], in order; never empty.
@@ -125,6 +133,68 @@ impl<'a> FieldTokens<'a> {
     }
 }
 
+/// The fields of a [`TokLine`] ([`AuthSources::fields`]). A type of its own rather than a
+/// `map` over the field indexes: that closure, which tested the kind per field, was not
+/// inlined (+1 M instructions for 100,000 fields).
+#[derive(Debug, Clone)]
+enum LineFieldIter<'a> {
+    /// The line's own fields, in its file's tokens.
+    Own { file: u32, fields: Fields<'a> },
+    Expanded {
+        fields: std::slice::Iter<'a, Field>,
+        tokens: &'a [TokRef],
+    },
+}
+
+impl<'a> Iterator for LineFieldIter<'a> {
+    type Item = FieldTokens<'a>;
+
+    // Called once per field of every record: out of line it was ~13 instructions a call.
+    #[inline(always)]
+    fn next(&mut self) -> Option<FieldTokens<'a>> {
+        match self {
+            LineFieldIter::Own { file, fields } => fields.next().map(|f| FieldTokens::Own {
+                file: *file,
+                tokens: f.tokens,
+            }),
+            LineFieldIter::Expanded { fields, tokens } => fields
+                .next()
+                .map(|f| FieldTokens::Expanded(&tokens[f.tokens.0 as usize..f.tokens.1 as usize])),
+        }
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.len();
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for LineFieldIter<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            LineFieldIter::Own { fields, .. } => fields.len(),
+            LineFieldIter::Expanded { fields, .. } => fields.len(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for LineFieldIter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<Self::Item> {
+        match self {
+            LineFieldIter::Own { file, fields } => fields.next_back().map(|f| FieldTokens::Own {
+                file: *file,
+                tokens: f.tokens,
+            }),
+            LineFieldIter::Expanded { fields, tokens } => fields
+                .next_back()
+                .map(|f| FieldTokens::Expanded(&tokens[f.tokens.0 as usize..f.tokens.1 as usize])),
+        }
+    }
+}
+
 /// All files of one load, and the fields of its tokenized lines that `@file`s changed.
 ///
 /// Those fields live in two flat lists (each [`Field`] a range of `tokens`, as a file's own
@@ -150,8 +220,9 @@ impl AuthSources {
 
     fn line_fields(&self, line: &TokLine) -> LineFields {
         if line.fields == OWN_FIELDS {
-            let (start, end) =
-                self.files[line.file as usize].lines.lines[line.line as usize].fields;
+            let (start, end) = self.files[line.file as usize]
+                .lines
+                .token_range(line.line as usize);
             LineFields::Own(start, end)
         } else {
             let (start, end) = self.expanded[line.fields as usize];
@@ -170,26 +241,18 @@ impl AuthSources {
         }
     }
 
-    fn fields_at(
-        &self,
-        file: u32,
-        fields: LineFields,
-    ) -> impl ExactSizeIterator<Item = FieldTokens<'_>> + DoubleEndedIterator + Clone + '_ {
-        let (list, (start, end), own) = match fields {
-            LineFields::Own(start, end) => {
-                (&self.files[file as usize].lines.fields, (start, end), true)
-            }
-            LineFields::Expanded(start, end) => (&self.fields, (start, end), false),
-        };
-        list[start as usize..end as usize]
-            .iter()
-            .map(move |&Field { tokens }| {
-                if own {
-                    FieldTokens::Own { file, tokens }
-                } else {
-                    FieldTokens::Expanded(&self.tokens[tokens.0 as usize..tokens.1 as usize])
-                }
-            })
+    #[inline]
+    fn fields_at(&self, file: u32, fields: LineFields) -> LineFieldIter<'_> {
+        match fields {
+            LineFields::Own(start, end) => LineFieldIter::Own {
+                file,
+                fields: self.files[file as usize].lines.fields_in((start, end)),
+            },
+            LineFields::Expanded(start, end) => LineFieldIter::Expanded {
+                fields: self.fields[start as usize..end as usize].iter(),
+                tokens: &self.tokens,
+            },
+        }
     }
 
     /// The first token of the line's first field: what says what kind of line it is.
@@ -262,29 +325,37 @@ impl AuthSources {
         self.token(r).quoted
     }
 
-    /// Whether any token of the fields `fields` of file `file` may be an `@file` reference.
+    /// Whether any of the tokens `tokens` of file `file` may be an `@file` reference.
     /// Nearly no line has one: asking [`Self::may_expand`] of each token was most of the
     /// cost of a load's token lists, when every line's tokens were copied to them.
-    fn may_expand_any(&self, file: u32, fields: (u32, u32)) -> bool {
+    fn may_expand_any(&self, file: u32, tokens: (u32, u32)) -> bool {
         let f = &self.files[file as usize];
-        let own = &f.lines.fields[fields.0 as usize..fields.1 as usize];
-        let (Some(first), Some(last)) = (own.first(), own.last()) else {
-            return false;
-        };
-        // A line's fields are consecutive, and so are their tokens.
+        // A quoted token starts with `"`: see `may_expand`.
         let bytes = f.source.bytes();
-        f.lines.tokens[first.tokens.0 as usize..last.tokens.1 as usize]
+        f.lines.tokens[tokens.0 as usize..tokens.1 as usize]
             .iter()
-            .any(|t| !t.quoted && bytes.get(t.span.start as usize) == Some(&b'@'))
+            .any(|t| bytes.get(t.span.start as usize) == Some(&b'@'))
+    }
+
+    /// Whether a line with fields `fields` may start with `include`, `include_if_exists` or
+    /// `include_dir`: for a line as written, whether its first token's first byte is `i`
+    /// (or `"`, as a quoted token's text may still be one).
+    fn may_be_directive(&self, file: u32, fields: LineFields) -> bool {
+        let LineFields::Own(first, _) = fields else {
+            return true;
+        };
+        let f = &self.files[file as usize];
+        let start = f.lines.tokens[first as usize].span.start;
+        matches!(f.source.bytes().get(start as usize), Some(b'i' | b'"'))
     }
 
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
     /// nearly no token has: this is asked of every token): an unquoted token's text starts
-    /// with the token's first byte in the file.
+    /// with the token's first byte in the file, and a quoted token's first byte is `"`.
     fn may_expand(&self, r: TokRef) -> bool {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
-        !token.quoted && f.source.bytes().get(token.span.start as usize) == Some(&b'@')
+        f.source.bytes().get(token.span.start as usize) == Some(&b'@')
     }
 
     /// The first byte of a token's de-quoted text, told from the file when the token is
@@ -459,12 +530,7 @@ impl<'a> Loader<'a> {
     pub fn tokenize_main(&mut self, main: u32) -> Vec<TokLine> {
         let own = &self.sources.files[main as usize].lines;
         // A rejected line has no fields.
-        let count = own
-            .lines
-            .iter()
-            .filter(|l| l.fields.0 != l.fields.1)
-            .count()
-            + own.error_count();
+        let count = own.lines_with_fields() + own.error_count();
         let mut out = Vec::with_capacity(count);
         self.tokenize_file(main, 0, &mut out);
         out
@@ -477,10 +543,13 @@ impl<'a> Loader<'a> {
             if self.budget.exhausted() {
                 break;
             }
-            let (line_number, error, fields_range) = {
+            let (line_number, error, tokens) = {
                 let lines = &self.sources.files[file as usize].lines;
-                let l = &lines.lines[li];
-                (l.line_number, lines.error(li), l.fields)
+                (
+                    lines.lines[li].line_number,
+                    lines.error(li),
+                    lines.token_range(li),
+                )
             };
             let mark = self.sources.mark();
             let (mut fields, mut err, mut err_at) = match error {
@@ -489,13 +558,18 @@ impl<'a> Loader<'a> {
                     Some(e.message().to_string()),
                     None,
                 ),
-                None => self.push_fields(file, fields_range, depth),
+                None => self.push_fields(file, tokens, depth),
             };
-            let count = self.sources.fields_at(file, fields).len();
-            if count == 0 && err.is_none() {
+            if fields.is_empty() && err.is_none() {
                 continue;
             }
-            if self.version.at_least(16) && err.is_none() && count == 2 {
+            // Counting a line's fields takes a look at each of its tokens: only 16+ asks, and
+            // only of a line that may start with a keyword.
+            if self.version.at_least(16)
+                && err.is_none()
+                && self.sources.may_be_directive(file, fields)
+                && self.sources.fields_at(file, fields).len() == 2
+            {
                 match self.include_directive(file, depth, fields, mark, out) {
                     Directive::NotOne => {}
                     Directive::Read => continue,
@@ -527,15 +601,19 @@ impl<'a> Loader<'a> {
     fn push_fields(
         &mut self,
         file: u32,
-        fields: (u32, u32),
+        tokens: (u32, u32),
         depth: u32,
     ) -> (LineFields, Option<String>, Option<TokRef>) {
-        if !self.sources.may_expand_any(file, fields) {
-            return (LineFields::Own(fields.0, fields.1), None, None);
+        if !self.sources.may_expand_any(file, tokens) {
+            return (LineFields::Own(tokens.0, tokens.1), None, None);
         }
+        // Few lines come here: their fields are listed before the load's lists grow.
+        let own: Vec<Field> = self.sources.files[file as usize]
+            .lines
+            .fields_in(tokens)
+            .collect();
         let first = self.sources.fields.len() as u32;
-        for fi in fields.0..fields.1 {
-            let (t0, t1) = self.sources.files[file as usize].lines.fields[fi as usize].tokens;
+        for Field { tokens: (t0, t1) } in own {
             let start = self.sources.tokens.len();
             for token in t0..t1 {
                 let r = TokRef { file, token };

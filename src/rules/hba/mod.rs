@@ -44,13 +44,13 @@ fn own_tokens<'a>(sources: &'a AuthSources, line: &TokLine) -> Vec<&'a Token> {
     let Some(file) = sources.files.get(line.file as usize) else {
         return Vec::new();
     };
-    let Some(auth) = file.lines.lines.get(line.line as usize) else {
+    let auth = line.line as usize;
+    if auth >= file.lines.lines.len() {
         return Vec::new();
-    };
+    }
     file.lines
         .fields_of(auth)
-        .iter()
-        .flat_map(|f| file.lines.tokens_of(f))
+        .flat_map(|f| file.lines.tokens_of(&f))
         .collect()
 }
 

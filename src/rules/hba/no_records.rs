@@ -28,12 +28,15 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     // Include directives that brought nothing in (16+): an empty folder or file, or a
     // missing include_if_exists target.
     if hba.version.at_least(16) {
-        for line in &main.lines.lines {
-            let fields = main.lines.fields_of(line);
+        for (index, line) in main.lines.lines.iter().enumerate() {
+            let mut fields = main.lines.fields_of(index);
             if fields.len() != 2 {
                 continue;
             }
-            let Some(first) = main.lines.tokens_of(&fields[0]).first() else {
+            let Some(first) = fields
+                .next()
+                .and_then(|field| main.lines.tokens_of(&field).first())
+            else {
                 continue;
             };
             let keyword = main.lines.text(first, main.source.bytes());

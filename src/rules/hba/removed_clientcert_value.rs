@@ -92,7 +92,10 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
         return None;
     }
     let file = hba.sources.files.get(tok.file as usize)?;
-    let auth = file.lines.lines.get(line.line as usize)?;
+    let auth = line.line as usize;
+    if auth >= file.lines.lines.len() {
+        return None;
+    }
     let this = hba.sources.token(tok).span;
     for field in file.lines.fields_of(auth) {
         let (t0, t1) = field.tokens;
@@ -125,9 +128,6 @@ fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
     None
 }
 
-fn auth_first_token(
-    file: &crate::model::hba::load::LoadedSource,
-    auth: &crate::syntax::auth::AuthLine,
-) -> Option<u32> {
-    file.lines.fields_of(auth).first().map(|f| f.tokens.0)
+fn auth_first_token(file: &crate::model::hba::load::LoadedSource, auth: usize) -> Option<u32> {
+    file.lines.fields_of(auth).next().map(|f| f.tokens.0)
 }

@@ -47,7 +47,7 @@ impl ServerFile<'_> {
     pub fn in_comment(&self, offset: u32) -> bool {
         let comment = match self.lines {
             Lines::Conf(lines) => comment_holding(lines, offset, |l| (l.span, l.comment())),
-            Lines::Auth(lines) => comment_holding(lines, offset, |l| (l.span, l.comment)),
+            Lines::Auth(lines) => comment_holding(lines, offset, |l| (l.span, l.comment())),
         };
         comment.is_some_and(|c| c.start <= offset && offset < c.end)
     }
