@@ -68,6 +68,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// record looks only at records whose address could contain it: 20,000 records are not
 /// compared pairwise. [`covers`] stays the judge; the index only narrows the candidates.
 struct EarlierRecords {
+    /// Each record's network, decoded once by the pass that counts them: decoding an address
+    /// through the view again was a fifth of this rule.
+    kinds: Vec<Kind>,
     /// Live records whose address is `all` or an IP with a mask that is not contiguous: the
     /// only ones besides networks that can cover a network (a host name, `samehost`,
     /// `samenet` or a `local` record never does, and scanning the `local` records of
@@ -81,35 +84,59 @@ struct EarlierRecords {
     more: HashMap<u32, Vec<u32>, RandomState>,
 }
 
+/// What the index needs of a record's address.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Not a contiguous network, or a record with a warning.
+    Other,
+    V4(u8, u32),
+    /// Decoded again when its turn comes: IPv6 networks are few, and a `u128` here would
+    /// triple this list.
+    V6,
+}
+
 /// The contiguous networks of one family seen so far.
 struct Networks<N> {
-    /// Per prefix length in use, ascending, the first record of each network of that
-    /// length. A file uses few lengths, so a lookup tries only those (a sorted `Vec`, not a
-    /// `BTreeSet`, whose insert and range were a third of this rule); and a table per
-    /// length keeps an IPv4 entry at 8 bytes, network and record, as these tables are most
-    /// of this rule's memory (16-byte entries were 40 more pages for 20,000 networks).
-    tables: Vec<(u8, HashMap<N, u32, RandomState>)>,
-    /// The number of networks of each prefix length, for sizing a length's table once:
-    /// growing them by rehashing was about a tenth of linting a big file.
-    counts: Vec<u32>,
+    /// By prefix length, the first record of each network of that length, for the lengths
+    /// in use. A table per length keeps an IPv4 entry at 8 bytes, network and record, as
+    /// these tables are most of this rule's memory (16-byte entries were 40 more pages for
+    /// 20,000 networks); each is sized once from the count of its networks, as growing them
+    /// by rehashing was about a tenth of linting a big file.
+    tables: Vec<Option<HashMap<N, u32, RandomState>>>,
+    /// The lengths in use, ascending: a file uses few, and a lookup tries only those.
+    lengths: Vec<u8>,
 }
 
 impl EarlierRecords {
-    /// An empty index for `records`, with their networks counted.
+    /// An empty index for `records`, with their networks decoded and counted.
     fn new(hba: &HbaFile) -> Self {
-        let mut v4 = Networks::new(32);
-        let mut v6 = Networks::new(128);
-        for rec in hba.records().iter().filter(|r| r.warning.is_none()) {
-            match network(hba.address(rec)) {
-                Some(Network::V4(len, _)) => v4.counts[usize::from(len)] += 1,
-                Some(Network::V6(len, _)) => v6.counts[usize::from(len)] += 1,
-                None => {}
-            }
-        }
+        let mut v4 = vec![0u32; 33];
+        let mut v6 = vec![0u32; 129];
+        let kinds = hba
+            .records()
+            .iter()
+            .map(|rec| {
+                if rec.warning.is_some() {
+                    return Kind::Other;
+                }
+                match network(hba.address(rec)) {
+                    Some(Network::V4(len, net)) => {
+                        v4[usize::from(len)] += 1;
+                        Kind::V4(len, net)
+                    }
+                    Some(Network::V6(len, _)) => {
+                        v6[usize::from(len)] += 1;
+                        Kind::V6
+                    }
+                    None => Kind::Other,
+                }
+            })
+            .collect();
         EarlierRecords {
+            kinds,
             always: Vec::new(),
-            v4,
-            v6,
+            v4: Networks::sized(&v4),
+            v6: Networks::sized(&v6),
             more: HashMap::default(),
         }
     }
@@ -127,15 +154,21 @@ impl EarlierRecords {
         let Ok(record) = u32::try_from(j) else {
             return None;
         };
-        let address = hba.address(later);
-        let Some(net) = network(address) else {
-            if matches!(address, Some(HbaAddress::All | HbaAddress::Ip { .. })) {
-                self.always.push(record);
+        let net = match self.kinds.get(j) {
+            Some(&Kind::V4(len, net)) => Network::V4(len, net),
+            Some(Kind::V6) => network(hba.address(later))?,
+            _ => {
+                if matches!(
+                    hba.address(later),
+                    Some(HbaAddress::All | HbaAddress::Ip { .. })
+                ) {
+                    self.always.push(record);
+                }
+                // Not a network: few such records; look at every earlier one.
+                return (0..j)
+                    .filter(|&i| records[i].warning.is_none())
+                    .find(covering);
             }
-            // Not a network: few such records; look at every earlier one.
-            return (0..j)
-                .filter(|&i| records[i].warning.is_none())
-                .find(covering);
         };
         let always = self.always.iter().map(|&i| i as usize).find(covering);
         let found = match net {
@@ -156,11 +189,20 @@ impl EarlierRecords {
 }
 
 impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
-    fn new(bits: usize) -> Self {
-        Networks {
-            tables: Vec::new(),
-            counts: vec![0; bits + 1],
-        }
+    /// Empty tables for the lengths that `counts` (networks per prefix length) has.
+    fn sized(counts: &[u32]) -> Self {
+        let mut lengths = Vec::new();
+        let tables = counts
+            .iter()
+            .zip(0u8..)
+            .map(|(&n, len)| {
+                (n > 0).then(|| {
+                    lengths.push(len);
+                    HashMap::with_capacity_and_hasher(n as usize, RandomState::default())
+                })
+            })
+            .collect();
+        Networks { tables, lengths }
     }
 
     /// The first record of a network containing `net`/`len` that is `covering`; then
@@ -181,22 +223,21 @@ impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
                 .map(|&i| i as usize)
                 .find(covering)
         };
-        let shorter = self.tables.partition_point(|(p, _)| *p < len);
         let mut best = None;
-        for (p, table) in &self.tables[..shorter] {
-            if let Some(i) = table
-                .get(&net.masked(*p))
+        for &p in self.lengths.iter().take_while(|&&p| p < len) {
+            if let Some(i) = self.tables[usize::from(p)]
+                .as_ref()
+                .and_then(|table| table.get(&net.masked(p)))
                 .and_then(|&first| in_network(more, first))
             {
                 best = Some(best.map_or(i, |b: usize| b.min(i)));
             }
         }
-        if self.tables.get(shorter).is_none_or(|(p, _)| *p != len) {
-            let capacity = self.counts.get(usize::from(len)).map_or(0, |&n| n as usize);
-            let table = HashMap::with_capacity_and_hasher(capacity, RandomState::default());
-            self.tables.insert(shorter, (len, table));
-        }
-        match self.tables[shorter].1.entry(net) {
+        // Counted by `new`, so the table is there.
+        let Some(Some(table)) = self.tables.get_mut(usize::from(len)) else {
+            return best;
+        };
+        match table.entry(net) {
             Entry::Occupied(e) => {
                 let first = *e.get();
                 if let Some(i) = in_network(more, first) {
