@@ -22,7 +22,7 @@ use crate::source::Span;
 
 pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef};
 
-use address::{Numeric, cidr_mask, format_ip, parse_numeric_host};
+use address::{Numeric, cidr_mask, format_ip, parse_numeric_host, plain_ipv4_network};
 
 /// Server settings that change how pg_hba.conf is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -782,6 +782,10 @@ fn parse_hba_line(
             Address::SameHost
         } else if !quoted && text == b"samenet" {
             Address::SameNet
+        } else if let Some((addr, mask)) = plain_ipv4_network(text) {
+            // Nearly every address of a big file (`10.1.2.0/24`): what the reading below
+            // makes of it, in one pass.
+            Address::V4 { addr, mask }
         } else {
             let slash = text.iter().position(|&c| c == b'/');
             let host = &text[..slash.unwrap_or(text.len())];
