@@ -540,7 +540,7 @@ mod tests {
     fn plain_ipv4_networks_read_as_the_server_reads_them() {
         const OTHER: &[u8] = b"x./ :+";
         let mut next = crate::testing::xorshift64(0x9e37_79b9_7f4a_7c15u64);
-        let mut byte = |next: &mut dyn FnMut() -> u64| match next() % 16 {
+        let byte = |next: &mut dyn FnMut() -> u64| match next() % 16 {
             0 => OTHER[(next() % OTHER.len() as u64) as usize],
             _ => b'0' + (next() % 10) as u8,
         };
@@ -551,13 +551,13 @@ mod tests {
             let mut text = Vec::new();
             for part in 0..4 {
                 if part > 0 {
-                    text.push(if next() % 8 == 0 { b'0' } else { b'.' });
+                    text.push(if next().is_multiple_of(8) { b'0' } else { b'.' });
                 }
                 for _ in 0..next() % 5 {
                     text.push(byte(&mut next));
                 }
             }
-            text.push(if next() % 8 == 0 { b'.' } else { b'/' });
+            text.push(if next().is_multiple_of(8) { b'.' } else { b'/' });
             for _ in 0..next() % 4 {
                 text.push(byte(&mut next));
             }
