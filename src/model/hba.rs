@@ -22,7 +22,7 @@ use crate::source::Span;
 
 pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef};
 
-use address::{Numeric, cidr_mask, format_ip, parse_numeric_host};
+use address::{Numeric, cidr_mask, format_ip, parse_numeric_host, plain_ipv4_network};
 
 /// Server settings that change how pg_hba.conf is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -707,10 +707,11 @@ fn parse_hba_line(
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    if let Some(second) = tokens.get(1) {
-        return fail_at(second, "multiple values specified for connection type");
-    }
-    let ct_text = src.text(tokens.first());
+    let ct_tok = match single_token(tokens) {
+        Ok(tok) => tok,
+        Err(second) => return fail_at(second, "multiple values specified for connection type"),
+    };
+    let ct_text = src.text(ct_tok);
     let mut warning = None;
     let conn_type = match ct_text {
         b"local" => ConnType::Local,
@@ -726,7 +727,7 @@ fn parse_hba_line(
         b"hostnogssenc" => ConnType::HostNoGssEnc,
         other => {
             return fail_at(
-                tokens.first(),
+                ct_tok,
                 format!("invalid connection type \"{}\"", lossy(other)),
             );
         }
@@ -748,11 +749,16 @@ fn parse_hba_line(
     let Some(user_tokens) = fields.next() else {
         return fail("end-of-line before role specification");
     };
-    for t in user_tokens.iter() {
+    let mut users = user_tokens.iter();
+    let Some(first_role) = users.next() else {
+        return fail("end-of-line before role specification");
+    };
+    name(src, first_role, version)?;
+    for t in users {
         name(src, t, version)?;
     }
     let names = if db_tokens.len() == 1 && user_tokens.len() == 1 {
-        Names::Two([first_db, user_tokens.first()])
+        Names::Two([first_db, first_role])
     } else {
         let start = out.name_tokens.len() as u32;
         out.name_tokens
@@ -770,10 +776,10 @@ fn parse_hba_line(
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
         };
-        if let Some(second) = tokens.get(1) {
-            return fail_at(second, "multiple values specified for host address");
-        }
-        let tok = tokens.first();
+        let tok = match single_token(tokens) {
+            Ok(tok) => tok,
+            Err(second) => return fail_at(second, "multiple values specified for host address"),
+        };
         address_at = Some(tok);
         let (text, quoted) = src.text_and_quoted(tok);
         address = Some(if !quoted && text == b"all" {
@@ -782,6 +788,10 @@ fn parse_hba_line(
             Address::SameHost
         } else if !quoted && text == b"samenet" {
             Address::SameNet
+        } else if let Some((addr, mask)) = plain_ipv4_network(text) {
+            // Nearly every address of a big file (`10.1.2.0/24`): what the reading below
+            // makes of it, in one pass.
+            Address::V4 { addr, mask }
         } else {
             let slash = text.iter().position(|&c| c == b'/');
             let host = &text[..slash.unwrap_or(text.len())];
@@ -814,10 +824,12 @@ fn parse_hba_line(
                         let Some(tokens) = fields.next() else {
                             return fail("end-of-line before netmask specification");
                         };
-                        if let Some(second) = tokens.get(1) {
-                            return fail_at(second, "multiple values specified for netmask");
-                        }
-                        let mask_tok = tokens.first();
+                        let mask_tok = match single_token(tokens) {
+                            Ok(tok) => tok,
+                            Err(second) => {
+                                return fail_at(second, "multiple values specified for netmask");
+                            }
+                        };
                         mask_at = Some(mask_tok);
                         let mtext = src.text(mask_tok);
                         let mask = match parse_numeric_host(mtext) {
@@ -845,10 +857,12 @@ fn parse_hba_line(
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before authentication method");
     };
-    if let Some(second) = tokens.get(1) {
-        return fail_at(second, "multiple values specified for authentication type");
-    }
-    let method_tok = tokens.first();
+    let method_tok = match single_token(tokens) {
+        Ok(tok) => tok,
+        Err(second) => {
+            return fail_at(second, "multiple values specified for authentication type");
+        }
+    };
     let mtext = src.text(method_tok);
     let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
     // Nearly every record has no option column and a method that shows none: nothing is
@@ -880,6 +894,20 @@ fn parse_hba_line(
         method_at: method_tok,
     });
     Ok(())
+}
+
+/// The token of a field that takes one value, or its second token (where the server's
+/// "multiple values specified" points). Read through the field's iterator, which inlines
+/// here: `FieldTokens::first` was a call of its own for each field.
+#[inline(always)]
+fn single_token(tokens: FieldTokens<'_>) -> Result<TokRef, TokRef> {
+    let mut iter = tokens.iter();
+    match (iter.next(), iter.next()) {
+        (Some(first), None) => Ok(first),
+        (_, Some(second)) => Err(second),
+        // A field is never empty.
+        (None, None) => Ok(tokens.first()),
+    }
 }
 
 /// The option columns (`parse_hba_auth_opt` for each, then the method's checks): the
@@ -967,8 +995,9 @@ fn parse_method(
 }
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`). The
-/// record keeps the token: [`AuthNames`] reads the name from it.
-#[inline]
+/// record keeps the token: [`AuthNames`] reads the name from it. Always inlined: as a
+/// call, its `LineResult` was written and tested for every name (~20 instructions).
+#[inline(always)]
 fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<()> {
     // Only a name starting with `/` needs its text, and nearly none does.
     if version.at_least(16) && src.first_byte(t) == Some(b'/') {
@@ -977,7 +1006,9 @@ fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<()> {
     Ok(())
 }
 
-/// [`name`] for a `/regex` token. Out of line: its message made the frame of every name.
+/// [`name`] for a `/regex` token. Out of line and cold: its message made the frame of
+/// every name.
+#[cold]
 #[inline(never)]
 fn regex_name(src: &AuthSources, t: TokRef) -> LineResult<()> {
     let text = src.text(t);
