@@ -307,6 +307,7 @@ impl AuthSources {
         &self.files[r.file as usize].lines.tokens[r.token as usize]
     }
 
+    #[inline]
     pub fn text(&self, r: TokRef) -> &[u8] {
         let f = &self.files[r.file as usize];
         f.lines
@@ -315,6 +316,7 @@ impl AuthSources {
 
     /// [`Self::text`] and [`Self::quoted`] with one lookup of the token: a record's names and
     /// address need both.
+    #[inline]
     pub fn text_and_quoted(&self, r: TokRef) -> (&[u8], bool) {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
