@@ -152,15 +152,7 @@ impl<'a> Iterator for LineFieldIter<'a> {
     // Called once per field of every record: out of line it was ~13 instructions a call.
     #[inline(always)]
     fn next(&mut self) -> Option<FieldTokens<'a>> {
-        match self {
-            LineFieldIter::Own { file, fields } => fields.next().map(|f| FieldTokens::Own {
-                file: *file,
-                tokens: f.tokens,
-            }),
-            LineFieldIter::Expanded { fields, tokens } => fields
-                .next()
-                .map(|f| FieldTokens::Expanded(&tokens[f.tokens.0 as usize..f.tokens.1 as usize])),
-        }
+        self.step(false)
     }
 
     #[inline]
@@ -183,14 +175,36 @@ impl ExactSizeIterator for LineFieldIter<'_> {
 impl DoubleEndedIterator for LineFieldIter<'_> {
     #[inline]
     fn next_back(&mut self) -> Option<Self::Item> {
+        self.step(true)
+    }
+}
+
+impl<'a> LineFieldIter<'a> {
+    /// The next field from the front, or from the back when `back`.
+    #[inline(always)]
+    fn step(&mut self, back: bool) -> Option<FieldTokens<'a>> {
         match self {
-            LineFieldIter::Own { file, fields } => fields.next_back().map(|f| FieldTokens::Own {
-                file: *file,
-                tokens: f.tokens,
-            }),
-            LineFieldIter::Expanded { fields, tokens } => fields
-                .next_back()
-                .map(|f| FieldTokens::Expanded(&tokens[f.tokens.0 as usize..f.tokens.1 as usize])),
+            LineFieldIter::Own { file, fields } => {
+                let f = if back {
+                    fields.next_back()
+                } else {
+                    fields.next()
+                }?;
+                Some(FieldTokens::Own {
+                    file: *file,
+                    tokens: f.tokens,
+                })
+            }
+            LineFieldIter::Expanded { fields, tokens } => {
+                let f = if back {
+                    fields.next_back()
+                } else {
+                    fields.next()
+                }?;
+                Some(FieldTokens::Expanded(
+                    &tokens[f.tokens.0 as usize..f.tokens.1 as usize],
+                ))
+            }
         }
     }
 }
