@@ -733,30 +733,18 @@ fn parse_hba_line(
         }
     };
 
-    let Some(db_tokens) = fields.next() else {
-        return fail("end-of-line before database specification");
-    };
     // The database names are checked before the role column is looked for, as the server
     // does (a bad regex there is reported rather than a missing column).
-    let mut dbs = db_tokens.iter();
-    let Some(first_db) = dbs.next() else {
-        return fail("end-of-line before database specification");
+    let missing_db = "end-of-line before database specification";
+    let Some(db_tokens) = fields.next() else {
+        return fail(missing_db);
     };
-    name(src, first_db, version)?;
-    for t in dbs {
-        name(src, t, version)?;
-    }
+    let first_db = names_column(src, db_tokens, version, missing_db)?;
+    let missing_role = "end-of-line before role specification";
     let Some(user_tokens) = fields.next() else {
-        return fail("end-of-line before role specification");
+        return fail(missing_role);
     };
-    let mut users = user_tokens.iter();
-    let Some(first_role) = users.next() else {
-        return fail("end-of-line before role specification");
-    };
-    name(src, first_role, version)?;
-    for t in users {
-        name(src, t, version)?;
-    }
+    let first_role = names_column(src, user_tokens, version, missing_role)?;
     let names = if db_tokens.len() == 1 && user_tokens.len() == 1 {
         Names::Two([first_db, first_role])
     } else {
@@ -992,6 +980,26 @@ fn parse_method(
         return fail("cert authentication is only supported on hostssl connections");
     }
     Ok(method)
+}
+
+/// A database or role column: each name checked ([`name`]); its first token.
+#[inline(always)]
+fn names_column(
+    src: &AuthSources,
+    tokens: FieldTokens<'_>,
+    version: PgVersion,
+    missing_message: &str,
+) -> LineResult<TokRef> {
+    let mut iter = tokens.iter();
+    // A field is never empty; the message is the server's for a missing column.
+    let Some(first) = iter.next() else {
+        return fail(missing_message);
+    };
+    name(src, first, version)?;
+    for t in iter {
+        name(src, t, version)?;
+    }
+    Ok(first)
 }
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`). The
