@@ -139,30 +139,13 @@ mod linux {
     // `size` bytes long; `medium` hands out blocks aligned as their layout asks.
     unsafe impl GlobalAlloc for HugePageAlloc {
         unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            match class(&layout) {
-                Class::Big => map_aligned(layout.size()),
-                Class::Medium => match medium::alloc(layout, false) {
-                    Some(block) => block,
-                    // SAFETY: the caller's contract, passed on.
-                    None => unsafe { System.alloc(layout) },
-                },
-                // SAFETY: the caller's contract, passed on.
-                Class::Small => unsafe { System.alloc(layout) },
-            }
+            // SAFETY: the caller's contract, passed on.
+            unsafe { self.allocate(layout, false) }
         }
 
         unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            match class(&layout) {
-                // Anonymous mappings are zeroed by the kernel.
-                Class::Big => map_aligned(layout.size()),
-                Class::Medium => match medium::alloc(layout, true) {
-                    Some(block) => block,
-                    // SAFETY: the caller's contract, passed on.
-                    None => unsafe { System.alloc_zeroed(layout) },
-                },
-                // SAFETY: the caller's contract, passed on.
-                Class::Small => unsafe { System.alloc_zeroed(layout) },
-            }
+            // SAFETY: the caller's contract, passed on.
+            unsafe { self.allocate(layout, true) }
         }
 
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
@@ -225,6 +208,30 @@ mod linux {
     }
 
     impl HugePageAlloc {
+        /// `alloc`, or `alloc_zeroed` when `zeroed`.
+        ///
+        /// # Safety
+        /// As [`GlobalAlloc::alloc`].
+        #[inline(always)]
+        unsafe fn allocate(&self, layout: Layout, zeroed: bool) -> *mut u8 {
+            let system = || {
+                // SAFETY: the caller's contract, passed on.
+                unsafe {
+                    if zeroed {
+                        System.alloc_zeroed(layout)
+                    } else {
+                        System.alloc(layout)
+                    }
+                }
+            };
+            match class(&layout) {
+                // Anonymous mappings are zeroed by the kernel.
+                Class::Big => map_aligned(layout.size()),
+                Class::Medium => medium::alloc(layout, zeroed).unwrap_or_else(system),
+                Class::Small => system(),
+            }
+        }
+
         /// `realloc` by a new block, the contents copied, the old freed.
         ///
         /// # Safety
