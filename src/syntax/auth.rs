@@ -334,11 +334,11 @@ impl AuthLines {
 
     /// How many lines have at least one field.
     pub fn lines_with_fields(&self) -> usize {
-        let ends = self.lines.iter().skip(1).map(|l| l.tokens);
-        self.lines
-            .iter()
-            .zip(ends.chain([self.tokens.len() as u32]))
-            .filter(|(line, end)| line.tokens != *end)
+        (0..self.lines.len())
+            .filter(|&line| {
+                let (start, end) = self.token_range(line);
+                start != end
+            })
             .count()
     }
 
