@@ -19,9 +19,10 @@ use crate::model::clickpipes::egress_ips;
 use crate::model::hba::first_match::{
     FirstMatchIndex, MatchQuery, Uncertainty, Verdict, verdict_without_address,
 };
-use crate::model::hba::{AuthMethod, ConnType, HbaAddress, HbaFile, HbaRecord};
+use crate::model::hba::{AuthMethod, ConnType, HbaFile, HbaRecord};
 use crate::model::value::TypedValue;
 use crate::rules::Context;
+use crate::rules::hba::local_only;
 use crate::source::Span;
 
 const RELOAD_NOTE: &str = "pg_hba.conf changes take effect on reload (SELECT pg_reload_conf())";
@@ -453,7 +454,8 @@ impl Analysis<'_, '_> {
                     verdict_without_address(self.hba, r, &self.query),
                     Verdict::Yes | Verdict::Maybe(Uncertainty::Database)
                 )
-                || !beyond_loopback(self.hba.address(r))
+                // A record that admits only this host itself does not let ClickPipes in.
+                || self.hba.address(r).is_none_or(local_only)
             {
                 continue;
             }
@@ -671,23 +673,6 @@ fn hba_name(name: &str) -> String {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
-    }
-}
-
-/// Whether a record can admit a client other than this host itself.
-fn beyond_loopback(address: Option<HbaAddress<'_>>) -> bool {
-    match address {
-        None | Some(HbaAddress::SameHost) => false,
-        Some(HbaAddress::All | HbaAddress::SameNet) => true,
-        Some(HbaAddress::Hostname(h)) => !h.eq_ignore_ascii_case("localhost"),
-        Some(HbaAddress::Ip { addr, mask }) => match (addr, mask) {
-            (IpAddr::V4(a), IpAddr::V4(m)) => {
-                let (a, m) = (u32::from(a), u32::from(m));
-                !(m >> 24 == 0xff && (a & m) >> 24 == 127)
-            }
-            (IpAddr::V6(a), IpAddr::V6(m)) => !(a.is_loopback() && u128::from(m) == u128::MAX),
-            _ => false,
-        },
     }
 }
 
