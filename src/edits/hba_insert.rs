@@ -79,8 +79,10 @@ pub fn placement(hba: &HbaFile, new: &NewRecord) -> Placement {
             .find(|l| l.line_number == line_number)
             .map(|l| l.span.start)
     };
+    // Read once: a big file asks it of every record.
+    let new_network = new.network();
     for rec in hba.records() {
-        match overlap(rec, new, hba) {
+        match overlap(rec, new, new_network, hba) {
             Overlap::None => continue,
             Overlap::Covers if same_effect(hba, rec, new) => {
                 return Placement::Covered {
@@ -268,8 +270,14 @@ enum Overlap {
     Covers,
 }
 
-/// Could `rec` catch connections that `new` matches, or all of them?
-fn overlap(rec: &HbaRecord, new: &NewRecord, hba: &HbaFile) -> Overlap {
+/// Could `rec` catch connections that `new` (whose network is `new_network`) matches, or all
+/// of them?
+fn overlap(
+    rec: &HbaRecord,
+    new: &NewRecord,
+    new_network: Option<(IpAddr, IpAddr)>,
+    hba: &HbaFile,
+) -> Overlap {
     let types = match (rec.conn_type, new.conn_type) {
         (ConnType::Local, _) | (_, ConnType::Local) => return Overlap::None,
         (a, b) if a == b => Overlap::Covers,
@@ -315,23 +323,31 @@ fn overlap(rec: &HbaRecord, new: &NewRecord, hba: &HbaFile) -> Overlap {
         }
         best
     };
-    let db = names(
-        hba.databases(rec),
-        &new.database,
-        new.database == "replication",
-    );
-    let user = names(hba.users(rec), &new.user, false);
-    let addr = match (hba.address(rec), new.network()) {
+    let user = || names(hba.users(rec), &new.user, false);
+    let db = || {
+        names(
+            hba.databases(rec),
+            &new.database,
+            new.database == "replication",
+        )
+    };
+    let addr = || match (hba.address(rec), new_network) {
         (Some(HbaAddress::All), _) => Overlap::Covers,
         (Some(HbaAddress::Ip { addr, mask }), Some((na, nm))) => ip_overlap(addr, mask, na, nm),
         (Some(HbaAddress::Ip { .. }), None) => Overlap::Some,
         // Host names and samehost/samenet depend on DNS and the server's interfaces.
         _ => Overlap::Some,
     };
-    [types, db, user, addr]
-        .into_iter()
-        .min()
-        .unwrap_or(Overlap::None)
+    // The least of the four columns' answers. Once one says `None` the rest cannot change
+    // it: the role goes first, as it rules out nearly every record of a big file.
+    let mut least = types;
+    for column in [&user as &dyn Fn() -> Overlap, &db, &addr] {
+        if least == Overlap::None {
+            break;
+        }
+        least = least.min(column());
+    }
+    least
 }
 
 impl PartialOrd for Overlap {

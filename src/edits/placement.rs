@@ -31,8 +31,10 @@ pub struct SettingEdit {
 
 /// The line ending a file mostly uses (`\r\n` when most lines end so), for inserted lines.
 pub fn line_ending(bytes: &[u8]) -> &'static [u8] {
-    let lf = bytes.iter().filter(|&&b| b == b'\n').count();
-    let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count();
+    // memchr's searches: a byte-by-byte count cost 12 M instructions on a 1.6 MB file, where
+    // a `--region` lint asks this of every pg_hba.conf it would add records to.
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
     if crlf * 2 > lf { b"\r\n" } else { b"\n" }
 }
 
@@ -290,6 +292,16 @@ fn into_drop_in(set: &ConfigSet, name: &str, value: &[u8], into: &Path) -> Setti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_line_ending_is_the_one_most_lines_end_with() {
+        assert_eq!(line_ending(b""), b"\n");
+        assert_eq!(line_ending(b"no ending"), b"\n");
+        assert_eq!(line_ending(b"a\r\nb\r\nc\n"), b"\r\n");
+        assert_eq!(line_ending(b"a\r\nb\nc\n"), b"\n");
+        assert_eq!(line_ending(b"\r\r\n\r\n"), b"\r\n");
+        assert_eq!(line_ending(b"a\rb\rc\n"), b"\n");
+    }
     use crate::fix::apply::splice;
     use crate::model::config_set::{AutoConf, LoadOptions};
     use crate::model::fs::MemFs;
