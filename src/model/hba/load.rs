@@ -238,6 +238,7 @@ pub struct AuthSources {
 
 impl AuthSources {
     /// The fields of `line`, each its tokens, in order.
+    #[inline(always)]
     pub fn fields<'a>(
         &'a self,
         line: &TokLine,
@@ -245,6 +246,7 @@ impl AuthSources {
         self.fields_at(line.file, self.line_fields(line))
     }
 
+    #[inline(always)]
     fn line_fields(&self, line: &TokLine) -> LineFields {
         if line.fields == OWN_FIELDS {
             let (start, end) = self.files[line.file as usize]
@@ -268,7 +270,7 @@ impl AuthSources {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fields_at(&self, file: u32, fields: LineFields) -> LineFieldIter<'_> {
         match fields {
             LineFields::Own(start, end) => LineFieldIter::Own {
@@ -334,7 +336,7 @@ impl AuthSources {
         &self.files[r.file as usize].lines.tokens[r.token as usize]
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn text(&self, r: TokRef) -> &[u8] {
         let f = &self.files[r.file as usize];
         f.lines
@@ -343,7 +345,7 @@ impl AuthSources {
 
     /// [`Self::text`] and [`Self::quoted`] with one lookup of the token: a record's names and
     /// address need both.
-    #[inline]
+    #[inline(always)]
     pub fn text_and_quoted(&self, r: TokRef) -> (&[u8], bool) {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
@@ -405,7 +407,7 @@ impl AuthSources {
     /// not quoted (its text then starts with its first byte there, as `may_expand`
     /// relies on): a record's names are asked whether they start with `/`, and nearly none
     /// needs its text for more.
-    #[inline]
+    #[inline(always)]
     pub fn first_byte(&self, r: TokRef) -> Option<u8> {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
