@@ -32,8 +32,8 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => panic!("main file exists but did not load: {e}"),
         };
         let limits = auth_line_limits(&hba.sources);
-        assert_eq!(hba.view_rows().len(), hba.lines.len(), "one row per line");
-        for (row, line) in hba.view_rows().iter().zip(&hba.lines) {
+        assert_eq!(hba.view_rows().len(), hba.lines().count(), "one row per line");
+        for (row, line) in hba.view_rows().iter().zip(hba.lines()) {
             assert_eq!(row.line_number, line.line_number);
             assert!(line.line_number as usize <= limits[line.file as usize]);
         }

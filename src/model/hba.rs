@@ -191,6 +191,19 @@ enum WideAddress {
     V6 { addr: Ipv6Addr, mask: Ipv6Addr },
 }
 
+/// Where [`HbaFile`]'s tokenized lines are. A line is named by a number ([`HbaFile::line`],
+/// [`HbaRecord::line`]) that grows in server order.
+#[derive(Debug)]
+enum Lines {
+    /// The main file's (this id's) lines as written, those with fields or an error: nearly
+    /// always so (no `@file`, no include directive), and then a list of them would only
+    /// repeat its `AuthLine`s. A line's number is its `AuthLine`'s index.
+    AsWritten(u32),
+    /// After includes and `@file`s; a line's number is its index. Their errors are taken
+    /// out at the load (into [`HbaFile`]'s failures).
+    Listed(Vec<TokLine>),
+}
+
 /// Yes / no / cannot tell without the server's host (host names, samehost, roles).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Match {
@@ -219,7 +232,7 @@ pub struct HbaRecord {
     options: Option<u32>,
     /// A warning that does not stop the line from loading.
     pub warning: Option<RecordWarning>,
-    /// Index of the record's line in [`HbaFile::lines`].
+    /// The record's line: [`HbaFile::line`].
     pub line: u32,
     /// Where the address, the separate mask column and the method were written (for lint
     /// labels and edits; they may come from an `@file`).
@@ -317,8 +330,8 @@ pub struct HbaRuleRow {
 pub struct HbaFile {
     pub version: PgVersion,
     pub sources: AuthSources,
-    /// The tokenized lines in server order (after includes).
-    pub lines: Vec<TokLine>,
+    /// The tokenized lines in server order (after includes): [`HbaFile::lines`].
+    lines: Lines,
     records: Vec<HbaRecord>,
     /// The option columns of the records that have any ([`HbaRecord`]'s `options`).
     record_options: Vec<RecordOptions>,
@@ -330,8 +343,8 @@ pub struct HbaFile {
     /// address into `String`s was a fifth of a load (the lines, records and failures hold
     /// everything a row says).
     rows: OnceLock<Vec<HbaRuleRow>>,
-    /// The lines the server rejects: index into `lines` (and the view rows) and why.
-    failures: Vec<(usize, LineError)>,
+    /// The lines the server rejects: the line ([`HbaFile::line`]) and why.
+    failures: Vec<(u32, LineError)>,
     load_ok: bool,
 }
 
@@ -349,7 +362,7 @@ impl HbaFile {
         let mut records = self.records.iter().peekable();
         let mut failures = self.failures.iter().peekable();
         let mut rule_number = 0u32;
-        self.lines.iter().enumerate().map(move |(index, line)| {
+        self.numbered_lines().map(move |(index, line)| {
             let file_name =
                 new_cols.then(|| self.sources.files[line.file as usize].display.clone());
             let mut row = HbaRuleRow {
@@ -365,7 +378,7 @@ impl HbaFile {
                 options: None,
                 error: None,
             };
-            let record = records.next_if(|r| r.line as usize == index);
+            let record = records.next_if(|r| r.line == index);
             let err_msg = match record {
                 Some(rec) => rec.warning.map(|w| w.message().to_string()),
                 None => failures
@@ -388,6 +401,39 @@ impl HbaFile {
 
     pub fn records(&self) -> &[HbaRecord] {
         &self.records
+    }
+
+    /// The tokenized line numbered `line` ([`HbaRecord::line`], [`HbaFile::failures`]); its
+    /// error is not in it (see [`HbaFile::failures`]).
+    pub fn line(&self, line: u32) -> Option<TokLine> {
+        match &self.lines {
+            Lines::AsWritten(file) => {
+                let own = &self.sources.files[*file as usize].lines;
+                let auth = own.lines.get(line as usize)?;
+                let (start, end) = own.token_range(line as usize);
+                // A line without fields is not a tokenized line unless the reader rejected it.
+                if start == end && own.error(line as usize).is_none() {
+                    return None;
+                }
+                Some(TokLine::as_written(*file, line, auth.line_number))
+            }
+            Lines::Listed(lines) => lines.get(line as usize).cloned(),
+        }
+    }
+
+    /// The tokenized lines in server order (one per view row); errors as for
+    /// [`HbaFile::line`].
+    pub fn lines(&self) -> impl Iterator<Item = TokLine> + '_ {
+        self.numbered_lines().map(|(_, line)| line)
+    }
+
+    /// [`HbaFile::lines`] with their numbers.
+    fn numbered_lines(&self) -> impl Iterator<Item = (u32, TokLine)> + '_ {
+        let count = match &self.lines {
+            Lines::AsWritten(file) => self.sources.files[*file as usize].lines.lines.len(),
+            Lines::Listed(lines) => lines.len(),
+        };
+        (0..count as u32).filter_map(|line| Some((line, self.line(line)?)))
     }
 
     /// The database column's names, in order.
@@ -496,10 +542,10 @@ impl HbaFile {
     }
 
     /// Every line the server rejects, in server order, with what it logs.
-    pub fn failures(&self) -> impl Iterator<Item = (&TokLine, &LineError)> {
+    pub fn failures(&self) -> impl Iterator<Item = (TokLine, &LineError)> {
         self.failures
             .iter()
-            .filter_map(|(i, e)| Some((self.lines.get(*i)?, e)))
+            .filter_map(|(i, e)| Some((self.line(*i)?, e)))
     }
 
     /// The span of a token in its file.
@@ -517,30 +563,61 @@ pub fn load_hba(
     opts: &HbaOptions,
 ) -> Result<HbaFile, AuthLoadError> {
     let (mut loader, main) = load::Loader::start(fs, path, version)?;
-    let lines = loader.tokenize_main(main);
+    let listed = loader.tokenize_main_if_changed(main);
     let sources = loader.sources;
     // Nearly every line is a record: sized once.
     let mut out = Parsed {
-        records: Vec::with_capacity(lines.len()),
+        records: Vec::with_capacity(match &listed {
+            load::MainLines::AsWritten { with_fields } => *with_fields,
+            load::MainLines::Listed(lines) => lines.len(),
+        }),
         ..Parsed::default()
     };
-    let mut ok = true;
     let mut failures = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        let parsed = match &line.err {
-            Some(e) => Err(LineError {
-                message: e.message.clone(),
-                in_view: true,
-                at: e.at,
-            }),
-            None => parse_hba_line(&sources, line, index as u32, version, opts, &mut out),
+    let (lines, mut list) = match listed {
+        load::MainLines::AsWritten { .. } => (Lines::AsWritten(main), Vec::new()),
+        load::MainLines::Listed(list) => (Lines::Listed(Vec::new()), list),
+    };
+    // Each line with its number (`HbaFile::line`) and error, for either kind of lines: one
+    // loop, so that `parse_hba_line` has one caller and is inlined (as a call it was ~25
+    // instructions a record more).
+    let own = &sources.files[main as usize].lines;
+    let own_lines = match lines {
+        Lines::AsWritten(_) => &own.lines[..],
+        Lines::Listed(_) => &[],
+    };
+    let own_lines = own_lines.iter().enumerate().filter_map(|(index, auth)| {
+        let error = own.error(index).map(|e| LineError {
+            message: e.message().to_string(),
+            in_view: true,
+            at: None,
+        });
+        let (start, end) = own.token_range(index);
+        let line = TokLine::as_written(main, index as u32, auth.line_number);
+        (start != end || error.is_some()).then_some((index as u32, line, error))
+    });
+    let listed_lines = list.iter_mut().enumerate().map(|(index, line)| {
+        let error = line.err.take().map(|e| LineError {
+            message: e.message,
+            in_view: true,
+            at: e.at,
+        });
+        (index as u32, line.clone(), error)
+    });
+    for (index, line, error) in own_lines.chain(listed_lines) {
+        let parsed = match error {
+            Some(e) => Err(e),
+            None => parse_hba_line(&sources, &line, index, version, opts, &mut out),
         };
         if let Err(e) = parsed {
-            ok = false;
             failures.push((index, e));
         }
     }
-    let load_ok = ok && !out.records.is_empty();
+    let lines = match lines {
+        Lines::AsWritten(main) => Lines::AsWritten(main),
+        Lines::Listed(_) => Lines::Listed(list),
+    };
+    let load_ok = failures.is_empty() && !out.records.is_empty();
     Ok(HbaFile {
         version,
         sources,

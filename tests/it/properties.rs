@@ -186,8 +186,8 @@ fn check_auth_model(main: &[u8], users: &[u8], included: &[u8]) {
         };
         let hba = load_hba(&fs, Path::new("/p/pg_hba.conf"), version, &opts)
             .expect("the main file exists");
-        assert_eq!(hba.view_rows().len(), hba.lines.len());
-        for (row, line) in hba.view_rows().iter().zip(&hba.lines) {
+        assert_eq!(hba.view_rows().len(), hba.lines().count());
+        for (row, line) in hba.view_rows().iter().zip(hba.lines()) {
             assert_eq!(row.line_number, line.line_number);
             let file = hba.sources.files[line.file as usize].source.bytes();
             assert!(line_in_range(line.line_number, file));

@@ -55,6 +55,19 @@ pub struct TokLine {
 /// [`TokLine::fields`] of a line whose fields are its `AuthLine`'s.
 const OWN_FIELDS: u32 = u32::MAX;
 
+impl TokLine {
+    /// Line `line` of file `file` as written: its fields are its `AuthLine`'s.
+    pub(crate) fn as_written(file: u32, line: u32, line_number: u32) -> TokLine {
+        TokLine {
+            file,
+            line,
+            line_number,
+            fields: OWN_FIELDS,
+            err: None,
+        }
+    }
+}
+
 #[cfg(target_pointer_width = "64")]
 const _: () = assert!(size_of::<TokLine>() == 24);
 
@@ -225,6 +238,7 @@ pub struct AuthSources {
 
 impl AuthSources {
     /// The fields of `line`, each its tokens, in order.
+    #[inline(always)]
     pub fn fields<'a>(
         &'a self,
         line: &TokLine,
@@ -232,6 +246,7 @@ impl AuthSources {
         self.fields_at(line.file, self.line_fields(line))
     }
 
+    #[inline(always)]
     fn line_fields(&self, line: &TokLine) -> LineFields {
         if line.fields == OWN_FIELDS {
             let (start, end) = self.files[line.file as usize]
@@ -255,7 +270,7 @@ impl AuthSources {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn fields_at(&self, file: u32, fields: LineFields) -> LineFieldIter<'_> {
         match fields {
             LineFields::Own(start, end) => LineFieldIter::Own {
@@ -321,7 +336,7 @@ impl AuthSources {
         &self.files[r.file as usize].lines.tokens[r.token as usize]
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn text(&self, r: TokRef) -> &[u8] {
         let f = &self.files[r.file as usize];
         f.lines
@@ -330,7 +345,7 @@ impl AuthSources {
 
     /// [`Self::text`] and [`Self::quoted`] with one lookup of the token: a record's names and
     /// address need both.
-    #[inline]
+    #[inline(always)]
     pub fn text_and_quoted(&self, r: TokRef) -> (&[u8], bool) {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
@@ -365,6 +380,20 @@ impl AuthSources {
         matches!(f.source.bytes().get(start as usize), Some(b'i' | b'"'))
     }
 
+    /// Whether a line with fields `fields` is an include directive: two fields, the first
+    /// of them `include`, `include_if_exists` or `include_dir` (unquoted or not: as the server
+    /// compares the token's text).
+    fn is_directive(&self, file: u32, fields: LineFields) -> bool {
+        let mut fields = self.fields_at(file, fields);
+        fields.len() == 2
+            && fields.next().is_some_and(|keyword| {
+                matches!(
+                    self.text(keyword.first()),
+                    b"include" | b"include_if_exists" | b"include_dir"
+                )
+            })
+    }
+
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
     /// nearly no token has: this is asked of every token): an unquoted token's text starts
     /// with the token's first byte in the file, and a quoted token's first byte is `"`.
@@ -378,7 +407,7 @@ impl AuthSources {
     /// not quoted (its text then starts with its first byte there, as `may_expand`
     /// relies on): a record's names are asked whether they start with `/`, and nearly none
     /// needs its text for more.
-    #[inline]
+    #[inline(always)]
     pub fn first_byte(&self, r: TokRef) -> Option<u8> {
         let f = &self.files[r.file as usize];
         let token = &f.lines.tokens[r.token as usize];
@@ -550,6 +579,59 @@ impl<'a> Loader<'a> {
         let mut out = Vec::with_capacity(count);
         self.tokenize_file(main, 0, &mut out);
         out
+    }
+
+    /// [`Self::tokenize_main`], unless its lines would be the main file's lines as written:
+    /// no `@file` and no include directive, which is nearly always so. Such a line is
+    /// [`TokLine::as_written`] of its `AuthLine`, and those with fields or an error are the
+    /// tokenized lines, in order: a list of them is not needed (it was 24 bytes a line and
+    /// ~150 instructions a line to build for a file of 20,000 records).
+    pub fn tokenize_main_if_changed(&mut self, main: u32) -> MainLines {
+        match self.as_written(main) {
+            Some(with_fields) => MainLines::AsWritten { with_fields },
+            None => MainLines::Listed(self.tokenize_main(main)),
+        }
+    }
+
+    /// Whether [`Self::tokenize_file`] would make file `file`'s lines as written: no token
+    /// may be an `@file` reference, and (16+) no line is an include directive. If so, how
+    /// many lines have fields.
+    fn as_written(&self, file: u32) -> Option<usize> {
+        let f = &self.sources.files[file as usize];
+        let bytes = f.source.bytes();
+        // A token that may be an `@file` starts with `@` in the file (`may_expand`); tokens
+        // start at increasing offsets. Few `@`s are at a token (comments have some): a search
+        // of the bytes costs less than a look at every token's first byte.
+        let tokens = &f.lines.tokens;
+        let at_token = memchr::memchr_iter(b'@', bytes).any(|at| {
+            tokens
+                .binary_search_by_key(&(at as u32), |t| t.span.start)
+                .is_ok()
+        });
+        if at_token {
+            return None;
+        }
+        let directives = self.version.at_least(16);
+        let mut with_fields = 0;
+        for line in 0..f.lines.lines.len() {
+            let (start, end) = f.lines.token_range(line);
+            if start == end {
+                continue;
+            }
+            with_fields += 1;
+            // As in `tokenize_file`, only a line whose first token starts with `i` or `"` is
+            // looked at further (`may_be_directive`).
+            if directives
+                && matches!(
+                    bytes.get(tokens[start as usize].span.start as usize),
+                    Some(b'i' | b'"')
+                )
+                && self.sources.is_directive(file, LineFields::Own(start, end))
+            {
+                return None;
+            }
+        }
+        Some(with_fields)
     }
 
     /// `tokenize_auth_file` for file `file` at include depth `depth`, appending to `out`.
@@ -809,6 +891,14 @@ impl<'a> Loader<'a> {
         self.sources.tokens.extend(flat);
         error
     }
+}
+
+/// The main file's tokenized lines ([`Loader::tokenize_main_if_changed`]).
+pub(crate) enum MainLines {
+    /// Its lines as written; `with_fields` of them have fields.
+    AsWritten { with_fields: usize },
+    /// After `@file`s and includes.
+    Listed(Vec<TokLine>),
 }
 
 /// What a line of two fields is to [`Loader::include_directive`].

@@ -471,3 +471,79 @@ fn first_byte_is_the_first_byte_of_the_text() {
         }
     }
 }
+
+/// The lines a load takes as written ([`load::Loader::tokenize_main_if_changed`]) are the
+/// lines `tokenize_auth_file` makes: same lines, numbers, fields and errors.
+#[test]
+fn lines_taken_as_written_are_the_tokenized_lines() {
+    let long_token = format!("host all {} 10.0.0.0/8 md5\n", "x".repeat(11_000));
+    let texts = [
+        "# @file in a comment, \"quoted\" and 'include x'\n\nhost all all 10.0.0.0/8 md5\n",
+        "host \"@db\" all 10.0.0.0/8 md5 # @x\n  \n\tlocal all a@b trust\n",
+        "host all @users 10.0.0.0/8 md5\n",
+        "include other.conf\nhost all all 1.2.3.4/32 trust\n",
+        "\"include\" other.conf\n",
+        "include_dir conf.d\n",
+        "include a b\nincluded all all 1.2.3.4/32 trust\ninclude_if_exists\n",
+        "host all all 1.2.3.4/32 md5 \\\n ldapserver=x\nlocal all \"unterminated\n",
+        &long_token,
+    ];
+    let (mut as_written, mut with_errors) = (0, 0);
+    for text in texts {
+        let fs = MemFs::new()
+            .with("/d/pg_hba.conf", text)
+            .with("/d/users", "bob\n")
+            .with("/d/other.conf", "local all all peer\n");
+        for major in 12..=18 {
+            let start = || {
+                load::Loader::start(&fs, Path::new("/d/pg_hba.conf"), v(major))
+                    .expect("the main file exists")
+            };
+            let (mut loader, main) = start();
+            let (mut listing, _) = start();
+            let listed = listing.tokenize_main(main);
+            let fields = |sources: &AuthSources, line: &TokLine| {
+                sources
+                    .fields(line)
+                    .map(|f| f.iter().collect::<Vec<_>>())
+                    .collect::<Vec<_>>()
+            };
+            let want: Vec<_> = listed
+                .iter()
+                .map(|l| {
+                    let err = l.err.as_ref().map(|e| (e.message.clone(), e.at));
+                    (
+                        l.file,
+                        l.line,
+                        l.line_number,
+                        fields(&listing.sources, l),
+                        err,
+                    )
+                })
+                .collect();
+            let load::MainLines::AsWritten { with_fields } = loader.tokenize_main_if_changed(main)
+            else {
+                continue;
+            };
+            as_written += 1;
+            with_errors += usize::from(want.iter().any(|l| l.4.is_some()));
+            let own = &loader.sources.files[main as usize].lines;
+            let got: Vec<_> = (0..own.lines.len())
+                .filter_map(|i| {
+                    let (start, end) = own.token_range(i);
+                    let err = own.error(i).map(|e| (e.message().to_string(), None));
+                    (start != end || err.is_some()).then(|| {
+                        let line = TokLine::as_written(main, i as u32, own.lines[i].line_number);
+                        let fields = fields(&loader.sources, &line);
+                        (main, i as u32, line.line_number, fields, err)
+                    })
+                })
+                .collect();
+            assert_eq!(got, want, "{major} {text:?}");
+            assert_eq!(with_fields, own.lines_with_fields(), "{major} {text:?}");
+        }
+    }
+    // Include directives are lines as written before 16; `@users` never is. 12–15 refuse
+    // the long token.
+    assert_eq!((as_written, with_errors), (47, 4));
+}

@@ -80,7 +80,7 @@ fn report_unloadable(
     let failing = hba
         .view_rows()
         .iter()
-        .zip(&hba.lines)
+        .zip(hba.lines())
         .find(|(row, _)| row.conn_type.is_none());
     let (path, span, message) = match failing {
         Some((row, line)) => {

@@ -117,10 +117,10 @@ pub(crate) fn token_location(sources: &AuthSources, tok: TokRef) -> (&Path, Span
 
 /// Path and span of a record (its own line, first to last token).
 pub(crate) fn record_location<'a>(hba: &'a HbaFile, rec: &HbaRecord) -> (&'a Path, Span) {
-    match hba.lines.get(rec.line as usize) {
+    match hba.line(rec.line) {
         Some(line) => (
             path(&hba.sources, line.file),
-            record_span(&hba.sources, line),
+            record_span(&hba.sources, &line),
         ),
         None => (path(&hba.sources, rec.file), Span::default()),
     }

@@ -87,7 +87,7 @@ fn replace(path: &Arc<Path>, span: Span, value: &str, why: &str) -> Fix {
 /// Deletes option token `tok` of `rec` with the separator before it (or, inside a
 /// comma list, the comma and blanks after it), so the other fields stay as they were.
 fn remove(hba: &HbaFile, rec: &HbaRecord, tok: TokRef) -> Option<Edit> {
-    let line = hba.lines.get(rec.line as usize)?;
+    let line = hba.line(rec.line)?;
     if tok.file != line.file || rec.method_at.file != line.file {
         return None;
     }

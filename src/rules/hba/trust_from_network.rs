@@ -64,7 +64,7 @@ pub(crate) fn method_fix(
     title: &'static str,
 ) -> Option<Fix> {
     // A method supplied by an @file may be shared with other lines; leave that to a person.
-    let line = hba.lines.get(rec.line as usize)?;
+    let line = hba.line(rec.line)?;
     if rec.method_at.file != line.file {
         return None;
     }

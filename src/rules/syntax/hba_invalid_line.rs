@@ -14,12 +14,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     };
     let sources = &hba.sources;
     for (line, error) in hba.failures() {
-        let (file, span) = rejection_location(sources, line, error.at);
+        let (file, span) = rejection_location(sources, &line, error.at);
         let mut reporter = ctx.reporter("PG1002", file, out);
         let d = reporter.report(span, error.message.clone());
         d.secondary
-            .extend(rejected_line_label(ctx, sources, line, file, span));
-        if let Some(hint) = hint(ctx.server.version, line, error, sources) {
+            .extend(rejected_line_label(ctx, sources, &line, file, span));
+        if let Some(hint) = hint(ctx.server.version, &line, error, sources) {
             d.notes.push(hint);
         }
         if !error.in_view {
