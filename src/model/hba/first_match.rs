@@ -194,9 +194,20 @@ impl FirstMatchIndex {
             let Ok(i) = u32::try_from(i) else {
                 break;
             };
-            let verdict = conn_type_verdict(record.conn_type, query)
+            // The connection type (no token to read), then the role column, which rules out
+            // nearly every record of a file written for other roles: `No` wins whatever the
+            // other columns say, and the database column is read only for the rest.
+            let conn_type = conn_type_verdict(record.conn_type, query);
+            if conn_type == Verdict::No {
+                continue;
+            }
+            let role = role_verdict(hba.users(record), query.user, &mut regexes);
+            if role == Verdict::No {
+                continue;
+            }
+            let verdict = conn_type
                 .and(database_verdict(hba.databases(record), query, &mut regexes))
-                .and(role_verdict(hba.users(record), query.user, &mut regexes));
+                .and(role);
             if verdict == Verdict::No {
                 continue;
             }

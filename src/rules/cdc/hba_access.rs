@@ -8,6 +8,7 @@
 //! connection is TCP, with TLS when the server has `ssl = on` (the pipe's default), never with
 //! GSSAPI encryption.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -394,9 +395,13 @@ impl Analysis<'_, '_> {
             ),
             Outcome::Fine => return,
         };
+        // The near misses are asked for the location, the notes and the labels: two index
+        // builds over every record each time, so made once.
+        let near = OnceCell::new();
+        let near_misses = || near.get_or_init(|| self.near_misses(&group.ips)).as_slice();
         let (path, span) = match rec {
             Some(r) if outcome != Outcome::Uncovered => self.record_location(r),
-            _ => self.near_miss_location(&group.ips),
+            _ => self.near_miss_location(near_misses()),
         };
         let Some(d) = report_at(self.ctx, "PG6005", &path, span, severity, message, out) else {
             return;
@@ -410,8 +415,8 @@ impl Analysis<'_, '_> {
         }
         match outcome {
             Outcome::Uncovered => {
-                d.notes.extend(self.near_miss_notes(&group.ips));
-                d.secondary.extend(self.near_miss_labels(&group.ips));
+                d.notes.extend(self.near_miss_notes(near_misses()));
+                d.secondary.extend(self.near_miss_labels(near_misses()));
             }
             Outcome::Weak => d.notes.push(weak_note(method).into()),
             Outcome::Uncertain => {
@@ -561,10 +566,10 @@ impl Analysis<'_, '_> {
         found
     }
 
-    fn near_miss_notes(&self, ips: &[IpAddr]) -> Vec<String> {
-        self.near_misses(ips)
-            .into_iter()
-            .filter_map(|(r, why)| {
+    fn near_miss_notes(&self, near_misses: &[(usize, &'static str)]) -> Vec<String> {
+        near_misses
+            .iter()
+            .filter_map(|&(r, why)| {
                 let rec = self.records().get(r)?;
                 Some(format!(
                     "{} covers these addresses but does not count: {why}",
@@ -574,11 +579,11 @@ impl Analysis<'_, '_> {
             .collect()
     }
 
-    fn near_miss_labels(&self, ips: &[IpAddr]) -> Vec<Label> {
-        self.near_misses(ips)
-            .into_iter()
+    fn near_miss_labels(&self, near_misses: &[(usize, &'static str)]) -> Vec<Label> {
+        near_misses
+            .iter()
             .skip(1)
-            .filter_map(|(r, _)| {
+            .filter_map(|&(r, _)| {
                 let (path, span) = self.record_location(self.records().get(r)?);
                 Some(Label::new(
                     path,
@@ -590,9 +595,8 @@ impl Analysis<'_, '_> {
     }
 
     /// The first near miss, else the end of the main file (where new records go).
-    fn near_miss_location(&self, ips: &[IpAddr]) -> (PathBuf, Span) {
-        match self
-            .near_misses(ips)
+    fn near_miss_location(&self, near_misses: &[(usize, &'static str)]) -> (PathBuf, Span) {
+        match near_misses
             .first()
             .and_then(|(r, _)| self.records().get(*r))
         {

@@ -157,18 +157,7 @@ impl EarlierRecords {
         let net = match self.kinds.get(j) {
             Some(&Kind::V4(len, net)) => Network::V4(len, net),
             Some(Kind::V6) => network(hba.address(later))?,
-            _ => {
-                if matches!(
-                    hba.address(later),
-                    Some(HbaAddress::All | HbaAddress::Ip { .. })
-                ) {
-                    self.always.push(record);
-                }
-                // Not a network: few such records; look at every earlier one.
-                return (0..j)
-                    .filter(|&i| records[i].warning.is_none())
-                    .find(covering);
-            }
+            _ => return self.first_covering_not_network(hba, j, record, later),
         };
         let always = self.always.iter().map(|&i| i as usize).find(covering);
         let found = match net {
@@ -185,6 +174,30 @@ impl EarlierRecords {
             (Some(a), Some(f)) => Some(a.min(f)),
             (a, f) => a.or(f),
         }
+    }
+
+    /// [`Self::first_covering_then_add`] for a record whose address is not a contiguous
+    /// network: few such records, so every earlier one is looked at. Kept out of line, off
+    /// the path of the networks that are nearly every record of a big file.
+    #[cold]
+    #[inline(never)]
+    fn first_covering_not_network(
+        &mut self,
+        hba: &HbaFile,
+        j: usize,
+        record: u32,
+        later: &HbaRecord,
+    ) -> Option<usize> {
+        let records = hba.records();
+        if matches!(
+            hba.address(later),
+            Some(HbaAddress::All | HbaAddress::Ip { .. })
+        ) {
+            self.always.push(record);
+        }
+        (0..j)
+            .filter(|&i| records[i].warning.is_none())
+            .find(|&i| covers(hba, &records[i], later))
     }
 }
 
