@@ -422,7 +422,7 @@ fn read(
     let mut reader = Reader::new(source, rules, file.len(), plain_lines);
     let has_nul = memchr(0, source).is_some();
     match rules.max_line {
-        Some(max_line) => reader.build_fgets(file, max_line, has_nul),
+        Some(max_line) => reader.build_fgets(file, max_line, has_nul, 0),
         None => reader.build_unlimited(file, has_nul, 0),
     }
     reader.out
@@ -434,8 +434,8 @@ fn read(
 /// `memchr` call for each).
 fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
     let has_nul = memchr(0, source).is_some();
-    if has_nul || rules.max_line.is_some() {
-        // 12–13 read in `fgets` chunks, and a NUL ends a line's text before its LF.
+    if has_nul {
+        // A NUL ends what the server reads of a line before its LF.
         let starts = crate::source::line_starts(source);
         let lines = read(
             &LineIndex {
@@ -454,7 +454,8 @@ fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
     starts.push(0);
     let mut reader = Reader::new(source, rules, lfs + 1, true);
     if !reader.build_indexing(&mut starts) {
-        // From the first continued line on, the lines are found first.
+        // From the first line continued (14+) or too long (12–13) on, the lines are found
+        // first.
         let from = starts.len() - 1;
         let at = starts[from] as usize;
         starts.extend(memchr::memchr_iter(b'\n', &source[at..]).map(|i| (at + i + 1) as u32));
@@ -462,7 +463,10 @@ fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
             bytes: source,
             starts: &starts,
         };
-        reader.build_unlimited(&index, false, from);
+        match rules.max_line {
+            Some(max_line) => reader.build_fgets(&index, max_line, false, from),
+            None => reader.build_unlimited(&index, false, from),
+        }
     }
     (reader.out, starts)
 }
@@ -537,10 +541,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// [`Reader::build_unlimited`] of a file without NUL, that finds each line's end as it
-    /// reads the line's tokens ([`plain_tokens`] stops at an LF) and pushes the next line's
-    /// start to `starts`. It stops at the first line a backslash continues (false), whose
-    /// start is then the last of `starts`.
+    /// [`Reader::build_unlimited`] or [`Reader::build_fgets`] of a file without NUL, that
+    /// finds each line's end as it reads the line's tokens ([`plain_tokens`] stops at an LF)
+    /// and pushes the next line's start to `starts`. It stops (false) at the first line that
+    /// is not a logical line of its own, whose start is then the last of `starts`: one a
+    /// backslash continues (14+), or one `fgets` reads in more than one chunk (12–13).
     fn build_indexing(&mut self, starts: &mut Vec<u32>) -> bool {
         let source = self.source;
         let len = source.len();
@@ -561,7 +566,11 @@ impl<'a> Reader<'a> {
                 None => span(start, len),
             };
             let end = strip_cr(source, content) as usize;
-            if self.rules.continuation && end > start && source[end - 1] == b'\\' {
+            let continued = self.rules.continuation && end > start && source[end - 1] == b'\\';
+            // `fgets` reads a line of `MAX_LINE - 1` bytes or more (its LF included) in chunks.
+            let whole = lf.map_or(len, |lf| lf + 1) - start;
+            let chunked = self.rules.max_line.is_some_and(|m| whole >= m - 1);
+            if continued || chunked {
                 self.out.tokens.truncate(tokens);
                 return false;
             }
@@ -676,11 +685,13 @@ impl<'a> Reader<'a> {
     /// 12–13: `fgets(rawline, MAX_LINE)`: each read takes up to `MAX_LINE - 1` bytes; a full
     /// buffer is "line too long" and the rest of the physical line comes as further lines;
     /// `strlen` stops at a NUL.
-    fn build_fgets(&mut self, file: &impl PhysLines, max_line: usize, has_nul: bool) {
+    ///
+    /// `from`: the first line to read; the lines before it were read in one chunk each.
+    fn build_fgets(&mut self, file: &impl PhysLines, max_line: usize, has_nul: bool, from: usize) {
         let source = self.source;
         let chunk = max_line - 1;
-        let mut line_number = 1u32;
-        for idx in 0..file.len() {
+        let mut line_number = from as u32 + 1;
+        for idx in from..file.len() {
             let line = file.line(idx);
             let whole = Span::new(line.content.start, line.ending.end);
             let mut pos = whole.start as usize;
@@ -822,6 +833,9 @@ enum PlainEnd {
 /// is. At a `"` nothing is pushed: the line is then read by [`next_tokens`], which this must
 /// agree with (a test holds it to it). The caller makes sure no token can reach the 12–15
 /// length limit.
+// Inlined into the reader's loop (and the one of `tokenize_line`): called once a line, its
+// call and setup were ~40 instructions of the ~500 of a line of big_hba.conf.
+#[inline(always)]
 fn plain_tokens(out: &mut AuthLines, source: &[u8], start: usize, end: usize) -> PlainEnd {
     let tokens_mark = out.tokens.len();
     // The word scans may read on past the line's end (its CR or LF stops them), and what
