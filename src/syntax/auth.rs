@@ -602,6 +602,7 @@ impl<'a> Reader<'a> {
     /// 14+: `pg_get_line_append` + continuation handling of `tokenize_auth_file`. A NUL ends
     /// what the tokenizer sees of a physical line and (as `fgets` + `strlen` do) the next
     /// physical line is appended to it without counting a line.
+    ///
     /// `from`: the first line to read; the lines before it were logical lines of their own.
     fn build_unlimited(&mut self, file: &impl PhysLines, has_nul: bool, from: usize) {
         let source = self.source;
