@@ -843,7 +843,11 @@ fn plain_tokens(out: &mut AuthLines, source: &[u8], start: usize, end: usize) ->
     // they find there is cut off: the line's last word is then not read byte by byte.
     let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
     let skip = |p: usize| skip_separators(source, p).min(end);
-    let mut p = skip(start);
+    // Most lines start with their first token.
+    let mut p = match source.get(start) {
+        Some(&c) if start < end && !is_blank(c) && c != b',' => start,
+        _ => skip(start),
+    };
     // The last token was followed by a comma: its field is still open.
     let mut open = false;
     loop {
