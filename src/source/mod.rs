@@ -23,11 +23,22 @@ impl SourceFile {
     /// Wraps `bytes` read from `path`. Files larger than `u32::MAX` bytes are refused by the
     /// loader before they get here (see [`crate::model::fs`]).
     pub fn new(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Self {
+        let line_starts = line_starts(&bytes);
+        Self::with_line_starts(path, bytes, line_starts)
+    }
+
+    /// [`SourceFile::new`] with the line index already made (what [`line_starts`] gives for
+    /// `bytes`): the auth file reader finds each line's end as it reads the line's tokens.
+    pub fn with_line_starts(
+        path: impl Into<PathBuf>,
+        bytes: Vec<u8>,
+        line_starts: Vec<u32>,
+    ) -> Self {
         assert!(
             u32::try_from(bytes.len()).is_ok(),
             "source files are limited to 4 GiB"
         );
-        let line_starts = line_starts(&bytes);
+        debug_assert_eq!(line_starts, self::line_starts(&bytes));
         Self {
             path: path.into(),
             bytes,

@@ -385,6 +385,15 @@ impl AuthLines {
         read(file, source, rules, true)
     }
 
+    /// [`AuthLines::from_line_starts`] and the line index of `source` it reads the lines by
+    /// ([`crate::source::line_starts`], for [`SourceFile::with_line_starts`]), found as the
+    /// lines are read.
+    ///
+    /// [`SourceFile::with_line_starts`]: crate::source::SourceFile::with_line_starts
+    pub fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
+        read_indexing(source, rules)
+    }
+
     /// [`AuthLines::build`] from the file's line index ([`SourceFile::line_starts`]), without
     /// a list of its physical lines.
     ///
@@ -410,27 +419,56 @@ fn read(
     rules: TokenizeRules,
     plain_lines: bool,
 ) -> AuthLines {
-    let n = file.len();
-    let mut reader = Reader {
-        out: AuthLines {
-            lines: Vec::with_capacity(n),
-            tokens: Vec::with_capacity(n * 6),
-            joints: Vec::new(),
-            errors: Vec::new(),
-            arena: Vec::new(),
-            dequoted: Vec::new(),
-        },
-        source,
-        rules,
-        scratch: LogicalBuf::default(),
-        plain_lines,
-    };
+    let mut reader = Reader::new(source, rules, file.len(), plain_lines);
     let has_nul = memchr(0, source).is_some();
     match rules.max_line {
-        Some(max_line) => reader.build_fgets(file, max_line, has_nul),
-        None => reader.build_unlimited(file, has_nul),
+        Some(max_line) => reader.build_fgets(file, max_line, has_nul, 0),
+        None => reader.build_unlimited(file, has_nul, 0),
     }
     reader.out
+}
+
+/// [`AuthLines::from_line_starts`] of `source` and its line index
+/// ([`crate::source::line_starts`]), in one pass over the lines when it can: a line's
+/// tokens are read up to its LF, so finding the LF first was a second read of the line (and a
+/// `memchr` call for each).
+fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
+    let has_nul = memchr(0, source).is_some();
+    if has_nul {
+        // A NUL ends what the server reads of a line before its LF.
+        let starts = crate::source::line_starts(source);
+        let lines = read(
+            &LineIndex {
+                bytes: source,
+                starts: &starts,
+            },
+            source,
+            rules,
+            true,
+        );
+        return (lines, starts);
+    }
+    // Counting the LFs is one vector loop; it sizes the index and the lists exactly.
+    let lfs = memchr::memchr_iter(b'\n', source).count();
+    let mut starts = Vec::with_capacity(lfs + 1);
+    starts.push(0);
+    let mut reader = Reader::new(source, rules, lfs + 1, true);
+    if !reader.build_indexing(&mut starts) {
+        // From the first line continued (14+) or too long (12–13) on, the lines are found
+        // first.
+        let from = starts.len() - 1;
+        let at = starts[from] as usize;
+        starts.extend(memchr::memchr_iter(b'\n', &source[at..]).map(|i| (at + i + 1) as u32));
+        let index = LineIndex {
+            bytes: source,
+            starts: &starts,
+        };
+        match rules.max_line {
+            Some(max_line) => reader.build_fgets(&index, max_line, false, from),
+            None => reader.build_unlimited(&index, false, from),
+        }
+    }
+    (reader.out, starts)
 }
 
 /// The state of reading one file's logical lines.
@@ -484,15 +522,93 @@ fn strip_cr(source: &[u8], content: Span) -> u32 {
     end
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    /// A reader of a file of `lines` physical lines.
+    fn new(source: &'a [u8], rules: TokenizeRules, lines: usize, plain_lines: bool) -> Self {
+        Reader {
+            out: AuthLines {
+                lines: Vec::with_capacity(lines),
+                tokens: Vec::with_capacity(lines * 6),
+                joints: Vec::new(),
+                errors: Vec::new(),
+                arena: Vec::new(),
+                dequoted: Vec::new(),
+            },
+            source,
+            rules,
+            scratch: LogicalBuf::default(),
+            plain_lines,
+        }
+    }
+
+    /// [`Reader::build_unlimited`] or [`Reader::build_fgets`] of a file without NUL, that
+    /// finds each line's end as it reads the line's tokens ([`plain_tokens`] stops at an LF)
+    /// and pushes the next line's start to `starts`. It stops (false) at the first line that
+    /// is not a logical line of its own, whose start is then the last of `starts`: one a
+    /// backslash continues (14+), or one `fgets` reads in more than one chunk (12–13).
+    fn build_indexing(&mut self, starts: &mut Vec<u32>) -> bool {
+        let source = self.source;
+        let len = source.len();
+        let mut start = 0usize;
+        let mut line_number = 1u32;
+        while start < len {
+            let tokens = self.out.tokens.len();
+            let stop = plain_tokens(&mut self.out, source, start, len);
+            let lf = match stop {
+                PlainEnd::Line(p) => (p < len).then_some(p),
+                PlainEnd::Comment(p) => memchr(b'\n', &source[p..]).map(|i| p + i),
+                PlainEnd::Quote => memchr(b'\n', &source[start..]).map(|i| start + i),
+            };
+            // A CR before the LF belongs to the ending.
+            let content = match lf {
+                Some(lf) if lf > start && source[lf - 1] == b'\r' => span(start, lf - 1),
+                Some(lf) => span(start, lf),
+                None => span(start, len),
+            };
+            let end = strip_cr(source, content) as usize;
+            let continued = self.rules.continuation && end > start && source[end - 1] == b'\\';
+            // `fgets` reads a line of `MAX_LINE - 1` bytes or more (its LF included) in chunks.
+            let whole = lf.map_or(len, |lf| lf + 1) - start;
+            let chunked = self.rules.max_line.is_some_and(|m| whole >= m - 1);
+            if continued || chunked {
+                self.out.tokens.truncate(tokens);
+                return false;
+            }
+            let long = self.rules.max_token.is_some_and(|m| end - start >= m - 1);
+            if stop == PlainEnd::Quote || long {
+                self.out.tokens.truncate(tokens);
+                let logical = Logical::Direct(span(start, end));
+                self.tokenize_line(logical, line_number, content, None);
+            } else {
+                let comment = match stop {
+                    PlainEnd::Comment(p) => span(p, end),
+                    _ => Span::default(),
+                };
+                self.out.lines.push(AuthLine {
+                    line_number,
+                    span: content,
+                    tokens: tokens as u32,
+                    comment,
+                });
+            }
+            let Some(lf) = lf else { break };
+            start = lf + 1;
+            starts.push(start as u32);
+            line_number += 1;
+        }
+        true
+    }
+
     /// 14+: `pg_get_line_append` + continuation handling of `tokenize_auth_file`. A NUL ends
     /// what the tokenizer sees of a physical line and (as `fgets` + `strlen` do) the next
     /// physical line is appended to it without counting a line.
-    fn build_unlimited(&mut self, file: &impl PhysLines, has_nul: bool) {
+    ///
+    /// `from`: the first line to read; the lines before it were logical lines of their own.
+    fn build_unlimited(&mut self, file: &impl PhysLines, has_nul: bool, from: usize) {
         let source = self.source;
         let n = file.len();
-        let mut i = 0usize;
-        let mut line_number = 1u32;
+        let mut i = from;
+        let mut line_number = from as u32 + 1;
         while i < n {
             let mut line = file.line(i);
             let first_start = line.content.start;
@@ -570,11 +686,13 @@ impl Reader<'_> {
     /// 12–13: `fgets(rawline, MAX_LINE)`: each read takes up to `MAX_LINE - 1` bytes; a full
     /// buffer is "line too long" and the rest of the physical line comes as further lines;
     /// `strlen` stops at a NUL.
-    fn build_fgets(&mut self, file: &impl PhysLines, max_line: usize, has_nul: bool) {
+    ///
+    /// `from`: the first line to read; the lines before it were read in one chunk each.
+    fn build_fgets(&mut self, file: &impl PhysLines, max_line: usize, has_nul: bool, from: usize) {
         let source = self.source;
         let chunk = max_line - 1;
-        let mut line_number = 1u32;
-        for idx in 0..file.len() {
+        let mut line_number = from as u32 + 1;
+        for idx in from..file.len() {
             let line = file.line(idx);
             let whole = Span::new(line.content.start, line.ending.end);
             let mut pos = whole.start as usize;
@@ -634,8 +752,12 @@ impl Reader<'_> {
                     if self.plain_lines
                         && self.rules.max_token.is_none_or(|m| bytes.len() < m - 1) =>
                 {
-                    let start = at as usize;
-                    plain_tokens(out, self.source, start, start + bytes.len())
+                    let (start, end) = (at as usize, at as usize + bytes.len());
+                    match plain_tokens(out, self.source, start, end) {
+                        PlainEnd::Line(_) => Some(None),
+                        PlainEnd::Comment(p) => Some(Some(Span::new(p as u32, end as u32))),
+                        PlainEnd::Quote => None,
+                    }
                 }
                 _ => None,
             };
@@ -693,62 +815,69 @@ enum Logical {
     Joined,
 }
 
-/// The fields of a line without `"`, `source[start..end]`, and its comment. Without quotes no
-/// token is de-quoted or empty: a token is a run of bytes other than blanks, `,` and `#`, the
-/// same field goes on after a comma that ends a token, and a `#` starts the comment wherever
-/// it is. `None`, with nothing pushed, at a `"`: the line is then read by [`next_tokens`],
-/// which this must agree with (a test holds it to it). The caller makes sure no token can
-/// reach the 12–15 length limit.
-fn plain_tokens(
-    out: &mut AuthLines,
-    source: &[u8],
-    start: usize,
-    end: usize,
-) -> Option<Option<Span>> {
+/// Where [`plain_tokens`] stopped reading a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlainEnd {
+    /// At the line's end: `end`, or an LF before it.
+    Line(usize),
+    /// At a `#` outside quotes: the comment runs from here to the line's end.
+    Comment(usize),
+    /// At a `"`: nothing was pushed, and the line is for [`next_tokens`].
+    Quote,
+}
+
+/// The fields of a line without `"`, `source[start..end]` (or up to an LF before `end`, which
+/// lets a reader that has not found the line's end yet find it here: see
+/// [`Reader::build_indexing`]), and where its comment starts. Without quotes no token is
+/// de-quoted or empty: a token is a run of bytes other than blanks, `,` and `#`, the same
+/// field goes on after a comma that ends a token, and a `#` starts the comment wherever it
+/// is. At a `"` nothing is pushed: the line is then read by [`next_tokens`], which this must
+/// agree with (a test holds it to it). The caller makes sure no token can reach the 12–15
+/// length limit.
+// Inlined into the reader's loop (and the one of `tokenize_line`): called once a line, its
+// call and setup were ~40 instructions of the ~500 of a line of big_hba.conf.
+#[inline(always)]
+fn plain_tokens(out: &mut AuthLines, source: &[u8], start: usize, end: usize) -> PlainEnd {
     let tokens_mark = out.tokens.len();
     // The word scans may read on past the line's end (its CR or LF stops them), and what
     // they find there is cut off: the line's last word is then not read byte by byte.
     let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
     let skip = |p: usize| skip_separators(source, p).min(end);
-    let mut p = skip(start);
-    while p < end {
-        // Here `source[p]` is neither a blank nor a comma.
-        while source[p] != b'#' && source[p] != b'"' {
-            let e = token_end(p);
-            // A comma right after a token keeps the field open.
-            let comma = e < end && source[e] == b',';
-            out.tokens.push(Token {
-                span: span(p, e),
-                quoted: false,
-                dequoted: false,
-                ends_field: !comma,
-            });
-            p = e;
-            if !comma {
-                break;
+    // Most lines start with their first token.
+    let mut p = match source.get(start) {
+        Some(&c) if start < end && !is_blank(c) && c != b',' => start,
+        _ => skip(start),
+    };
+    // The last token was followed by a comma: its field is still open.
+    let mut open = false;
+    loop {
+        // Here `p` is at the end, or at a byte that is neither a blank nor a comma.
+        let c = if p < end { source[p] } else { b'\n' };
+        if matches!(c, b'\n' | b'#' | b'"') {
+            // A comma with nothing after it ends its field with the token before it.
+            if open && let Some(t) = out.tokens.last_mut() {
+                t.ends_field = true;
             }
-            p = skip(p + 1);
-            if p == end || source[p] == b'#' || source[p] == b'"' {
-                // Nothing after the comma: the field ends with the token before it.
-                if let Some(t) = out.tokens.last_mut() {
-                    t.ends_field = true;
+            return match c {
+                b'\n' => PlainEnd::Line(p),
+                b'#' => PlainEnd::Comment(p),
+                _ => {
+                    out.tokens.truncate(tokens_mark);
+                    PlainEnd::Quote
                 }
-                break;
-            }
+            };
         }
-        if p == end {
-            break;
-        }
-        match source[p] {
-            b'#' => return Some(Some(span(p, end))),
-            b'"' => {
-                out.tokens.truncate(tokens_mark);
-                return None;
-            }
-            _ => p = skip(p),
-        }
+        let e = token_end(p);
+        // A comma right after a token keeps the field open.
+        open = e < end && source[e] == b',';
+        out.tokens.push(Token {
+            span: span(p, e),
+            quoted: false,
+            dequoted: false,
+            ends_field: !open,
+        });
+        p = skip(e);
     }
-    Some(None)
 }
 
 /// `next_token` / `next_field_expand` byte by byte: quotes, de-quoting, the 12–15 token limit,

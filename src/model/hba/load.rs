@@ -486,10 +486,10 @@ impl<'a> Loader<'a> {
     }
 
     fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
-        let source = SourceFile::new(path.clone(), bytes);
-        // The logical lines are built from the line index: a list of the physical lines
-        // would be dropped right after.
-        let lines = AuthLines::from_line_starts(source.bytes(), source.line_starts(), self.rules);
+        // The reader finds the line index as it reads the logical lines (no list of the
+        // physical lines, which would be dropped right after).
+        let (lines, line_starts) = AuthLines::read_indexing(&bytes, self.rules);
+        let source = SourceFile::with_line_starts(path.clone(), bytes, line_starts);
         let phys_lines = physical_line_count(source.bytes(), source.line_starts());
         let id = self.sources.files.len() as u32;
         self.sources.files.push(LoadedSource {
