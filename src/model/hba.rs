@@ -574,6 +574,8 @@ pub fn load_hba(
         ..Parsed::default()
     };
     let mut failures = Vec::new();
+    // A listed file's lines are moved into `Lines::Listed` after the loop, which takes their
+    // errors out of them.
     let (lines, mut list) = match listed {
         load::MainLines::AsWritten { .. } => (Lines::AsWritten(main), Vec::new()),
         load::MainLines::Listed(list) => (Lines::Listed(Vec::new()), list),
@@ -614,8 +616,8 @@ pub fn load_hba(
         }
     }
     let lines = match lines {
-        Lines::AsWritten(main) => Lines::AsWritten(main),
         Lines::Listed(_) => Lines::Listed(list),
+        as_written => as_written,
     };
     let load_ok = failures.is_empty() && !out.records.is_empty();
     Ok(HbaFile {

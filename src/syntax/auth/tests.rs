@@ -335,12 +335,7 @@ fn plain_lines_read_as_the_byte_loop_reads_them() {
             let fast = read(&file, &bytes, rules, true);
             let slow = read(&file, &bytes, rules, false);
             let at = format!("{bytes:?} {rules:?}");
-            assert_eq!(fast.lines, slow.lines, "{at}");
-            assert_eq!(fast.tokens, slow.tokens, "{at}");
-            assert_eq!(fast.joints, slow.joints, "{at}");
-            assert_eq!(fast.errors, slow.errors, "{at}");
-            assert_eq!(fast.arena, slow.arena, "{at}");
-            assert_eq!(fast.dequoted, slow.dequoted, "{at}");
+            assert_same_reading(&fast, &slow, &at);
             let starts = crate::source::line_starts(&bytes);
             let indexed = AuthLines::from_line_starts(&bytes, &starts, rules);
             assert_eq!(fast.lines, indexed.lines, "{at}");
@@ -349,12 +344,7 @@ fn plain_lines_read_as_the_byte_loop_reads_them() {
             assert_eq!(file.lines.len(), physical_line_count(&bytes, &starts));
             let (indexing, index) = read_indexing(&bytes, rules);
             assert_eq!(index, starts, "{at}");
-            assert_eq!(fast.lines, indexing.lines, "{at}");
-            assert_eq!(fast.tokens, indexing.tokens, "{at}");
-            assert_eq!(fast.joints, indexing.joints, "{at}");
-            assert_eq!(fast.errors, indexing.errors, "{at}");
-            assert_eq!(fast.arena, indexing.arena, "{at}");
-            assert_eq!(fast.dequoted, indexing.dequoted, "{at}");
+            assert_same_reading(&fast, &indexing, &at);
         }
     }
 }
@@ -377,4 +367,14 @@ fn a_trailing_comma_ends_its_field() {
         assert_eq!(forward, backward, "{input:?}");
         assert_eq!(lines.fields_of(0).len(), 2, "{input:?}");
     }
+}
+
+/// Two readers' lines, tokens, joints, errors and de-quoted texts are the same.
+fn assert_same_reading(a: &AuthLines, b: &AuthLines, at: &str) {
+    assert_eq!(a.lines, b.lines, "{at}");
+    assert_eq!(a.tokens, b.tokens, "{at}");
+    assert_eq!(a.joints, b.joints, "{at}");
+    assert_eq!(a.errors, b.errors, "{at}");
+    assert_eq!(a.arena, b.arena, "{at}");
+    assert_eq!(a.dequoted, b.dequoted, "{at}");
 }
