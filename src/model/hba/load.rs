@@ -386,12 +386,9 @@ impl AuthSources {
     fn is_directive(&self, file: u32, fields: LineFields) -> bool {
         let mut fields = self.fields_at(file, fields);
         fields.len() == 2
-            && fields.next().is_some_and(|keyword| {
-                matches!(
-                    self.text(keyword.first()),
-                    b"include" | b"include_if_exists" | b"include_dir"
-                )
-            })
+            && fields
+                .next()
+                .is_some_and(|keyword| Include::of(self.text(keyword.first())).is_some())
     }
 
     /// Whether `r` may be an `@file` reference, told without its de-quoted text (which
@@ -619,14 +616,12 @@ impl<'a> Loader<'a> {
                 continue;
             }
             with_fields += 1;
-            // As in `tokenize_file`, only a line whose first token starts with `i` or `"` is
-            // looked at further (`may_be_directive`).
+            // As in `tokenize_file`, a line's fields are read only if its first byte may
+            // start a keyword.
+            let fields = LineFields::Own(start, end);
             if directives
-                && matches!(
-                    bytes.get(tokens[start as usize].span.start as usize),
-                    Some(b'i' | b'"')
-                )
-                && self.sources.is_directive(file, LineFields::Own(start, end))
+                && self.sources.may_be_directive(file, fields)
+                && self.sources.is_directive(file, fields)
             {
                 return None;
             }
@@ -757,11 +752,8 @@ impl<'a> Loader<'a> {
                 _ => return Directive::NotOne,
             }
         };
-        let keyword = match self.sources.text(keyword) {
-            b"include" => Include::File { missing_ok: false },
-            b"include_if_exists" => Include::File { missing_ok: true },
-            b"include_dir" => Include::Dir,
-            _ => return Directive::NotOne,
+        let Some(keyword) = Include::of(self.sources.text(keyword)) else {
+            return Directive::NotOne;
         };
         let name = self.sources.text(target).to_vec();
         let own = match fields {
@@ -914,6 +906,19 @@ enum Directive {
 enum Include {
     File { missing_ok: bool },
     Dir,
+}
+
+impl Include {
+    /// The directive a line's first token names (compared as the server compares the
+    /// token's text: quoted or not).
+    fn of(keyword: &[u8]) -> Option<Include> {
+        match keyword {
+            b"include" => Some(Include::File { missing_ok: false }),
+            b"include_if_exists" => Some(Include::File { missing_ok: true }),
+            b"include_dir" => Some(Include::Dir),
+            _ => None,
+        }
+    }
 }
 
 /// 12–15 word the open failure of an `@file` differently.
