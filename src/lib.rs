@@ -9,7 +9,8 @@
 //! The library never prints; the command line hands it writers.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
-// No unsafe code but the binary's allocator (`alloc`), which has to call mmap.
+// No unsafe code but the binary's allocator (`alloc`) and the mapping of big input files
+// (`source::FileBytes`), which have to call mmap.
 #![deny(unsafe_code)]
 
 #[cfg(target_os = "linux")]

@@ -540,7 +540,7 @@ fn commit(
     for (path, mut list) in by_file {
         let old = if fs.exists(&path) {
             match fs.read(&path) {
-                Ok(b) => b,
+                Ok(b) => b.into_vec(),
                 Err(e) => {
                     return fail(
                         err,

@@ -14,13 +14,13 @@ use crate::lint::discover::{Discovered, MainServer, Plan, claim_auth_files, load
 use crate::lint::server::{IncludeScope, Server, ServerFiles};
 use crate::lint::{lint, map_in_order, worth_parallel};
 use crate::model::config_set::ConfigSet;
-use crate::model::fs::{DirEntry, FileSystem, RealFs};
+use crate::model::fs::{DirEntry, FileSystem, LeasingFs};
 use crate::model::version::{PgVersion, detect_version};
 use crate::render::{
     DocumentWriter, FindingRenderer, OutputFormat, RenderedFinding, finding_order, render,
 };
 use crate::settings::{CliOverrides, Settings, settings_file_in, settings_for, settings_from};
-use crate::source::SourceFile;
+use crate::source::{FileBytes, SourceFile};
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -376,13 +376,13 @@ pub fn with_inputs(
             .clone()
             .unwrap_or_else(|| "stdin.conf".into());
         stdin_fs = OverlayFs {
-            base: &RealFs,
+            base: &LeasingFs,
             path: absolute(&name),
             bytes,
         };
         &stdin_fs
     } else {
-        &RealFs
+        &LeasingFs
     };
     let paths: Vec<PathBuf> = match (&args.stdin_filename, args.stdin) {
         (Some(name), true) => vec![name.clone()],
@@ -918,9 +918,9 @@ impl OverlayFs<'_> {
 }
 
 impl FileSystem for OverlayFs<'_> {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    fn read(&self, path: &Path) -> io::Result<FileBytes> {
         if self.is_it(path) {
-            Ok(self.bytes.clone())
+            Ok(self.bytes.clone().into())
         } else {
             self.base.read(path)
         }

@@ -10,7 +10,7 @@ use serde::{Serialize, Serializer};
 
 use super::ExitStatus;
 use crate::model::config_set::{AutoConf, ConfigSet, LoadOptions, SettingRef};
-use crate::model::fs::{FileSystem, RealFs, os_message};
+use crate::model::fs::{FileSystem, LeasingFs, os_message};
 use crate::model::hba::{HbaOptions, load_hba};
 use crate::model::ident::load_ident;
 use crate::model::version::{PgVersion, detect_version};
@@ -80,7 +80,7 @@ pub fn run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<
 }
 
 fn show(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<ExitStatus> {
-    let fs = RealFs;
+    let fs = LeasingFs;
     let kind = args.kind.unwrap_or_else(|| guess_kind(&args.file));
     let version = args
         .pg_version

@@ -18,6 +18,7 @@ use crate::model::fs::{DirEntry, FileSystem};
 use crate::model::paths;
 use crate::model::version::PgVersion;
 use crate::settings::CliOverrides;
+use crate::source::FileBytes;
 
 /// Passes before the fixer gives up; real configurations converge in two or three.
 pub const MAX_PASSES: usize = 10;
@@ -201,9 +202,9 @@ pub struct EditedFs<'a> {
 }
 
 impl FileSystem for EditedFs<'_> {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    fn read(&self, path: &Path) -> io::Result<FileBytes> {
         match self.files.get(&absolute(path)) {
-            Some(bytes) => Ok(bytes.clone()),
+            Some(bytes) => Ok(bytes.clone().into()),
             None => self.base.read(path),
         }
     }

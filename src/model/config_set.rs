@@ -18,7 +18,7 @@ use crate::model::paths;
 use crate::model::value::check_value;
 use crate::model::version::PgVersion;
 use crate::source::text::escape_bytes;
-use crate::source::{SourceFile, Span};
+use crate::source::{FileBytes, SourceFile, Span};
 use crate::syntax::conf::{ConfFile, LineItem, Near, Setting, TokenKind, deescape_quoted_string};
 
 /// The hasher of the maps keyed by setting names that [`ConfigSet`] builds once per load (a
@@ -596,7 +596,7 @@ impl Loader<'_> {
     fn add_file(
         &mut self,
         path: PathBuf,
-        bytes: Vec<u8>,
+        bytes: FileBytes,
         depth: u32,
         included_from: Option<(FileId, u32)>,
     ) -> FileId {
@@ -940,7 +940,7 @@ impl Loader<'_> {
                     "input in flex scanner failed at file \"{}\" line 1",
                     self.display(&path)
                 );
-                let dir = self.add_file(path, Vec::new(), depth, Some((calling, line)));
+                let dir = self.add_file(path, FileBytes::default(), depth, Some((calling, line)));
                 self.push_error(
                     dir,
                     1,

@@ -6,6 +6,8 @@ use std::ffi::{OsStr, OsString};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::source::FileBytes;
+
 /// Files larger than this are refused with an error rather than read: a config file of more
 /// than 1 GiB is a mistake (or `/dev/zero`), and the bound keeps memory linear and finite.
 pub const MAX_FILE_SIZE: u64 = 1 << 30;
@@ -71,7 +73,7 @@ pub trait FileSystem: Sync {
     /// The whole contents of a regular file. Directories, FIFOs and devices are refused with
     /// an error of kind [`io::ErrorKind::InvalidInput`] instead of being opened, so that a
     /// FIFO cannot block and `/dev/zero` cannot exhaust memory.
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    fn read(&self, path: &Path) -> io::Result<FileBytes>;
     /// The entries of a directory, in no particular order.
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>>;
     /// Whether `path` names a directory (following symlinks).
@@ -93,11 +95,8 @@ pub trait FileSystem: Sync {
 pub struct RealFs;
 
 impl FileSystem for RealFs {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        // What is plainly not a regular file is refused without being opened: opening some
-        // devices has effects of its own (a tape rewinds).
-        regular_file_len(&std::fs::metadata(path)?)?;
-        read_regular_file(path)
+    fn read(&self, path: &Path) -> io::Result<FileBytes> {
+        read_path(path, false)
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
@@ -140,6 +139,39 @@ impl FileSystem for RealFs {
     }
 }
 
+/// [`RealFs`] for a command that drops what it read when it ends (`lint`, `fix`, `show`): a
+/// big file is mapped under a read lease rather than copied ([`FileBytes::map`]). The lease
+/// makes a writer wait until the bytes are dropped, so `watch`, which holds what it read
+/// while it waits for the next change, reads with [`RealFs`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct LeasingFs;
+
+impl FileSystem for LeasingFs {
+    fn read(&self, path: &Path) -> io::Result<FileBytes> {
+        read_path(path, true)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        RealFs.read_dir(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        RealFs.is_dir(path)
+    }
+
+    fn exists(&self, path: &Path) -> bool {
+        RealFs.exists(path)
+    }
+
+    fn len(&self, path: &Path) -> Option<u64> {
+        RealFs.len(path)
+    }
+
+    fn files_below(&self, root: &Path, enter: &dyn Fn(&OsStr) -> bool) -> Vec<PathBuf> {
+        RealFs.files_below(root, enter)
+    }
+}
+
 /// The length of a file that [`FileSystem::read`] may read; the error it reports otherwise.
 fn regular_file_len(meta: &std::fs::Metadata) -> io::Result<u64> {
     if meta.is_dir() {
@@ -167,19 +199,35 @@ fn too_large() -> io::Error {
     )
 }
 
-/// Reads `path` if what it opens is a regular file of at most [`MAX_FILE_SIZE`]. The check is
-/// made on the open handle (`fstat`), not on the path, so a FIFO or device swapped in after an
-/// earlier `stat` is refused too; and the open does not block, so such a FIFO cannot hang it.
-fn read_regular_file(path: &Path) -> io::Result<Vec<u8>> {
+/// [`read_regular_file`] of what is not plainly something else: what `stat` says is not a
+/// regular file is refused without being opened, since opening some devices has effects of
+/// its own (a tape rewinds).
+fn read_path(path: &Path, lease: bool) -> io::Result<FileBytes> {
+    regular_file_len(&std::fs::metadata(path)?)?;
+    read_regular_file(path, lease)
+}
+
+/// Reads `path` if what it opens is a regular file of at most [`MAX_FILE_SIZE`]; maps it
+/// instead when `lease` and [`FileBytes::map`] can. The check is made on the open handle
+/// (`fstat`), not on the path, so a FIFO or device swapped in after an earlier `stat` is
+/// refused too; and the open does not block, so such a FIFO cannot hang it.
+fn read_regular_file(path: &Path, lease: bool) -> io::Result<FileBytes> {
     let file = open_nonblocking(path)?;
     let len = regular_file_len(&file.metadata()?)?;
+    let file = match lease {
+        true => match FileBytes::map(file, len) {
+            Ok(mapped) => return Ok(mapped),
+            Err(file) => file,
+        },
+        false => file,
+    };
     let mut bytes = Vec::with_capacity(len as usize);
     // `take` bounds the read even if the file grows while we read it.
     file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(too_large());
     }
-    Ok(bytes)
+    Ok(bytes.into())
 }
 
 /// Opens `path` for reading without waiting: a FIFO opens at once (with no writer) instead of
@@ -223,9 +271,9 @@ impl MemFs {
 }
 
 impl FileSystem for MemFs {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    fn read(&self, path: &Path) -> io::Result<FileBytes> {
         if let Some(bytes) = self.files.get(path) {
-            return Ok(bytes.clone());
+            return Ok(bytes.clone().into());
         }
         if self.is_dir(path) {
             return Err(io::Error::new(
@@ -339,13 +387,88 @@ mod tests {
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", fifo.display());
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || tx.send(read_regular_file(&fifo)));
+        std::thread::spawn(move || tx.send(read_regular_file(&fifo, true)));
         let result = rx
             .recv_timeout(std::time::Duration::from_secs(10))
             .expect("opening a FIFO blocked");
         let err = result.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(err.to_string(), "not a regular file");
+    }
+
+    /// A file of `len` bytes, none of them alike in a row of 251, in a new folder.
+    fn big_file(len: usize) -> (tempfile::TempDir, PathBuf, Vec<u8>) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pg_hba.conf");
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        (dir, path, bytes)
+    }
+
+    /// Opening for writing without waiting: `WouldBlock` while a lease is held.
+    #[cfg(unix)]
+    fn open_to_write(path: &Path) -> io::Result<std::fs::File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+    }
+
+    /// Leases are granted to the file's owner (who made it here) on local file systems,
+    /// unless the administrator turned them off.
+    #[cfg(target_os = "linux")]
+    #[allow(clippy::print_stderr)] // a test says why it proves nothing here
+    fn leases_enabled() -> bool {
+        let enabled =
+            std::fs::read_to_string("/proc/sys/fs/leases-enable").is_ok_and(|s| s.trim() != "0");
+        if !enabled {
+            eprintln!("skipped: file leases are disabled (/proc/sys/fs/leases-enable)");
+        }
+        enabled
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_big_file_is_mapped_and_writers_wait_until_it_is_dropped() {
+        if !leases_enabled() {
+            return;
+        }
+        let (_dir, path, bytes) = big_file(FileBytes::MAP_FROM as usize + 4099);
+        let read = LeasingFs.read(&path).unwrap();
+        assert!(read.is_mapped());
+        assert_eq!(*read, *bytes);
+        let err = open_to_write(&path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        drop(read);
+        assert!(open_to_write(&path).is_ok());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_big_file_open_for_writing_is_read_not_mapped() {
+        if !leases_enabled() {
+            return;
+        }
+        let (_dir, path, bytes) = big_file(FileBytes::MAP_FROM as usize);
+        let writer = open_to_write(&path).unwrap();
+        let read = LeasingFs.read(&path).unwrap();
+        assert!(!read.is_mapped());
+        assert_eq!(*read, *bytes);
+        drop(writer);
+        assert!(LeasingFs.read(&path).unwrap().is_mapped());
+    }
+
+    #[test]
+    fn small_files_and_real_fs_read() {
+        let (_dir, path, bytes) = big_file(FileBytes::MAP_FROM as usize - 1);
+        let read = LeasingFs.read(&path).unwrap();
+        assert!(!read.is_mapped());
+        assert_eq!(*read, *bytes);
+        let (_dir, path, bytes) = big_file(FileBytes::MAP_FROM as usize);
+        let read = RealFs.read(&path).unwrap();
+        assert!(!read.is_mapped());
+        assert_eq!(*read, *bytes);
     }
 
     #[test]

@@ -241,7 +241,7 @@ pub fn load(fs: &dyn FileSystem, path: &Path) -> Result<LoadedOptions, SettingsE
         line_text: None,
         message: format!("cannot read settings: {}", os_message(&e)),
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    let text = String::from_utf8(bytes.into_vec()).map_err(|e| {
         let offset = e.utf8_error().valid_up_to();
         let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
         SettingsError::in_file(

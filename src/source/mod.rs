@@ -1,9 +1,12 @@
-//! Source files: one owned copy of a file's bytes, byte spans into it, and the line index that
-//! turns a byte offset into a line and column when (and only when) something is shown to a person.
+//! Source files: one copy of a file's bytes (owned, or the page cache's, mapped), byte spans
+//! into it, and the line index that turns a byte offset into a line and column when (and only
+//! when) something is shown to a person.
 
+mod bytes;
 mod span;
 pub mod text;
 
+pub use bytes::FileBytes;
 pub use span::Span;
 
 use std::path::{Path, PathBuf};
@@ -14,7 +17,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     path: PathBuf,
-    bytes: Vec<u8>,
+    bytes: FileBytes,
     /// Byte offset of the start of every physical line (split on LF only, as PostgreSQL does).
     line_starts: Vec<u32>,
 }
@@ -22,7 +25,8 @@ pub struct SourceFile {
 impl SourceFile {
     /// Wraps `bytes` read from `path`. Files larger than `u32::MAX` bytes are refused by the
     /// loader before they get here (see [`crate::model::fs`]).
-    pub fn new(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Self {
+    pub fn new(path: impl Into<PathBuf>, bytes: impl Into<FileBytes>) -> Self {
+        let bytes = bytes.into();
         let line_starts = line_starts(&bytes);
         Self::with_line_starts(path, bytes, line_starts)
     }
@@ -31,9 +35,10 @@ impl SourceFile {
     /// `bytes`): the auth file reader finds each line's end as it reads the line's tokens.
     pub fn with_line_starts(
         path: impl Into<PathBuf>,
-        bytes: Vec<u8>,
+        bytes: impl Into<FileBytes>,
         line_starts: Vec<u32>,
     ) -> Self {
+        let bytes = bytes.into();
         assert!(
             u32::try_from(bytes.len()).is_ok(),
             "source files are limited to 4 GiB"

@@ -993,7 +993,7 @@ impl Refusing {
 }
 
 impl FileSystem for Refusing {
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    fn read(&self, path: &Path) -> io::Result<pgconf::source::FileBytes> {
         self.check(path)?;
         self.inner.read(path)
     }

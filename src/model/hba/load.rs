@@ -9,7 +9,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::model::fs::{ExpansionBudget, FileSystem, os_message};
 use crate::model::version::PgVersion;
-use crate::source::SourceFile;
+use crate::source::{FileBytes, SourceFile};
 use crate::syntax::auth::{AuthLines, Field, Fields, Token, TokenizeRules, physical_line_count};
 
 /// `CONF_FILE_MAX_DEPTH` (16+). 12–15 have no limit for `@file`; a self-reference crashes
@@ -482,7 +482,7 @@ impl<'a> Loader<'a> {
         Ok((loader, id))
     }
 
-    fn add(&mut self, path: PathBuf, bytes: Vec<u8>, display: String) -> u32 {
+    fn add(&mut self, path: PathBuf, bytes: FileBytes, display: String) -> u32 {
         // The reader finds the line index as it reads the logical lines (no list of the
         // physical lines, which would be dropped right after).
         let (lines, line_starts) = AuthLines::read_indexing(&bytes, self.rules);
@@ -553,7 +553,7 @@ impl<'a> Loader<'a> {
             Ok(bytes) => Ok(self.add(path.to_path_buf(), bytes, shown)),
             // fopen() of a directory succeeds and reading it fails: 14+ read no lines.
             Err(e) if e.kind() == io::ErrorKind::IsADirectory && self.version.at_least(14) => {
-                Ok(self.add(path.to_path_buf(), Vec::new(), shown))
+                Ok(self.add(path.to_path_buf(), FileBytes::default(), shown))
             }
             Err(e) if e.kind() == io::ErrorKind::IsADirectory => Err((
                 format!("could not read file \"{shown}\": Is a directory"),
