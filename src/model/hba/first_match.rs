@@ -684,6 +684,12 @@ mod tests {
         assert!(compile_simple(b"^a[b-d]+\\.x$").is_some());
         assert!(compile_simple(b"[[:alpha:]]").is_none());
         assert!(compile_simple(b"\\d+").is_none());
+        // Built without the Unicode tables (Cargo.toml): what is evaluated needs none, and a
+        // `.` still matches a whole non-ASCII character.
+        let re = compile_simple("^r.le_é[a-zé]+$".as_bytes()).unwrap();
+        assert!(re.is_match("rôle_été"));
+        assert!(!re.is_match("rôle_Été"));
+        assert!(compile_simple(b"^a.b$").unwrap().is_match("a\u{1F600}b"));
     }
 
     #[test]
