@@ -20,7 +20,7 @@ use crate::model::fs::FileSystem;
 use crate::model::version::PgVersion;
 use crate::source::Span;
 
-pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef};
+pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef, TokenAt};
 
 use address::{Numeric, cidr_mask, format_ip, parse_numeric_host, plain_ipv4_network};
 
@@ -786,11 +786,11 @@ fn parse_hba_line(
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    let ct_tok = match single_token(tokens) {
+    let ct = match tokens.single(src) {
         Ok(tok) => tok,
         Err(second) => return fail_at(second, "multiple values specified for connection type"),
     };
-    let ct_text = src.text(ct_tok);
+    let (ct_tok, ct_text) = (ct.at, ct.text());
     let mut warning = None;
     let conn_type = match ct_text {
         b"local" => ConnType::Local,
@@ -843,12 +843,11 @@ fn parse_hba_line(
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
         };
-        let tok = match single_token(tokens) {
-            Ok(tok) => tok,
+        let (tok, text, quoted) = match tokens.single(src) {
+            Ok(tok) => (tok.at, tok.text(), tok.quoted()),
             Err(second) => return fail_at(second, "multiple values specified for host address"),
         };
         address_at = Some(tok);
-        let (text, quoted) = src.text_and_quoted(tok);
         address = Some(if !quoted && text == b"all" {
             Address::All
         } else if !quoted && text == b"samehost" {
@@ -891,14 +890,13 @@ fn parse_hba_line(
                         let Some(tokens) = fields.next() else {
                             return fail("end-of-line before netmask specification");
                         };
-                        let mask_tok = match single_token(tokens) {
-                            Ok(tok) => tok,
+                        let (mask_tok, mtext) = match tokens.single(src) {
+                            Ok(tok) => (tok.at, tok.text()),
                             Err(second) => {
                                 return fail_at(second, "multiple values specified for netmask");
                             }
                         };
                         mask_at = Some(mask_tok);
-                        let mtext = src.text(mask_tok);
                         let mask = match parse_numeric_host(mtext) {
                             Numeric::Ip(m) => m,
                             Numeric::NoName => {
@@ -924,13 +922,12 @@ fn parse_hba_line(
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before authentication method");
     };
-    let method_tok = match single_token(tokens) {
-        Ok(tok) => tok,
+    let (method_tok, mtext) = match tokens.single(src) {
+        Ok(tok) => (tok.at, tok.text()),
         Err(second) => {
             return fail_at(second, "multiple values specified for authentication type");
         }
     };
-    let mtext = src.text(method_tok);
     let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
     // Nearly every record has no option column and a method that shows none: nothing is
     // collected or checked for it then.
@@ -961,20 +958,6 @@ fn parse_hba_line(
         method_at: method_tok,
     });
     Ok(())
-}
-
-/// The token of a field that takes one value, or its second token (where the server's
-/// "multiple values specified" points). Read through the field's iterator, which inlines
-/// here: `FieldTokens::first` was a call of its own for each field.
-#[inline(always)]
-fn single_token(tokens: FieldTokens<'_>) -> Result<TokRef, TokRef> {
-    let mut iter = tokens.iter();
-    match (iter.next(), iter.next()) {
-        (Some(first), None) => Ok(first),
-        (_, Some(second)) => Err(second),
-        // A field is never empty.
-        (None, None) => Ok(tokens.first()),
-    }
 }
 
 /// The option columns (`parse_hba_auth_opt` for each, then the method's checks): the
@@ -1069,26 +1052,27 @@ fn names_column(
     version: PgVersion,
     missing_message: &str,
 ) -> LineResult<TokRef> {
-    let mut iter = tokens.iter();
     // A field is never empty; the message is the server's for a missing column.
-    let Some(first) = iter.next() else {
+    let Some(first) = tokens.token(0, src) else {
         return fail(missing_message);
     };
     name(src, first, version)?;
-    for t in iter {
-        name(src, t, version)?;
+    for i in 1..tokens.len() {
+        if let Some(t) = tokens.token(i, src) {
+            name(src, t, version)?;
+        }
     }
-    Ok(first)
+    Ok(first.at)
 }
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`). The
 /// record keeps the token: [`AuthNames`] reads the name from it. Always inlined: as a
 /// call, its `LineResult` was written and tested for every name (~20 instructions).
 #[inline(always)]
-fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<()> {
+fn name(src: &AuthSources, t: TokenAt<'_>, version: PgVersion) -> LineResult<()> {
     // Only a name starting with `/` needs its text, and nearly none does.
-    if version.at_least(16) && src.first_byte(t) == Some(b'/') {
-        return regex_name(src, t);
+    if version.at_least(16) && t.first_byte() == Some(b'/') {
+        return regex_name(src, t.at);
     }
     Ok(())
 }

@@ -103,16 +103,25 @@ impl LineFields {
 /// The tokens of one field of a [`TokLine`], in order; never empty.
 #[derive(Debug, Clone, Copy)]
 pub enum FieldTokens<'a> {
-    /// A range of the file's own tokens.
-    Own { file: u32, tokens: (u32, u32) },
+    /// A run of a file's own tokens (nearly every field): the tokens themselves, so that
+    /// a record's reading looks at them without finding each through its [`TokRef`] (the
+    /// file, then the token, each bounds-checked). The first is token `first` of file
+    /// `file`.
+    Own {
+        file: u32,
+        first: u32,
+        tokens: &'a [Token],
+        source: &'a LoadedSource,
+    },
     /// References to tokens in whichever files `@file`s brought them from.
     Expanded(&'a [TokRef]),
 }
 
 impl<'a> FieldTokens<'a> {
+    #[inline]
     pub fn len(&self) -> usize {
         match *self {
-            FieldTokens::Own { tokens, .. } => (tokens.1 - tokens.0) as usize,
+            FieldTokens::Own { tokens, .. } => tokens.len(),
             FieldTokens::Expanded(refs) => refs.len(),
         }
     }
@@ -126,11 +135,12 @@ impl<'a> FieldTokens<'a> {
     }
 
     /// The `i`th token; `i` must be below [`Self::len`].
+    #[inline]
     fn at(&self, i: usize) -> TokRef {
         match *self {
-            FieldTokens::Own { file, tokens } => TokRef {
+            FieldTokens::Own { file, first, .. } => TokRef {
                 file,
-                token: tokens.0 + i as u32,
+                token: first + i as u32,
             },
             FieldTokens::Expanded(refs) => refs[i],
         }
@@ -144,6 +154,76 @@ impl<'a> FieldTokens<'a> {
     pub fn iter(self) -> impl ExactSizeIterator<Item = TokRef> + DoubleEndedIterator + Clone + 'a {
         (0..self.len()).map(move |i| self.at(i))
     }
+
+    /// The `i`th token with what is read of it, if there is one.
+    #[inline(always)]
+    pub fn token(&self, i: usize, src: &'a AuthSources) -> Option<TokenAt<'a>> {
+        match *self {
+            FieldTokens::Own {
+                file,
+                first,
+                tokens,
+                source,
+            } => Some(TokenAt {
+                at: TokRef {
+                    file,
+                    token: first + i as u32,
+                },
+                token: tokens.get(i)?,
+                source,
+            }),
+            FieldTokens::Expanded(refs) => Some(src.token_at(*refs.get(i)?)),
+        }
+    }
+
+    /// The token of a field that takes one value, or its second token (where the server's
+    /// "multiple values specified" points).
+    #[inline(always)]
+    pub fn single(&self, src: &'a AuthSources) -> Result<TokenAt<'a>, TokRef> {
+        if self.len() > 1 {
+            return Err(self.at(1));
+        }
+        // A field is never empty.
+        self.token(0, src).ok_or_else(|| self.at(0))
+    }
+}
+
+/// A token of a field, with its file: what a record's reading asks of it, without looking
+/// it up again.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenAt<'a> {
+    pub at: TokRef,
+    token: &'a Token,
+    source: &'a LoadedSource,
+}
+
+impl<'a> TokenAt<'a> {
+    /// The de-quoted text ([`AuthSources::text`]).
+    #[inline(always)]
+    pub fn text(&self) -> &'a [u8] {
+        self.source
+            .lines
+            .text(self.token, self.source.source.bytes())
+    }
+
+    /// Started with `"`.
+    #[inline(always)]
+    pub fn quoted(&self) -> bool {
+        self.token.quoted
+    }
+
+    /// The first byte of the de-quoted text ([`AuthSources::first_byte`]).
+    #[inline(always)]
+    pub fn first_byte(&self) -> Option<u8> {
+        if self.token.quoted {
+            return self.text().first().copied();
+        }
+        self.source
+            .source
+            .bytes()
+            .get(self.token.span.start as usize)
+            .copied()
+    }
 }
 
 /// The fields of a [`TokLine`] ([`AuthSources::fields`]). A type of its own rather than a
@@ -152,7 +232,11 @@ impl<'a> FieldTokens<'a> {
 #[derive(Debug, Clone)]
 enum LineFieldIter<'a> {
     /// The line's own fields, in its file's tokens.
-    Own { file: u32, fields: Fields<'a> },
+    Own {
+        file: u32,
+        source: &'a LoadedSource,
+        fields: Fields<'a>,
+    },
     Expanded {
         fields: std::slice::Iter<'a, Field>,
         tokens: &'a [TokRef],
@@ -197,15 +281,22 @@ impl<'a> LineFieldIter<'a> {
     #[inline(always)]
     fn step(&mut self, back: bool) -> Option<FieldTokens<'a>> {
         match self {
-            LineFieldIter::Own { file, fields } => {
+            LineFieldIter::Own {
+                file,
+                source,
+                fields,
+            } => {
                 let f = if back {
                     fields.next_back()
                 } else {
                     fields.next()
                 }?;
+                let (first, end) = f.tokens;
                 Some(FieldTokens::Own {
                     file: *file,
-                    tokens: f.tokens,
+                    first,
+                    tokens: &source.lines.tokens[first as usize..end as usize],
+                    source,
                 })
             }
             LineFieldIter::Expanded { fields, tokens } => {
@@ -273,10 +364,14 @@ impl AuthSources {
     #[inline(always)]
     fn fields_at(&self, file: u32, fields: LineFields) -> LineFieldIter<'_> {
         match fields {
-            LineFields::Own(start, end) => LineFieldIter::Own {
-                file,
-                fields: self.files[file as usize].lines.fields_in((start, end)),
-            },
+            LineFields::Own(start, end) => {
+                let source = &self.files[file as usize];
+                LineFieldIter::Own {
+                    file,
+                    source,
+                    fields: source.lines.fields_in((start, end)),
+                }
+            }
             LineFields::Expanded(start, end) => LineFieldIter::Expanded {
                 fields: self.fields[start as usize..end as usize].iter(),
                 tokens: &self.tokens,
@@ -330,6 +425,17 @@ impl AuthSources {
                 tokens: (start + base, end + base),
             }));
         (first, self.fields.len() as u32)
+    }
+
+    /// Token `r` with its file ([`TokenAt`]).
+    #[inline(always)]
+    pub fn token_at(&self, r: TokRef) -> TokenAt<'_> {
+        let source = &self.files[r.file as usize];
+        TokenAt {
+            at: r,
+            token: &source.lines.tokens[r.token as usize],
+            source,
+        }
     }
 
     pub fn token(&self, r: TokRef) -> &Token {
