@@ -583,34 +583,42 @@ pub fn load_hba(
     // Each line with its number (`HbaFile::line`) and error, for either kind of lines: one
     // loop, so that `parse_hba_line` has one caller and is inlined (as a call it was ~25
     // instructions a record more).
-    let own = &sources.files[main as usize].lines;
+    let own_source = &sources.files[main as usize];
+    let own = &own_source.lines;
     let own_lines = match lines {
         Lines::AsWritten(_) => &own.lines[..],
         Lines::Listed(_) => &[],
     };
+    // A line's fields are found here, from its tokens, rather than again from a `TokLine`.
     let own_lines = own_lines.iter().enumerate().filter_map(|(index, auth)| {
-        let error = own.error(index).map(|e| LineError {
-            message: e.message().to_string(),
-            in_view: true,
-            at: None,
-        });
-        let (start, end) = own.token_range(index);
-        let line = TokLine::as_written(main, index as u32, auth.line_number);
-        (start != end || error.is_some()).then_some((index as u32, line, error))
+        let tokens = own.token_range(index);
+        let fields = match own.error(index) {
+            Some(e) => Err(LineError {
+                message: e.message().to_string(),
+                in_view: true,
+                at: None,
+            }),
+            None if tokens.0 == tokens.1 => return None,
+            None => Ok(own_source.fields_in(main, tokens)),
+        };
+        Some((index as u32, main, auth.line_number, fields))
     });
     let listed_lines = list.iter_mut().enumerate().map(|(index, line)| {
-        let error = line.err.take().map(|e| LineError {
-            message: e.message,
-            in_view: true,
-            at: e.at,
-        });
-        (index as u32, line.clone(), error)
-    });
-    for (index, line, error) in own_lines.chain(listed_lines) {
-        let parsed = match error {
-            Some(e) => Err(e),
-            None => parse_hba_line(&sources, &line, index, version, opts, &mut out),
+        let fields = match line.err.take() {
+            Some(e) => Err(LineError {
+                message: e.message,
+                in_view: true,
+                at: e.at,
+            }),
+            None => Ok(sources.line_field_iter(line)),
         };
+        (index as u32, line.file, line.line_number, fields)
+    });
+    for (index, file, line_number, fields) in own_lines.chain(listed_lines) {
+        let parsed = fields.and_then(|fields| {
+            let line = (file, line_number, index);
+            parse_hba_line(&sources, fields, line, version, opts, &mut out)
+        });
         if let Err(e) = parsed {
             failures.push((index, e));
         }
@@ -770,19 +778,19 @@ fn log_only<T>(msg: impl Into<String>) -> LineResult<T> {
     })
 }
 
-/// `parse_hba_line`: the record of `line` (the `index`th line) pushed to `out`, with what
-/// does not fit it in `out`'s side tables. Pushed rather than returned: a record moved
+/// `parse_hba_line`: the record of a line with fields `fields` pushed to `out`, with what
+/// does not fit it in `out`'s side tables. `line` is the line's file, its number in that
+/// file and its number in [`HbaFile::line`]. Pushed rather than returned: a record moved
 /// through a `Result` and then into the list was a `memcpy` more per record.
 fn parse_hba_line(
     src: &AuthSources,
-    line: &TokLine,
-    index: u32,
+    mut fields: load::LineFieldIter<'_>,
+    (file, line_number, index): (u32, u32, u32),
     version: PgVersion,
     opts: &HbaOptions,
     out: &mut Parsed,
 ) -> LineResult<()> {
     let v = version.major();
-    let mut fields = src.fields(line);
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
@@ -943,8 +951,8 @@ fn parse_hba_line(
         })
     };
     out.records.push(HbaRecord {
-        file: line.file,
-        line_number: line.line_number,
+        file,
+        line_number,
         conn_type,
         names,
         first_user,

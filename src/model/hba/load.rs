@@ -28,6 +28,20 @@ pub struct LoadedSource {
     pub display: String,
 }
 
+impl LoadedSource {
+    /// The fields of this file's tokens `tokens` (a line's: [`AuthLines::token_range`]),
+    /// this file being file `id` of the load: [`AuthSources::fields`] of a line as written,
+    /// without finding the file and the line's tokens again.
+    #[inline(always)]
+    pub(crate) fn fields_in(&self, id: u32, tokens: (u32, u32)) -> LineFieldIter<'_> {
+        LineFieldIter::Own {
+            file: id,
+            source: self,
+            fields: self.lines.fields_in(tokens),
+        }
+    }
+}
+
 /// A token of a record, in whichever file it was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokRef {
@@ -230,7 +244,7 @@ impl<'a> TokenAt<'a> {
 /// `map` over the field indexes: that closure, which tested the kind per field, was not
 /// inlined (+1 M instructions for 100,000 fields).
 #[derive(Debug, Clone)]
-enum LineFieldIter<'a> {
+pub(crate) enum LineFieldIter<'a> {
     /// The line's own fields, in its file's tokens.
     Own {
         file: u32,
@@ -334,6 +348,13 @@ impl AuthSources {
         &'a self,
         line: &TokLine,
     ) -> impl ExactSizeIterator<Item = FieldTokens<'a>> + DoubleEndedIterator + Clone + 'a {
+        self.fields_at(line.file, self.line_fields(line))
+    }
+
+    /// [`Self::fields`], as the iterator's own type (`load_hba` reads lines as written
+    /// and listed lines in one loop).
+    #[inline(always)]
+    pub(crate) fn line_field_iter<'a>(&'a self, line: &TokLine) -> LineFieldIter<'a> {
         self.fields_at(line.file, self.line_fields(line))
     }
 
