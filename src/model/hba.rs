@@ -800,18 +800,19 @@ fn parse_hba_line(
     };
     let (ct_tok, ct_text) = (ct.at, ct.text());
     let mut warning = None;
+    // Compared with `==`, a word at a time, as in `parse_method`.
     let conn_type = match ct_text {
-        b"local" => ConnType::Local,
-        b"host" => ConnType::Host,
-        b"hostssl" => {
+        t if t == b"local" => ConnType::Local,
+        t if t == b"host" => ConnType::Host,
+        t if t == b"hostssl" => {
             if !opts.ssl_enabled {
                 warning = Some(RecordWarning::SslDisabled);
             }
             ConnType::HostSsl
         }
-        b"hostnossl" => ConnType::HostNoSsl,
-        b"hostgssenc" => ConnType::HostGssEnc,
-        b"hostnogssenc" => ConnType::HostNoGssEnc,
+        t if t == b"hostnossl" => ConnType::HostNoSsl,
+        t if t == b"hostgssenc" => ConnType::HostGssEnc,
+        t if t == b"hostnogssenc" => ConnType::HostNoGssEnc,
         other => {
             return fail_at(
                 ct_tok,
