@@ -227,7 +227,10 @@ impl<'a> TokenAt<'a> {
         self.token.quoted
     }
 
-    /// The first byte of the de-quoted text ([`AuthSources::first_byte`]).
+    /// The first byte of the de-quoted text, told from the file when the token is not
+    /// quoted (its text then starts with its first byte there, as `may_expand` relies on):
+    /// a record's names are asked whether they start with `/`, and nearly none needs its
+    /// text for more.
     #[inline(always)]
     pub fn first_byte(&self) -> Option<u8> {
         if self.token.quoted {
@@ -535,18 +538,10 @@ impl AuthSources {
         f.source.bytes().get(token.span.start as usize) == Some(&b'@')
     }
 
-    /// The first byte of a token's de-quoted text, told from the file when the token is
-    /// not quoted (its text then starts with its first byte there, as `may_expand`
-    /// relies on): a record's names are asked whether they start with `/`, and nearly none
-    /// needs its text for more.
+    /// The first byte of a token's de-quoted text ([`TokenAt::first_byte`]).
     #[inline(always)]
     pub fn first_byte(&self, r: TokRef) -> Option<u8> {
-        let f = &self.files[r.file as usize];
-        let token = &f.lines.tokens[r.token as usize];
-        if token.quoted {
-            return f.lines.text(token, f.source.bytes()).first().copied();
-        }
-        f.source.bytes().get(token.span.start as usize).copied()
+        self.token_at(r).first_byte()
     }
 }
 
