@@ -852,92 +852,104 @@ fn parse_hba_line(
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
         };
-        let (tok, text, quoted) = match tokens.single(src) {
-            Ok(tok) => (tok.at, tok.text(), tok.quoted()),
+        let address_tok = match tokens.single(src) {
+            Ok(tok) => tok,
             Err(second) => return fail_at(second, "multiple values specified for host address"),
         };
+        let tok = address_tok.at;
         address_at = Some(tok);
-        address = Some(if !quoted && text == b"all" {
-            Address::All
-        } else if !quoted && text == b"samehost" {
-            Address::SameHost
-        } else if !quoted && text == b"samenet" {
-            Address::SameNet
-        } else if let Some((addr, mask)) = plain_ipv4_network(text) {
-            // Nearly every address of a big file (`10.1.2.0/24`): what the reading below
-            // makes of it, in one pass.
-            Address::V4 { addr, mask }
-        } else {
-            let slash = text.iter().position(|&c| c == b'/');
-            let host = &text[..slash.unwrap_or(text.len())];
-            match parse_numeric_host(host) {
-                Numeric::NoName => {
-                    if slash.is_some() {
-                        return fail_at(
-                            tok,
-                            format!(
-                                "specifying both host name and CIDR mask is invalid: \"{}\"",
-                                lossy(text)
-                            ),
-                        );
-                    }
-                    out.wide(WideAddress::Hostname(lossy(host)))
-                }
-                Numeric::Ip(addr) => match slash {
-                    Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6())
-                        .and_then(|mask| out.network(addr, mask))
-                    {
-                        Some(network) => network,
-                        None => {
-                            return fail_at(
-                                tok,
-                                format!("invalid CIDR mask in address \"{}\"", lossy(text)),
-                            );
-                        }
-                    },
-                    None => {
-                        let Some(tokens) = fields.next() else {
-                            return fail("end-of-line before netmask specification");
-                        };
-                        let (mask_tok, mtext) = match tokens.single(src) {
-                            Ok(tok) => (tok.at, tok.text()),
-                            Err(second) => {
-                                return fail_at(second, "multiple values specified for netmask");
-                            }
-                        };
-                        mask_at = Some(mask_tok);
-                        let mask = match parse_numeric_host(mtext) {
-                            Numeric::Ip(m) => m,
-                            Numeric::NoName => {
+        // Nearly every address of a big file is a plain IPv4 network (`10.1.2.0/24`), read
+        // in one pass: what the reading below makes of it. Bytes that read so have no quote
+        // and no line joint, so they are the token's text (not looked up: a call), and no
+        // keyword.
+        address = Some(
+            if let Some((addr, mask)) = plain_ipv4_network(address_tok.written()) {
+                Address::V4 { addr, mask }
+            } else {
+                let (text, quoted) = (address_tok.text(), address_tok.quoted());
+                if !quoted && text == b"all" {
+                    Address::All
+                } else if !quoted && text == b"samehost" {
+                    Address::SameHost
+                } else if !quoted && text == b"samenet" {
+                    Address::SameNet
+                } else {
+                    let slash = text.iter().position(|&c| c == b'/');
+                    let host = &text[..slash.unwrap_or(text.len())];
+                    match parse_numeric_host(host) {
+                        Numeric::NoName => {
+                            if slash.is_some() {
                                 return fail_at(
-                                    mask_tok,
+                                    tok,
                                     format!(
-                                        "invalid IP mask \"{}\": Name or service not known",
-                                        lossy(mtext)
+                                        "specifying both host name and CIDR mask is invalid: \"{}\"",
+                                        lossy(text)
                                     ),
                                 );
                             }
-                        };
-                        let Some(network) = out.network(addr, mask) else {
-                            return fail_at(mask_tok, "IP address and mask do not match");
-                        };
-                        network
+                            out.wide(WideAddress::Hostname(lossy(host)))
+                        }
+                        Numeric::Ip(addr) => match slash {
+                            Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6())
+                                .and_then(|mask| out.network(addr, mask))
+                            {
+                                Some(network) => network,
+                                None => {
+                                    return fail_at(
+                                        tok,
+                                        format!("invalid CIDR mask in address \"{}\"", lossy(text)),
+                                    );
+                                }
+                            },
+                            None => {
+                                let Some(tokens) = fields.next() else {
+                                    return fail("end-of-line before netmask specification");
+                                };
+                                let (mask_tok, mtext) = match tokens.single(src) {
+                                    Ok(tok) => (tok.at, tok.text()),
+                                    Err(second) => {
+                                        return fail_at(
+                                            second,
+                                            "multiple values specified for netmask",
+                                        );
+                                    }
+                                };
+                                mask_at = Some(mask_tok);
+                                let mask = match parse_numeric_host(mtext) {
+                                    Numeric::Ip(m) => m,
+                                    Numeric::NoName => {
+                                        return fail_at(
+                                            mask_tok,
+                                            format!(
+                                                "invalid IP mask \"{}\": Name or service not known",
+                                                lossy(mtext)
+                                            ),
+                                        );
+                                    }
+                                };
+                                let Some(network) = out.network(addr, mask) else {
+                                    return fail_at(mask_tok, "IP address and mask do not match");
+                                };
+                                network
+                            }
+                        },
                     }
-                },
-            }
-        });
+                }
+            },
+        );
     }
 
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before authentication method");
     };
-    let (method_tok, mtext) = match tokens.single(src) {
-        Ok(tok) => (tok.at, tok.text()),
+    let method_name = match tokens.single(src) {
+        Ok(tok) => tok,
         Err(second) => {
             return fail_at(second, "multiple values specified for authentication type");
         }
     };
-    let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
+    let method_tok = method_name.at;
+    let method = parse_method(method_name, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
     // Nearly every record has no option column and a method that shows none: nothing is
     // collected or checked for it then.
     let options = if fields.len() == 0 && shows_no_options(method) {
@@ -1017,29 +1029,17 @@ fn shows_no_options(method: AuthMethod) -> bool {
 
 /// The method column and its fit with the connection type.
 fn parse_method(
-    mtext: &[u8],
+    name: TokenAt<'_>,
     conn_type: ConnType,
     v: u8,
     opts: &HbaOptions,
 ) -> LineResult<AuthMethod> {
-    // Each name compared with `==` rather than as a byte-string pattern: a pattern is
-    // compared a byte at a time (26 instructions for `scram-sha-256`), `==` with a name of
-    // known length a word at a time.
-    let mut method = match mtext {
-        m if m == b"trust" => AuthMethod::Trust,
-        m if m == b"ident" => AuthMethod::Ident,
-        m if m == b"peer" => AuthMethod::Peer,
-        m if m == b"password" => AuthMethod::Password,
-        m if m == b"gss" => AuthMethod::Gss,
-        m if m == b"reject" => AuthMethod::Reject,
-        m if m == b"md5" && !(opts.db_user_namespace && v <= 16) => AuthMethod::Md5,
-        m if m == b"scram-sha-256" => AuthMethod::ScramSha256,
-        m if m == b"pam" => AuthMethod::Pam,
-        m if m == b"ldap" => AuthMethod::Ldap,
-        m if m == b"cert" => AuthMethod::Cert,
-        m if m == b"radius" => AuthMethod::Radius,
-        m if m == b"oauth" && v >= 18 => AuthMethod::OAuth,
-        other => return Err(invalid_method(other)),
+    // No method's name has a quote or a line joint: a token whose bytes in the file are one
+    // is that name, and its text (a call to look up) is needed only when they are not.
+    let named =
+        method_named(name.written(), v, opts).or_else(|| method_named(name.text(), v, opts));
+    let Some(mut method) = named else {
+        return Err(invalid_method(name.text()));
     };
     if conn_type == ConnType::Local && method == AuthMethod::Ident {
         method = AuthMethod::Peer;
@@ -1054,6 +1054,30 @@ fn parse_method(
         return fail("cert authentication is only supported on hostssl connections");
     }
     Ok(method)
+}
+
+/// The method a method column's text names, if this server takes it.
+#[inline(always)]
+fn method_named(mtext: &[u8], v: u8, opts: &HbaOptions) -> Option<AuthMethod> {
+    // Each name compared with `==` rather than as a byte-string pattern: a pattern is
+    // compared a byte at a time (26 instructions for `scram-sha-256`), `==` with a name of
+    // known length a word at a time.
+    Some(match mtext {
+        m if m == b"trust" => AuthMethod::Trust,
+        m if m == b"ident" => AuthMethod::Ident,
+        m if m == b"peer" => AuthMethod::Peer,
+        m if m == b"password" => AuthMethod::Password,
+        m if m == b"gss" => AuthMethod::Gss,
+        m if m == b"reject" => AuthMethod::Reject,
+        m if m == b"md5" && !(opts.db_user_namespace && v <= 16) => AuthMethod::Md5,
+        m if m == b"scram-sha-256" => AuthMethod::ScramSha256,
+        m if m == b"pam" => AuthMethod::Pam,
+        m if m == b"ldap" => AuthMethod::Ldap,
+        m if m == b"cert" => AuthMethod::Cert,
+        m if m == b"radius" => AuthMethod::Radius,
+        m if m == b"oauth" && v >= 18 => AuthMethod::OAuth,
+        _ => return None,
+    })
 }
 
 /// A database or role column: each name checked ([`name`]); its first token.

@@ -227,6 +227,17 @@ impl<'a> TokenAt<'a> {
         self.token.quoted
     }
 
+    /// The token's bytes in the file, quotes and line joints included: its text when it has
+    /// neither (which the caller must know from what the bytes are).
+    #[inline(always)]
+    pub fn written(&self) -> &'a [u8] {
+        self.source
+            .source
+            .bytes()
+            .get(self.token.span.range())
+            .unwrap_or_default()
+    }
+
     /// The first byte of the de-quoted text, told from the file when the token is not
     /// quoted (its text then starts with its first byte there, as `may_expand` relies on):
     /// a record's names are asked whether they start with `/`, and nearly none needs its
