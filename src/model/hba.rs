@@ -20,7 +20,7 @@ use crate::model::fs::FileSystem;
 use crate::model::version::PgVersion;
 use crate::source::Span;
 
-pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef};
+pub use load::{AuthLoadError, AuthSources, FieldTokens, TokLine, TokLineError, TokRef, TokenAt};
 
 use address::{Numeric, cidr_mask, format_ip, parse_numeric_host, plain_ipv4_network};
 
@@ -583,34 +583,42 @@ pub fn load_hba(
     // Each line with its number (`HbaFile::line`) and error, for either kind of lines: one
     // loop, so that `parse_hba_line` has one caller and is inlined (as a call it was ~25
     // instructions a record more).
-    let own = &sources.files[main as usize].lines;
+    let own_source = &sources.files[main as usize];
+    let own = &own_source.lines;
     let own_lines = match lines {
         Lines::AsWritten(_) => &own.lines[..],
         Lines::Listed(_) => &[],
     };
+    // A line's fields are found here, from its tokens, rather than again from a `TokLine`.
     let own_lines = own_lines.iter().enumerate().filter_map(|(index, auth)| {
-        let error = own.error(index).map(|e| LineError {
-            message: e.message().to_string(),
-            in_view: true,
-            at: None,
-        });
-        let (start, end) = own.token_range(index);
-        let line = TokLine::as_written(main, index as u32, auth.line_number);
-        (start != end || error.is_some()).then_some((index as u32, line, error))
+        let tokens = own.token_range(index);
+        let fields = match own.error(index) {
+            Some(e) => Err(LineError {
+                message: e.message().to_string(),
+                in_view: true,
+                at: None,
+            }),
+            None if tokens.0 == tokens.1 => return None,
+            None => Ok(own_source.fields_in(main, tokens)),
+        };
+        Some((index as u32, main, auth.line_number, fields))
     });
     let listed_lines = list.iter_mut().enumerate().map(|(index, line)| {
-        let error = line.err.take().map(|e| LineError {
-            message: e.message,
-            in_view: true,
-            at: e.at,
-        });
-        (index as u32, line.clone(), error)
-    });
-    for (index, line, error) in own_lines.chain(listed_lines) {
-        let parsed = match error {
-            Some(e) => Err(e),
-            None => parse_hba_line(&sources, &line, index, version, opts, &mut out),
+        let fields = match line.err.take() {
+            Some(e) => Err(LineError {
+                message: e.message,
+                in_view: true,
+                at: e.at,
+            }),
+            None => Ok(sources.line_field_iter(line)),
         };
+        (index as u32, line.file, line.line_number, fields)
+    });
+    for (index, file, line_number, fields) in own_lines.chain(listed_lines) {
+        let parsed = fields.and_then(|fields| {
+            let line = (file, line_number, index);
+            parse_hba_line(&sources, fields, line, version, opts, &mut out)
+        });
         if let Err(e) = parsed {
             failures.push((index, e));
         }
@@ -770,40 +778,41 @@ fn log_only<T>(msg: impl Into<String>) -> LineResult<T> {
     })
 }
 
-/// `parse_hba_line`: the record of `line` (the `index`th line) pushed to `out`, with what
-/// does not fit it in `out`'s side tables. Pushed rather than returned: a record moved
+/// `parse_hba_line`: the record of a line with fields `fields` pushed to `out`, with what
+/// does not fit it in `out`'s side tables. `line` is the line's file, its number in that
+/// file and its number in [`HbaFile::line`]. Pushed rather than returned: a record moved
 /// through a `Result` and then into the list was a `memcpy` more per record.
 fn parse_hba_line(
     src: &AuthSources,
-    line: &TokLine,
-    index: u32,
+    mut fields: load::LineFieldIter<'_>,
+    (file, line_number, index): (u32, u32, u32),
     version: PgVersion,
     opts: &HbaOptions,
     out: &mut Parsed,
 ) -> LineResult<()> {
     let v = version.major();
-    let mut fields = src.fields(line);
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before database specification");
     };
-    let ct_tok = match single_token(tokens) {
+    let ct = match tokens.single(src) {
         Ok(tok) => tok,
         Err(second) => return fail_at(second, "multiple values specified for connection type"),
     };
-    let ct_text = src.text(ct_tok);
+    let (ct_tok, ct_text) = (ct.at, ct.text());
     let mut warning = None;
+    // Compared with `==`, a word at a time, as in `parse_method`.
     let conn_type = match ct_text {
-        b"local" => ConnType::Local,
-        b"host" => ConnType::Host,
-        b"hostssl" => {
+        t if t == b"local" => ConnType::Local,
+        t if t == b"host" => ConnType::Host,
+        t if t == b"hostssl" => {
             if !opts.ssl_enabled {
                 warning = Some(RecordWarning::SslDisabled);
             }
             ConnType::HostSsl
         }
-        b"hostnossl" => ConnType::HostNoSsl,
-        b"hostgssenc" => ConnType::HostGssEnc,
-        b"hostnogssenc" => ConnType::HostNoGssEnc,
+        t if t == b"hostnossl" => ConnType::HostNoSsl,
+        t if t == b"hostgssenc" => ConnType::HostGssEnc,
+        t if t == b"hostnogssenc" => ConnType::HostNoGssEnc,
         other => {
             return fail_at(
                 ct_tok,
@@ -843,95 +852,104 @@ fn parse_hba_line(
         let Some(tokens) = fields.next() else {
             return fail("end-of-line before IP address specification");
         };
-        let tok = match single_token(tokens) {
+        let address_tok = match tokens.single(src) {
             Ok(tok) => tok,
             Err(second) => return fail_at(second, "multiple values specified for host address"),
         };
+        let tok = address_tok.at;
         address_at = Some(tok);
-        let (text, quoted) = src.text_and_quoted(tok);
-        address = Some(if !quoted && text == b"all" {
-            Address::All
-        } else if !quoted && text == b"samehost" {
-            Address::SameHost
-        } else if !quoted && text == b"samenet" {
-            Address::SameNet
-        } else if let Some((addr, mask)) = plain_ipv4_network(text) {
-            // Nearly every address of a big file (`10.1.2.0/24`): what the reading below
-            // makes of it, in one pass.
-            Address::V4 { addr, mask }
-        } else {
-            let slash = text.iter().position(|&c| c == b'/');
-            let host = &text[..slash.unwrap_or(text.len())];
-            match parse_numeric_host(host) {
-                Numeric::NoName => {
-                    if slash.is_some() {
-                        return fail_at(
-                            tok,
-                            format!(
-                                "specifying both host name and CIDR mask is invalid: \"{}\"",
-                                lossy(text)
-                            ),
-                        );
-                    }
-                    out.wide(WideAddress::Hostname(lossy(host)))
-                }
-                Numeric::Ip(addr) => match slash {
-                    Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6())
-                        .and_then(|mask| out.network(addr, mask))
-                    {
-                        Some(network) => network,
-                        None => {
-                            return fail_at(
-                                tok,
-                                format!("invalid CIDR mask in address \"{}\"", lossy(text)),
-                            );
-                        }
-                    },
-                    None => {
-                        let Some(tokens) = fields.next() else {
-                            return fail("end-of-line before netmask specification");
-                        };
-                        let mask_tok = match single_token(tokens) {
-                            Ok(tok) => tok,
-                            Err(second) => {
-                                return fail_at(second, "multiple values specified for netmask");
-                            }
-                        };
-                        mask_at = Some(mask_tok);
-                        let mtext = src.text(mask_tok);
-                        let mask = match parse_numeric_host(mtext) {
-                            Numeric::Ip(m) => m,
-                            Numeric::NoName => {
+        // Nearly every address of a big file is a plain IPv4 network (`10.1.2.0/24`), read
+        // in one pass: what the reading below makes of it. Bytes that read so have no quote
+        // and no line joint, so they are the token's text (not looked up: a call), and no
+        // keyword.
+        address = Some(
+            if let Some((addr, mask)) = plain_ipv4_network(address_tok.written()) {
+                Address::V4 { addr, mask }
+            } else {
+                let (text, quoted) = (address_tok.text(), address_tok.quoted());
+                if !quoted && text == b"all" {
+                    Address::All
+                } else if !quoted && text == b"samehost" {
+                    Address::SameHost
+                } else if !quoted && text == b"samenet" {
+                    Address::SameNet
+                } else {
+                    let slash = text.iter().position(|&c| c == b'/');
+                    let host = &text[..slash.unwrap_or(text.len())];
+                    match parse_numeric_host(host) {
+                        Numeric::NoName => {
+                            if slash.is_some() {
                                 return fail_at(
-                                    mask_tok,
+                                    tok,
                                     format!(
-                                        "invalid IP mask \"{}\": Name or service not known",
-                                        lossy(mtext)
+                                        "specifying both host name and CIDR mask is invalid: \"{}\"",
+                                        lossy(text)
                                     ),
                                 );
                             }
-                        };
-                        let Some(network) = out.network(addr, mask) else {
-                            return fail_at(mask_tok, "IP address and mask do not match");
-                        };
-                        network
+                            out.wide(WideAddress::Hostname(lossy(host)))
+                        }
+                        Numeric::Ip(addr) => match slash {
+                            Some(i) => match cidr_mask(&text[i + 1..], addr.is_ipv6())
+                                .and_then(|mask| out.network(addr, mask))
+                            {
+                                Some(network) => network,
+                                None => {
+                                    return fail_at(
+                                        tok,
+                                        format!("invalid CIDR mask in address \"{}\"", lossy(text)),
+                                    );
+                                }
+                            },
+                            None => {
+                                let Some(tokens) = fields.next() else {
+                                    return fail("end-of-line before netmask specification");
+                                };
+                                let (mask_tok, mtext) = match tokens.single(src) {
+                                    Ok(tok) => (tok.at, tok.text()),
+                                    Err(second) => {
+                                        return fail_at(
+                                            second,
+                                            "multiple values specified for netmask",
+                                        );
+                                    }
+                                };
+                                mask_at = Some(mask_tok);
+                                let mask = match parse_numeric_host(mtext) {
+                                    Numeric::Ip(m) => m,
+                                    Numeric::NoName => {
+                                        return fail_at(
+                                            mask_tok,
+                                            format!(
+                                                "invalid IP mask \"{}\": Name or service not known",
+                                                lossy(mtext)
+                                            ),
+                                        );
+                                    }
+                                };
+                                let Some(network) = out.network(addr, mask) else {
+                                    return fail_at(mask_tok, "IP address and mask do not match");
+                                };
+                                network
+                            }
+                        },
                     }
-                },
-            }
-        });
+                }
+            },
+        );
     }
 
     let Some(tokens) = fields.next() else {
         return fail("end-of-line before authentication method");
     };
-    let method_tok = match single_token(tokens) {
+    let method_name = match tokens.single(src) {
         Ok(tok) => tok,
         Err(second) => {
             return fail_at(second, "multiple values specified for authentication type");
         }
     };
-    let mtext = src.text(method_tok);
-    let method = parse_method(mtext, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
+    let method_tok = method_name.at;
+    let method = parse_method(method_name, conn_type, v, opts).map_err(|e| e.or_at(method_tok))?;
     // Nearly every record has no option column and a method that shows none: nothing is
     // collected or checked for it then.
     let options = if fields.len() == 0 && shows_no_options(method) {
@@ -946,8 +964,8 @@ fn parse_hba_line(
         })
     };
     out.records.push(HbaRecord {
-        file: line.file,
-        line_number: line.line_number,
+        file,
+        line_number,
         conn_type,
         names,
         first_user,
@@ -961,20 +979,6 @@ fn parse_hba_line(
         method_at: method_tok,
     });
     Ok(())
-}
-
-/// The token of a field that takes one value, or its second token (where the server's
-/// "multiple values specified" points). Read through the field's iterator, which inlines
-/// here: `FieldTokens::first` was a call of its own for each field.
-#[inline(always)]
-fn single_token(tokens: FieldTokens<'_>) -> Result<TokRef, TokRef> {
-    let mut iter = tokens.iter();
-    match (iter.next(), iter.next()) {
-        (Some(first), None) => Ok(first),
-        (_, Some(second)) => Err(second),
-        // A field is never empty.
-        (None, None) => Ok(tokens.first()),
-    }
 }
 
 /// The option columns (`parse_hba_auth_opt` for each, then the method's checks): the
@@ -1025,26 +1029,17 @@ fn shows_no_options(method: AuthMethod) -> bool {
 
 /// The method column and its fit with the connection type.
 fn parse_method(
-    mtext: &[u8],
+    name: TokenAt<'_>,
     conn_type: ConnType,
     v: u8,
     opts: &HbaOptions,
 ) -> LineResult<AuthMethod> {
-    let mut method = match mtext {
-        b"trust" => AuthMethod::Trust,
-        b"ident" => AuthMethod::Ident,
-        b"peer" => AuthMethod::Peer,
-        b"password" => AuthMethod::Password,
-        b"gss" => AuthMethod::Gss,
-        b"reject" => AuthMethod::Reject,
-        b"md5" if !(opts.db_user_namespace && v <= 16) => AuthMethod::Md5,
-        b"scram-sha-256" => AuthMethod::ScramSha256,
-        b"pam" => AuthMethod::Pam,
-        b"ldap" => AuthMethod::Ldap,
-        b"cert" => AuthMethod::Cert,
-        b"radius" => AuthMethod::Radius,
-        b"oauth" if v >= 18 => AuthMethod::OAuth,
-        other => return Err(invalid_method(other)),
+    // No method's name has a quote or a line joint: a token whose bytes in the file are one
+    // is that name, and its text (a call to look up) is needed only when they are not.
+    let named =
+        method_named(name.written(), v, opts).or_else(|| method_named(name.text(), v, opts));
+    let Some(mut method) = named else {
+        return Err(invalid_method(name.text()));
     };
     if conn_type == ConnType::Local && method == AuthMethod::Ident {
         method = AuthMethod::Peer;
@@ -1061,6 +1056,30 @@ fn parse_method(
     Ok(method)
 }
 
+/// The method a method column's text names, if this server takes it.
+#[inline(always)]
+fn method_named(mtext: &[u8], v: u8, opts: &HbaOptions) -> Option<AuthMethod> {
+    // Each name compared with `==` rather than as a byte-string pattern: a pattern is
+    // compared a byte at a time (26 instructions for `scram-sha-256`), `==` with a name of
+    // known length a word at a time.
+    Some(match mtext {
+        m if m == b"trust" => AuthMethod::Trust,
+        m if m == b"ident" => AuthMethod::Ident,
+        m if m == b"peer" => AuthMethod::Peer,
+        m if m == b"password" => AuthMethod::Password,
+        m if m == b"gss" => AuthMethod::Gss,
+        m if m == b"reject" => AuthMethod::Reject,
+        m if m == b"md5" && !(opts.db_user_namespace && v <= 16) => AuthMethod::Md5,
+        m if m == b"scram-sha-256" => AuthMethod::ScramSha256,
+        m if m == b"pam" => AuthMethod::Pam,
+        m if m == b"ldap" => AuthMethod::Ldap,
+        m if m == b"cert" => AuthMethod::Cert,
+        m if m == b"radius" => AuthMethod::Radius,
+        m if m == b"oauth" && v >= 18 => AuthMethod::OAuth,
+        _ => return None,
+    })
+}
+
 /// A database or role column: each name checked ([`name`]); its first token.
 #[inline(always)]
 fn names_column(
@@ -1069,26 +1088,27 @@ fn names_column(
     version: PgVersion,
     missing_message: &str,
 ) -> LineResult<TokRef> {
-    let mut iter = tokens.iter();
     // A field is never empty; the message is the server's for a missing column.
-    let Some(first) = iter.next() else {
+    let Some(first) = tokens.token(0, src) else {
         return fail(missing_message);
     };
     name(src, first, version)?;
-    for t in iter {
-        name(src, t, version)?;
+    for i in 1..tokens.len() {
+        if let Some(t) = tokens.token(i, src) {
+            name(src, t, version)?;
+        }
     }
-    Ok(first)
+    Ok(first.at)
 }
 
 /// A database or role token; 16+ compiles `/regex` tokens (`regcomp_auth_token`). The
 /// record keeps the token: [`AuthNames`] reads the name from it. Always inlined: as a
 /// call, its `LineResult` was written and tested for every name (~20 instructions).
 #[inline(always)]
-fn name(src: &AuthSources, t: TokRef, version: PgVersion) -> LineResult<()> {
+fn name(src: &AuthSources, t: TokenAt<'_>, version: PgVersion) -> LineResult<()> {
     // Only a name starting with `/` needs its text, and nearly none does.
-    if version.at_least(16) && src.first_byte(t) == Some(b'/') {
-        return regex_name(src, t);
+    if version.at_least(16) && t.first_byte() == Some(b'/') {
+        return regex_name(src, t.at);
     }
     Ok(())
 }

@@ -28,6 +28,21 @@ pub struct LoadedSource {
     pub display: String,
 }
 
+impl LoadedSource {
+    /// The fields of this file's tokens `tokens` (a line's: [`AuthLines::token_range`]),
+    /// this file being file `id` of the load: [`AuthSources::fields`] of a line as written,
+    /// without finding the file and the line's tokens again.
+    #[inline(always)]
+    pub(crate) fn fields_in(&self, id: u32, tokens: (u32, u32)) -> LineFieldIter<'_> {
+        LineFieldIter::Own {
+            file: id,
+            source: self,
+            fields: self.lines.fields_in(tokens),
+            rest: &self.lines.tokens[tokens.0 as usize..tokens.1 as usize],
+        }
+    }
+}
+
 /// A token of a record, in whichever file it was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokRef {
@@ -103,16 +118,25 @@ impl LineFields {
 /// The tokens of one field of a [`TokLine`], in order; never empty.
 #[derive(Debug, Clone, Copy)]
 pub enum FieldTokens<'a> {
-    /// A range of the file's own tokens.
-    Own { file: u32, tokens: (u32, u32) },
+    /// A run of a file's own tokens (nearly every field): the tokens themselves, so that
+    /// a record's reading looks at them without finding each through its [`TokRef`] (the
+    /// file, then the token, each bounds-checked). The first is token `first` of file
+    /// `file`.
+    Own {
+        file: u32,
+        first: u32,
+        tokens: &'a [Token],
+        source: &'a LoadedSource,
+    },
     /// References to tokens in whichever files `@file`s brought them from.
     Expanded(&'a [TokRef]),
 }
 
 impl<'a> FieldTokens<'a> {
+    #[inline]
     pub fn len(&self) -> usize {
         match *self {
-            FieldTokens::Own { tokens, .. } => (tokens.1 - tokens.0) as usize,
+            FieldTokens::Own { tokens, .. } => tokens.len(),
             FieldTokens::Expanded(refs) => refs.len(),
         }
     }
@@ -126,11 +150,12 @@ impl<'a> FieldTokens<'a> {
     }
 
     /// The `i`th token; `i` must be below [`Self::len`].
+    #[inline]
     fn at(&self, i: usize) -> TokRef {
         match *self {
-            FieldTokens::Own { file, tokens } => TokRef {
+            FieldTokens::Own { file, first, .. } => TokRef {
                 file,
-                token: tokens.0 + i as u32,
+                token: first + i as u32,
             },
             FieldTokens::Expanded(refs) => refs[i],
         }
@@ -144,15 +169,106 @@ impl<'a> FieldTokens<'a> {
     pub fn iter(self) -> impl ExactSizeIterator<Item = TokRef> + DoubleEndedIterator + Clone + 'a {
         (0..self.len()).map(move |i| self.at(i))
     }
+
+    /// The `i`th token with what is read of it, if there is one.
+    #[inline(always)]
+    pub fn token(&self, i: usize, src: &'a AuthSources) -> Option<TokenAt<'a>> {
+        match *self {
+            FieldTokens::Own {
+                file,
+                first,
+                tokens,
+                source,
+            } => Some(TokenAt {
+                at: TokRef {
+                    file,
+                    token: first + i as u32,
+                },
+                token: tokens.get(i)?,
+                source,
+            }),
+            FieldTokens::Expanded(refs) => Some(src.token_at(*refs.get(i)?)),
+        }
+    }
+
+    /// The token of a field that takes one value, or its second token (where the server's
+    /// "multiple values specified" points).
+    #[inline(always)]
+    pub fn single(&self, src: &'a AuthSources) -> Result<TokenAt<'a>, TokRef> {
+        if self.len() > 1 {
+            return Err(self.at(1));
+        }
+        // A field is never empty.
+        self.token(0, src).ok_or_else(|| self.at(0))
+    }
+}
+
+/// A token of a field, with its file: what a record's reading asks of it, without looking
+/// it up again.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenAt<'a> {
+    pub at: TokRef,
+    token: &'a Token,
+    source: &'a LoadedSource,
+}
+
+impl<'a> TokenAt<'a> {
+    /// The de-quoted text ([`AuthSources::text`]).
+    #[inline(always)]
+    pub fn text(&self) -> &'a [u8] {
+        self.source
+            .lines
+            .text(self.token, self.source.source.bytes())
+    }
+
+    /// Started with `"`.
+    #[inline(always)]
+    pub fn quoted(&self) -> bool {
+        self.token.quoted
+    }
+
+    /// The token's bytes in the file, quotes and line joints included: its text when it has
+    /// neither (which the caller must know from what the bytes are).
+    #[inline(always)]
+    pub fn written(&self) -> &'a [u8] {
+        self.source
+            .source
+            .bytes()
+            .get(self.token.span.range())
+            .unwrap_or_default()
+    }
+
+    /// The first byte of the de-quoted text, told from the file when the token is not
+    /// quoted (its text then starts with its first byte there, as `may_expand` relies on):
+    /// a record's names are asked whether they start with `/`, and nearly none needs its
+    /// text for more.
+    #[inline(always)]
+    pub fn first_byte(&self) -> Option<u8> {
+        if self.token.quoted {
+            return self.text().first().copied();
+        }
+        self.source
+            .source
+            .bytes()
+            .get(self.token.span.start as usize)
+            .copied()
+    }
 }
 
 /// The fields of a [`TokLine`] ([`AuthSources::fields`]). A type of its own rather than a
 /// `map` over the field indexes: that closure, which tested the kind per field, was not
 /// inlined (+1 M instructions for 100,000 fields).
 #[derive(Debug, Clone)]
-enum LineFieldIter<'a> {
-    /// The line's own fields, in its file's tokens.
-    Own { file: u32, fields: Fields<'a> },
+pub(crate) enum LineFieldIter<'a> {
+    /// The line's own fields, in its file's tokens: `rest` are the tokens of the fields not
+    /// yet yielded, which a field is cut from (one bounds check, where slicing the file's
+    /// tokens by the field's range was two and a multiplication).
+    Own {
+        file: u32,
+        source: &'a LoadedSource,
+        fields: Fields<'a>,
+        rest: &'a [Token],
+    },
     Expanded {
         fields: std::slice::Iter<'a, Field>,
         tokens: &'a [TokRef],
@@ -197,15 +313,33 @@ impl<'a> LineFieldIter<'a> {
     #[inline(always)]
     fn step(&mut self, back: bool) -> Option<FieldTokens<'a>> {
         match self {
-            LineFieldIter::Own { file, fields } => {
+            LineFieldIter::Own {
+                file,
+                source,
+                fields,
+                rest,
+            } => {
                 let f = if back {
                     fields.next_back()
                 } else {
                     fields.next()
                 }?;
+                let (first, end) = f.tokens;
+                let len = (end - first) as usize;
+                let tokens = if back {
+                    let (before, field) = rest.split_at(rest.len() - len);
+                    *rest = before;
+                    field
+                } else {
+                    let (field, after) = rest.split_at(len);
+                    *rest = after;
+                    field
+                };
                 Some(FieldTokens::Own {
                     file: *file,
-                    tokens: f.tokens,
+                    first,
+                    tokens,
+                    source,
                 })
             }
             LineFieldIter::Expanded { fields, tokens } => {
@@ -246,6 +380,13 @@ impl AuthSources {
         self.fields_at(line.file, self.line_fields(line))
     }
 
+    /// [`Self::fields`], as the iterator's own type (`load_hba` reads lines as written
+    /// and listed lines in one loop).
+    #[inline(always)]
+    pub(crate) fn line_field_iter<'a>(&'a self, line: &TokLine) -> LineFieldIter<'a> {
+        self.fields_at(line.file, self.line_fields(line))
+    }
+
     #[inline(always)]
     fn line_fields(&self, line: &TokLine) -> LineFields {
         if line.fields == OWN_FIELDS {
@@ -273,10 +414,7 @@ impl AuthSources {
     #[inline(always)]
     fn fields_at(&self, file: u32, fields: LineFields) -> LineFieldIter<'_> {
         match fields {
-            LineFields::Own(start, end) => LineFieldIter::Own {
-                file,
-                fields: self.files[file as usize].lines.fields_in((start, end)),
-            },
+            LineFields::Own(start, end) => self.files[file as usize].fields_in(file, (start, end)),
             LineFields::Expanded(start, end) => LineFieldIter::Expanded {
                 fields: self.fields[start as usize..end as usize].iter(),
                 tokens: &self.tokens,
@@ -330,6 +468,17 @@ impl AuthSources {
                 tokens: (start + base, end + base),
             }));
         (first, self.fields.len() as u32)
+    }
+
+    /// Token `r` with its file ([`TokenAt`]).
+    #[inline(always)]
+    pub fn token_at(&self, r: TokRef) -> TokenAt<'_> {
+        let source = &self.files[r.file as usize];
+        TokenAt {
+            at: r,
+            token: &source.lines.tokens[r.token as usize],
+            source,
+        }
     }
 
     pub fn token(&self, r: TokRef) -> &Token {
@@ -400,18 +549,10 @@ impl AuthSources {
         f.source.bytes().get(token.span.start as usize) == Some(&b'@')
     }
 
-    /// The first byte of a token's de-quoted text, told from the file when the token is
-    /// not quoted (its text then starts with its first byte there, as `may_expand`
-    /// relies on): a record's names are asked whether they start with `/`, and nearly none
-    /// needs its text for more.
+    /// The first byte of a token's de-quoted text ([`TokenAt::first_byte`]).
     #[inline(always)]
     pub fn first_byte(&self, r: TokRef) -> Option<u8> {
-        let f = &self.files[r.file as usize];
-        let token = &f.lines.tokens[r.token as usize];
-        if token.quoted {
-            return f.lines.text(token, f.source.bytes()).first().copied();
-        }
-        f.source.bytes().get(token.span.start as usize).copied()
+        self.token_at(r).first_byte()
     }
 }
 

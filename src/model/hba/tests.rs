@@ -423,8 +423,9 @@ fn refused_method_messages() {
         db_user_namespace: true,
         ..HbaOptions::default()
     };
+    // What `parse_method` makes of a name, before its fit with the connection type.
     let msg = |m: &str, v: u8, opts: &HbaOptions| {
-        parse_method(m.as_bytes(), ConnType::Host, v, opts).map_err(|e| e.message)
+        method_named(m.as_bytes(), v, opts).ok_or_else(|| invalid_method(m.as_bytes()).message)
     };
     let md5_ns = "MD5 authentication is not supported when \"db_user_namespace\" is enabled";
     assert_eq!(msg("md5", 16, &ns), Err(md5_ns.to_string()));
