@@ -30,6 +30,7 @@ pub use setting_index::{SettingEntry, SettingIndex};
 use crate::diagnostic::Diagnostic;
 use crate::lint::Reporter;
 use crate::lint::server::Server;
+use crate::model::hba::{AuthMethod, ConnType, HbaRecord};
 use crate::settings::Settings;
 
 /// What a check sees.
@@ -38,6 +39,8 @@ pub struct Context<'a> {
     pub settings: &'a Settings,
     /// Built on first use: not every selection runs a rule that reads settings.
     setting_index: OnceCell<Option<SettingIndex<'a>>>,
+    /// Built on first use, like the setting index.
+    hba_uses: OnceCell<HbaUses>,
     /// The paths findings have pointed to so far, one allocation each (see [`Self::path`]).
     /// A `RefCell` is enough: a context serves one server's checks, run in turn on one thread.
     paths: RefCell<Vec<Arc<Path>>>,
@@ -49,6 +52,7 @@ impl<'a> Context<'a> {
             server,
             settings,
             setting_index: OnceCell::new(),
+            hba_uses: OnceCell::new(),
             paths: RefCell::new(Vec::new()),
         }
     }
@@ -80,6 +84,17 @@ impl<'a> Context<'a> {
         self.setting_index
             .get_or_init(|| self.server.conf.as_ref().map(SettingIndex::new))
             .as_ref()
+    }
+
+    /// The methods and connection types the server's pg_hba.conf records use: see
+    /// [`HbaUses`].
+    pub fn hba_uses(&self) -> HbaUses {
+        *self.hba_uses.get_or_init(|| {
+            self.server
+                .hba
+                .as_ref()
+                .map_or_else(HbaUses::default, |hba| HbaUses::of(hba.records()))
+        })
     }
 
     /// A reporter for rule `code` about `file`. Codes are the registry's own constants, so a
@@ -119,5 +134,36 @@ mod tests {
         assert!(Arc::ptr_eq(&b, &ctx.path(Path::new("/p/b.conf"))));
         assert!(!Arc::ptr_eq(&a, &b));
         assert_eq!(*b, *Path::new("/p/b.conf"));
+    }
+}
+
+/// Which authentication methods and connection types a server's pg_hba records use, found in
+/// one walk of them ([`Context::hba_uses`]). Several rules are about a method or type few
+/// files use (`trust`, `password`, `md5`, `hostnossl`): each asks this before its own walk,
+/// so that a big file that uses none of them is walked once for all, not once per rule.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HbaUses {
+    /// Bit `m as u32` for each method `m` used.
+    methods: u32,
+    /// Bit `t as u32` for each connection type `t` used.
+    conn_types: u32,
+}
+
+impl HbaUses {
+    fn of(records: &[HbaRecord]) -> Self {
+        records.iter().fold(HbaUses::default(), |uses, r| HbaUses {
+            methods: uses.methods | 1 << r.method as u32,
+            conn_types: uses.conn_types | 1 << r.conn_type as u32,
+        })
+    }
+
+    /// Whether some record uses one of `methods`.
+    pub fn any_method(self, methods: &[AuthMethod]) -> bool {
+        methods.iter().any(|&m| self.methods & 1 << m as u32 != 0)
+    }
+
+    /// Whether some record is of type `conn_type`.
+    pub fn conn_type(self, conn_type: ConnType) -> bool {
+        self.conn_types & 1 << conn_type as u32 != 0
     }
 }
