@@ -17,6 +17,7 @@ pub mod style;
 pub mod syntax;
 
 use std::cell::{OnceCell, RefCell};
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -30,7 +31,8 @@ pub use setting_index::{SettingEntry, SettingIndex};
 use crate::diagnostic::Diagnostic;
 use crate::lint::Reporter;
 use crate::lint::server::Server;
-use crate::model::hba::{AuthMethod, ConnType, HbaRecord};
+use crate::model::hba::first_match::ipv4_address;
+use crate::model::hba::{AuthMethod, ConnType, HbaAddress, HbaFile};
 use crate::settings::Settings;
 
 /// What a check sees.
@@ -93,7 +95,7 @@ impl<'a> Context<'a> {
             self.server
                 .hba
                 .as_ref()
-                .map_or_else(HbaUses::default, |hba| HbaUses::of(hba.records()))
+                .map_or_else(HbaUses::default, HbaUses::of)
         })
     }
 
@@ -137,24 +139,82 @@ mod tests {
     }
 }
 
-/// Which authentication methods and connection types a server's pg_hba records use, found in
-/// one walk of them ([`Context::hba_uses`]). Several rules are about a method or type few
-/// files use (`trust`, `password`, `md5`, `hostnossl`): each asks this before its own walk,
-/// so that a big file that uses none of them is walked once for all, not once per rule.
+/// Which authentication methods, connection types and kinds of address a server's pg_hba
+/// records use, found in one walk of them ([`Context::hba_uses`]). Several rules are about
+/// something few files have (`trust`, `password`, `md5`, `hostnossl`, a zero mask, host bits
+/// beyond the mask): each asks this before its own walk, so that a big file that has none of
+/// them is walked once for all, not once per rule.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct HbaUses {
     /// Bit `m as u32` for each method `m` used.
     methods: u32,
     /// Bit `t as u32` for each connection type `t` used.
     conn_types: u32,
+    /// An address of `all`, or an IP address with a zero mask.
+    every_address: bool,
+    /// An IP address with bits set beyond its mask.
+    host_bits: bool,
 }
 
 impl HbaUses {
-    fn of(records: &[HbaRecord]) -> Self {
-        records.iter().fold(HbaUses::default(), |uses, r| HbaUses {
-            methods: uses.methods | 1 << r.method as u32,
-            conn_types: uses.conn_types | 1 << r.conn_type as u32,
-        })
+    fn of(hba: &HbaFile) -> Self {
+        // Everything in locals, kept in registers, and an IPv4 address (nearly every record
+        // of a big file) read from the record in place as two integers whose tests are ORed
+        // and told at the end.
+        let (mut methods, mut conn_types) = (0, 0);
+        let (mut v4_zero_mask, mut v4_host_bits) = (false, 0);
+        let (mut every_address, mut host_bits) = (false, false);
+        for r in hba.records() {
+            methods |= 1 << r.method as u32;
+            conn_types |= 1 << r.conn_type as u32;
+            match ipv4_address(r) {
+                Some((addr, mask)) => {
+                    v4_zero_mask |= mask == 0;
+                    v4_host_bits |= addr & !mask;
+                }
+                None => {
+                    let (every, bits) = Self::other_address(hba.address(r));
+                    every_address |= every;
+                    host_bits |= bits;
+                }
+            }
+        }
+        HbaUses {
+            methods,
+            conn_types,
+            every_address: every_address || v4_zero_mask,
+            host_bits: host_bits || v4_host_bits != 0,
+        }
+    }
+
+    /// For an address that is not an IPv4 address and mask (or none, `local`): whether it
+    /// admits every address, and whether it has bits set beyond its mask.
+    #[cold]
+    fn other_address(address: Option<HbaAddress<'_>>) -> (bool, bool) {
+        match address {
+            Some(HbaAddress::All) => (true, false),
+            Some(HbaAddress::Ip { addr, mask }) => {
+                let (addr, mask) = match (addr, mask) {
+                    (IpAddr::V4(a), IpAddr::V4(m)) => {
+                        (u128::from(u32::from(a)), u128::from(u32::from(m)))
+                    }
+                    (IpAddr::V6(a), IpAddr::V6(m)) => (u128::from(a), u128::from(m)),
+                    _ => return (false, false),
+                };
+                (mask == 0, addr & !mask != 0)
+            }
+            _ => (false, false),
+        }
+    }
+
+    /// Whether some record's address is `all`, or an IP address with a zero mask.
+    pub fn every_address(self) -> bool {
+        self.every_address
+    }
+
+    /// Whether some record's IP address has bits set beyond its mask.
+    pub fn host_bits(self) -> bool {
+        self.host_bits
     }
 
     /// Whether some record uses one of `methods`.

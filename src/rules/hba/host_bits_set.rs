@@ -16,6 +16,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
+    if !ctx.hba_uses().host_bits() {
+        return;
+    }
     for rec in hba.records() {
         // Nearly every record of a big file is an IPv4 network read in place: one test of
         // its bits rules it out, without building its `HbaAddress`.

@@ -14,6 +14,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
+    if !ctx.hba_uses().every_address() {
+        return;
+    }
     for rec in hba.records() {
         if rec.method == AuthMethod::Reject || rec.warning.is_some() {
             continue;
