@@ -99,13 +99,16 @@ impl EarlierRecords {
         let mut v4 = vec![0u32; 33];
         let mut v6 = vec![0u32; 129];
         for rec in hba.records() {
-            if rec.warning.is_some() {
-                continue;
-            }
-            match network(hba, rec) {
-                Some(Network::V4(len, _)) => v4[usize::from(len)] += 1,
-                Some(Network::V6(len, _)) => v6[usize::from(len)] += 1,
-                None => {}
+            // Sizing needs no more than an upper bound: an IPv4 mask is counted at its
+            // leading ones whether it is contiguous or not, with a warning or not (a table
+            // with room to spare, or one never asked), which keeps this pass to a few
+            // instructions a record.
+            if let Some((_, mask)) = ipv4_address(rec) {
+                v4[mask.leading_ones() as usize] += 1;
+            } else if rec.warning.is_none()
+                && let Some(Network::V6(len, _)) = wide_network(hba, rec)
+            {
+                v6[usize::from(len)] += 1;
             }
         }
         EarlierRecords {
