@@ -135,7 +135,12 @@ impl EarlierRecords {
         let Some(net) = network(hba, later) else {
             return self.first_covering_not_network(hba, j, record, later);
         };
-        let always = self.always.iter().map(|&i| i as usize).find(covering);
+        // Empty in most files: asked out of line, off the path of every network record.
+        let always = if self.always.is_empty() {
+            None
+        } else {
+            first_of(&self.always, &covering)
+        };
         let found = match net {
             Network::V4(len, net) => {
                 self.v4
@@ -205,35 +210,71 @@ impl<N: PrefixBits> Networks<N> {
         record: u32,
         covering: &impl Fn(&usize) -> bool,
     ) -> Option<usize> {
-        let in_network = |more: &HashMap<u32, Vec<u32>, RandomState>, first: u32| {
-            let later = more.get(&first).map_or(&[][..], Vec::as_slice);
-            std::iter::once(&first)
-                .chain(later)
-                .map(|&i| i as usize)
-                .find(covering)
+        // A network of the shortest length in use (nearly every record of a big file, whose
+        // networks are all of one length) has no shorter ones to look in: that search, and
+        // what it keeps on the stack, stays out of line.
+        let mut best = if self.lengths.first().is_some_and(|&p| p < len) {
+            self.first_in_shorter(more, len, net, covering)
+        } else {
+            None
         };
-        let mut best = None;
-        for &p in self.lengths.iter().take_while(|&&p| p < len) {
-            if let Some(i) = self.tables[usize::from(p)]
-                .as_ref()
-                .and_then(|table| table.get(net.masked(p)))
-                .and_then(|first| in_network(more, first))
-            {
-                best = Some(best.map_or(i, |b: usize| b.min(i)));
-            }
-        }
         // Counted by `new`, so the table is there.
         let Some(Some(table)) = self.tables.get_mut(usize::from(len)) else {
             return best;
         };
         if let Some(first) = table.first_or_insert(net, record) {
-            if let Some(i) = in_network(more, first) {
+            if let Some(i) = in_network(more, first, covering) {
                 best = Some(best.map_or(i, |b: usize| b.min(i)));
             }
             more.entry(first).or_default().push(record);
         }
         best
     }
+}
+
+impl<N: PrefixBits> Networks<N> {
+    /// The first record that is `covering` among those of the networks shorter than `len`
+    /// that contain `net`.
+    #[inline(never)]
+    fn first_in_shorter(
+        &self,
+        more: &HashMap<u32, Vec<u32>, RandomState>,
+        len: u8,
+        net: N,
+        covering: &impl Fn(&usize) -> bool,
+    ) -> Option<usize> {
+        let mut best = None;
+        for &p in self.lengths.iter().take_while(|&&p| p < len) {
+            if let Some(i) = self.tables[usize::from(p)]
+                .as_ref()
+                .and_then(|table| table.get(net.masked(p)))
+                .and_then(|first| in_network(more, first, covering))
+            {
+                best = Some(best.map_or(i, |b: usize| b.min(i)));
+            }
+        }
+        best
+    }
+}
+
+/// The first record of network `first`'s records (its first, then `more`'s list of it) that
+/// is `covering`.
+fn in_network(
+    more: &HashMap<u32, Vec<u32>, RandomState>,
+    first: u32,
+    covering: &impl Fn(&usize) -> bool,
+) -> Option<usize> {
+    let later = more.get(&first).map_or(&[][..], Vec::as_slice);
+    first_of(std::slice::from_ref(&first).iter().chain(later), covering)
+}
+
+/// The first of `records` that is `covering`.
+#[inline(never)]
+fn first_of<'a>(
+    records: impl IntoIterator<Item = &'a u32>,
+    covering: &impl Fn(&usize) -> bool,
+) -> Option<usize> {
+    records.into_iter().map(|&i| i as usize).find(covering)
 }
 
 /// The first record of each network of one prefix length, by network: open addressing with
