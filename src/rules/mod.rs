@@ -159,17 +159,17 @@ pub struct HbaUses {
 impl HbaUses {
     fn of(hba: &HbaFile) -> Self {
         // Everything in locals, kept in registers, and an IPv4 address (nearly every record
-        // of a big file) read from the record in place as two integers whose tests are ORed
-        // and told at the end.
+        // of a big file) read from the record in place as two integers, folded (the least
+        // mask, the host bits ORed) and told at the end.
         let (mut methods, mut conn_types) = (0, 0);
-        let (mut v4_zero_mask, mut v4_host_bits) = (false, 0);
+        let (mut v4_least_mask, mut v4_host_bits) = (u32::MAX, 0);
         let (mut every_address, mut host_bits) = (false, false);
         for r in hba.records() {
             methods |= 1 << r.method as u32;
             conn_types |= 1 << r.conn_type as u32;
             match ipv4_address(r) {
                 Some((addr, mask)) => {
-                    v4_zero_mask |= mask == 0;
+                    v4_least_mask = v4_least_mask.min(mask);
                     v4_host_bits |= addr & !mask;
                 }
                 None => {
@@ -182,7 +182,7 @@ impl HbaUses {
         HbaUses {
             methods,
             conn_types,
-            every_address: every_address || v4_zero_mask,
+            every_address: every_address || v4_least_mask == 0,
             host_bits: host_bits || v4_host_bits != 0,
         }
     }
