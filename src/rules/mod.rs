@@ -88,8 +88,8 @@ impl<'a> Context<'a> {
             .as_ref()
     }
 
-    /// The methods and connection types the server's pg_hba.conf records use: see
-    /// [`HbaUses`].
+    /// What the server's pg_hba.conf records use (methods, connection types, kinds of
+    /// address): see [`HbaUses`].
     pub fn hba_uses(&self) -> HbaUses {
         *self.hba_uses.get_or_init(|| {
             self.server
@@ -155,6 +155,9 @@ pub struct HbaUses {
     /// An IP address with bits set beyond its mask.
     host_bits: bool,
 }
+
+// A method and a connection type are each a bit of a `u32` (the last variants of each today).
+const _: () = assert!(AuthMethod::OAuth as u32 <= 31 && ConnType::HostNoGssEnc as u32 <= 31);
 
 impl HbaUses {
     fn of(hba: &HbaFile) -> Self {
