@@ -11,6 +11,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
+    if !ctx.hba_uses().conn_type(ConnType::HostNoSsl) {
+        return;
+    }
     let user = ctx.settings.clickpipes.user.as_bytes();
     let hostnossl =
         |r: &HbaRecord| r.conn_type == ConnType::HostNoSsl && r.method != AuthMethod::Reject;

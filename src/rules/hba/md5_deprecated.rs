@@ -13,6 +13,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     if !ctx.server.version.at_least(18) {
         return;
     }
+    if !ctx.hba_uses().any_method(&[AuthMethod::Md5]) {
+        return;
+    }
     for rec in hba.records().iter().filter(|r| r.method == AuthMethod::Md5) {
         let (path, span) = token_location(&hba.sources, rec.method_at);
         let mut reporter = ctx.reporter("PG4009", path, out);

@@ -13,6 +13,12 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
+    if !ctx
+        .hba_uses()
+        .any_method(&[AuthMethod::Trust, AuthMethod::Password, AuthMethod::Md5])
+    {
+        return;
+    }
     for rec in hba.records() {
         if rec.warning.is_some()
             || !matches!(

@@ -12,6 +12,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
+    if !ctx.hba_uses().any_method(&[AuthMethod::Password]) {
+        return;
+    }
     for rec in network_records(hba, |r| r.method == AuthMethod::Password) {
         let (path, span) = token_location(&hba.sources, rec.method_at);
         let encrypted = matches!(rec.conn_type, ConnType::HostSsl | ConnType::HostGssEnc);

@@ -12,6 +12,9 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     let Some(hba) = &ctx.server.hba else {
         return;
     };
+    if !ctx.hba_uses().any_method(&[AuthMethod::Trust]) {
+        return;
+    }
     for rec in network_records(hba, |r| r.method == AuthMethod::Trust) {
         if requires_client_certificate(hba, rec) {
             continue;

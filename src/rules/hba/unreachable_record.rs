@@ -7,13 +7,12 @@
 //! covered", so an uncertain case is never reported.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::Hash;
 use std::net::IpAddr;
 
 use foldhash::fast::RandomState;
 
 use crate::diagnostic::{Diagnostic, Label, smallvec};
+use crate::model::hba::first_match::ipv4_address;
 use crate::model::hba::{AuthName, AuthNames, ConnType, HbaAddress, HbaFile, HbaRecord};
 use crate::rules::Context;
 use crate::rules::hba::record_location;
@@ -68,9 +67,6 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
 /// record looks only at records whose address could contain it: 20,000 records are not
 /// compared pairwise. [`covers`] stays the judge; the index only narrows the candidates.
 struct EarlierRecords {
-    /// Each record's network, decoded once by the pass that counts them: decoding an address
-    /// through the view again was a fifth of this rule.
-    kinds: Vec<Kind>,
     /// Live records whose address is `all` or an IP with a mask that is not contiguous: the
     /// only ones besides networks that can cover a network (a host name, `samehost`,
     /// `samenet` or a `local` record never does, and scanning the `local` records of
@@ -84,56 +80,38 @@ struct EarlierRecords {
     more: HashMap<u32, Vec<u32>, RandomState>,
 }
 
-/// What the index needs of a record's address.
-#[derive(Clone, Copy)]
-enum Kind {
-    /// Not a contiguous network, or a record with a warning.
-    Other,
-    V4(u8, u32),
-    /// Decoded again when its turn comes: IPv6 networks are few, and a `u128` here would
-    /// triple this list.
-    V6,
-}
-
 /// The contiguous networks of one family seen so far.
 struct Networks<N> {
     /// By prefix length, the first record of each network of that length, for the lengths
     /// in use. A table per length keeps an IPv4 entry at 8 bytes, network and record, as
     /// these tables are most of this rule's memory (16-byte entries were 40 more pages for
-    /// 20,000 networks); each is sized once from the count of its networks, as growing them
-    /// by rehashing was about a tenth of linting a big file.
-    tables: Vec<Option<HashMap<N, u32, RandomState>>>,
+    /// 20,000 networks); each is sized once from the count of its networks.
+    tables: Vec<Option<FirstOfNetwork<N>>>,
     /// The lengths in use, ascending: a file uses few, and a lookup tries only those.
     lengths: Vec<u8>,
 }
 
 impl EarlierRecords {
-    /// An empty index for `records`, with their networks decoded and counted.
+    /// An empty index for `records`, sized from a count of their networks. The networks are
+    /// not kept: decoded from the record in place, one is cheaper to decode again when its
+    /// turn comes than to store and load (a list of them was a third of this rule).
     fn new(hba: &HbaFile) -> Self {
         let mut v4 = vec![0u32; 33];
         let mut v6 = vec![0u32; 129];
-        let kinds = hba
-            .records()
-            .iter()
-            .map(|rec| {
-                if rec.warning.is_some() {
-                    return Kind::Other;
-                }
-                match network(hba.address(rec)) {
-                    Some(Network::V4(len, net)) => {
-                        v4[usize::from(len)] += 1;
-                        Kind::V4(len, net)
-                    }
-                    Some(Network::V6(len, _)) => {
-                        v6[usize::from(len)] += 1;
-                        Kind::V6
-                    }
-                    None => Kind::Other,
-                }
-            })
-            .collect();
+        for rec in hba.records() {
+            // Sizing needs no more than an upper bound: an IPv4 mask is counted at its
+            // leading ones whether it is contiguous or not, with a warning or not (a table
+            // with room to spare, or one never asked), which keeps this pass to a few
+            // instructions a record.
+            if let Some((_, mask)) = ipv4_address(rec) {
+                v4[mask.leading_ones() as usize] += 1;
+            } else if rec.warning.is_none()
+                && let Some(Network::V6(len, _)) = wide_network(hba, rec)
+            {
+                v6[usize::from(len)] += 1;
+            }
+        }
         EarlierRecords {
-            kinds,
             always: Vec::new(),
             v4: Networks::sized(&v4),
             v6: Networks::sized(&v6),
@@ -154,12 +132,15 @@ impl EarlierRecords {
         let Ok(record) = u32::try_from(j) else {
             return None;
         };
-        let net = match self.kinds.get(j) {
-            Some(&Kind::V4(len, net)) => Network::V4(len, net),
-            Some(Kind::V6) => network(hba.address(later))?,
-            _ => return self.first_covering_not_network(hba, j, record, later),
+        let Some(net) = network(hba, later) else {
+            return self.first_covering_not_network(hba, j, record, later);
         };
-        let always = self.always.iter().map(|&i| i as usize).find(covering);
+        // Empty in most files: asked out of line, off the path of every network record.
+        let always = if self.always.is_empty() {
+            None
+        } else {
+            first_of(&self.always, &covering)
+        };
         let found = match net {
             Network::V4(len, net) => {
                 self.v4
@@ -201,7 +182,7 @@ impl EarlierRecords {
     }
 }
 
-impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
+impl<N: PrefixBits> Networks<N> {
     /// Empty tables for the lengths that `counts` (networks per prefix length) has.
     fn sized(counts: &[u32]) -> Self {
         let mut lengths = Vec::new();
@@ -211,7 +192,7 @@ impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
             .map(|(&n, len)| {
                 (n > 0).then(|| {
                     lengths.push(len);
-                    HashMap::with_capacity_and_hasher(n as usize, RandomState::default())
+                    FirstOfNetwork::with_room_for(n as usize)
                 })
             })
             .collect();
@@ -229,57 +210,164 @@ impl<N: Copy + Eq + Hash + PrefixBits> Networks<N> {
         record: u32,
         covering: &impl Fn(&usize) -> bool,
     ) -> Option<usize> {
-        let in_network = |more: &HashMap<u32, Vec<u32>, RandomState>, first: u32| {
-            let later = more.get(&first).map_or(&[][..], Vec::as_slice);
-            std::iter::once(&first)
-                .chain(later)
-                .map(|&i| i as usize)
-                .find(covering)
+        // A network of the shortest length in use (nearly every record of a big file, whose
+        // networks are all of one length) has no shorter ones to look in: that search, and
+        // what it keeps on the stack, stays out of line.
+        let mut best = if self.lengths.first().is_some_and(|&p| p < len) {
+            self.first_in_shorter(more, len, net, covering)
+        } else {
+            None
         };
-        let mut best = None;
-        for &p in self.lengths.iter().take_while(|&&p| p < len) {
-            if let Some(i) = self.tables[usize::from(p)]
-                .as_ref()
-                .and_then(|table| table.get(&net.masked(p)))
-                .and_then(|&first| in_network(more, first))
-            {
-                best = Some(best.map_or(i, |b: usize| b.min(i)));
-            }
-        }
         // Counted by `new`, so the table is there.
         let Some(Some(table)) = self.tables.get_mut(usize::from(len)) else {
             return best;
         };
-        match table.entry(net) {
-            Entry::Occupied(e) => {
-                let first = *e.get();
-                if let Some(i) = in_network(more, first) {
-                    best = Some(best.map_or(i, |b: usize| b.min(i)));
-                }
-                more.entry(first).or_default().push(record);
+        if let Some(first) = table.first_or_insert(net, record) {
+            if let Some(i) = in_network(more, first, covering) {
+                best = Some(best.map_or(i, |b: usize| b.min(i)));
             }
-            Entry::Vacant(e) => {
-                e.insert(record);
+            more.entry(first).or_default().push(record);
+        }
+        best
+    }
+}
+
+impl<N: PrefixBits> Networks<N> {
+    /// The first record that is `covering` among those of the networks shorter than `len`
+    /// that contain `net`.
+    #[inline(never)]
+    fn first_in_shorter(
+        &self,
+        more: &HashMap<u32, Vec<u32>, RandomState>,
+        len: u8,
+        net: N,
+        covering: &impl Fn(&usize) -> bool,
+    ) -> Option<usize> {
+        let mut best = None;
+        for &p in self.lengths.iter().take_while(|&&p| p < len) {
+            if let Some(i) = self.tables[usize::from(p)]
+                .as_ref()
+                .and_then(|table| table.get(net.masked(p)))
+                .and_then(|first| in_network(more, first, covering))
+            {
+                best = Some(best.map_or(i, |b: usize| b.min(i)));
             }
         }
         best
     }
 }
 
-/// A network address of one family: its first `len` bits.
-trait PrefixBits {
+/// The first record of network `first`'s records (its first, then `more`'s list of it) that
+/// is `covering`.
+fn in_network(
+    more: &HashMap<u32, Vec<u32>, RandomState>,
+    first: u32,
+    covering: &impl Fn(&usize) -> bool,
+) -> Option<usize> {
+    let later = more.get(&first).map_or(&[][..], Vec::as_slice);
+    first_of(std::slice::from_ref(&first).iter().chain(later), covering)
+}
+
+/// The first of `records` that is `covering`.
+#[inline(never)]
+fn first_of<'a>(
+    records: impl IntoIterator<Item = &'a u32>,
+    covering: &impl Fn(&usize) -> bool,
+) -> Option<usize> {
+    records.into_iter().map(|&i| i as usize).find(covering)
+}
+
+/// The first record of each network of one prefix length, by network: open addressing with
+/// linear probing, a slot being the top bits of the network times a constant (Fibonacci
+/// hashing, which spreads networks that differ by a multiple of a power of two, as a file's
+/// usually do). It does only what this rule asks, find or insert, each a probe of a few
+/// instructions: a `HashMap`'s entry (hash, group probe, then a second probe to insert) was
+/// half of this rule.
+struct FirstOfNetwork<N> {
+    /// (network, first record); a record of [`NO_RECORD`] marks a free slot. A power of two
+    /// in count, never more than two thirds full, so that a probe ends soon at a free slot.
+    slots: Vec<(N, u32)>,
+    /// 64 minus the slot count's bits: a network's slot is its hash shifted right by this.
+    shift: u32,
+}
+
+/// A free slot of [`FirstOfNetwork`]: no record has this index (a file of 4 billion records
+/// is far beyond the 1 GiB a file is read up to).
+const NO_RECORD: u32 = u32::MAX;
+
+impl<N: PrefixBits> FirstOfNetwork<N> {
+    fn with_room_for(networks: usize) -> Self {
+        let slots = (networks + networks / 2 + 1).next_power_of_two();
+        FirstOfNetwork {
+            slots: vec![(N::default(), NO_RECORD); slots],
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    /// Where the probe for `net` starts.
+    fn home(&self, net: N) -> usize {
+        (net.spread().wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    /// The first record of network `net`.
+    fn get(&self, net: N) -> Option<u32> {
+        let wrap = self.slots.len() - 1;
+        let mut at = self.home(net);
+        loop {
+            let (key, first) = self.slots[at];
+            if first == NO_RECORD {
+                return None;
+            }
+            if key == net {
+                return Some(first);
+            }
+            at = (at + 1) & wrap;
+        }
+    }
+
+    /// The first record of network `net` if it has one; else `record` becomes it.
+    fn first_or_insert(&mut self, net: N, record: u32) -> Option<u32> {
+        let wrap = self.slots.len() - 1;
+        let mut at = self.home(net);
+        loop {
+            let (key, first) = self.slots[at];
+            if first == NO_RECORD {
+                self.slots[at] = (net, record);
+                return None;
+            }
+            if key == net {
+                return Some(first);
+            }
+            at = (at + 1) & wrap;
+        }
+    }
+}
+
+/// A network address of one family, in its width.
+trait PrefixBits: Copy + Eq + Default {
+    /// The first `len` bits.
     fn masked(self, len: u8) -> Self;
+    /// 64 bits holding every bit of the address, for [`FirstOfNetwork`]'s hash.
+    fn spread(self) -> u64;
 }
 
 impl PrefixBits for u32 {
     fn masked(self, len: u8) -> u32 {
         self & u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
     }
+
+    fn spread(self) -> u64 {
+        u64::from(self)
+    }
 }
 
 impl PrefixBits for u128 {
     fn masked(self, len: u8) -> u128 {
         self & u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
+    }
+
+    fn spread(self) -> u64 {
+        (self ^ (self >> 64)) as u64
     }
 }
 
@@ -289,27 +377,35 @@ enum Network {
     V6(u8, u128),
 }
 
-/// The network of a record whose address is a contiguous network. Each family in its own
-/// width: a `u128` bit count is a long software popcount on the baseline x86-64 this is
-/// built for.
-fn network(address: Option<HbaAddress<'_>>) -> Option<Network> {
-    let Some(HbaAddress::Ip { addr, mask }) = address else {
+/// The network of a record whose address is a contiguous network. An IPv4 address is read
+/// from the record in place (nearly every record of a big file), anything else through
+/// [`HbaFile::address`], out of line. Asked twice of each record, so always inlined.
+#[inline(always)]
+fn network(hba: &HbaFile, rec: &HbaRecord) -> Option<Network> {
+    let Some((a, m)) = ipv4_address(rec) else {
+        return wide_network(hba, rec);
+    };
+    // A mask is contiguous when nothing is left of it after its leading ones (shifted in 64
+    // bits, as a shift by 32 is none in 32).
+    let len = m.leading_ones();
+    ((u64::from(m) << len) as u32 == 0).then_some(Network::V4(len as u8, a & m))
+}
+
+/// [`network`] for an IPv6 address. In its own width: a `u128` bit count is a long software
+/// popcount on the baseline x86-64 this is built for.
+#[cold]
+#[inline(never)]
+fn wide_network(hba: &HbaFile, rec: &HbaRecord) -> Option<Network> {
+    let Some(HbaAddress::Ip {
+        addr: IpAddr::V6(a),
+        mask: IpAddr::V6(m),
+    }) = hba.address(rec)
+    else {
         return None;
     };
-    // A mask is contiguous when nothing is left of it after its leading ones.
-    match (addr, mask) {
-        (IpAddr::V4(a), IpAddr::V4(m)) => {
-            let (a, m) = (u32::from(a), u32::from(m));
-            let len = m.leading_ones();
-            (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V4(len as u8, a & m))
-        }
-        (IpAddr::V6(a), IpAddr::V6(m)) => {
-            let (a, m) = (u128::from(a), u128::from(m));
-            let len = m.leading_ones();
-            (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V6(len as u8, a & m))
-        }
-        _ => None,
-    }
+    let (a, m) = (u128::from(a), u128::from(m));
+    let len = m.leading_ones();
+    (m.checked_shl(len).unwrap_or(0) == 0).then_some(Network::V6(len as u8, a & m))
 }
 
 /// Whether every connection `later` matches is matched by `earlier`.
