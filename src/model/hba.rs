@@ -247,6 +247,20 @@ pub struct HbaRecord {
 const _: () = assert!(std::mem::size_of::<HbaRecord>() <= 104);
 const _: () = assert!(!std::mem::needs_drop::<HbaRecord>());
 
+impl HbaRecord {
+    /// The record's address when it is an IPv4 address and mask, as the record keeps them
+    /// (address, mask): for rules asked of every record of a big file, which need two
+    /// integers and would otherwise have [`HbaFile::address`] build two `IpAddr`s to take
+    /// apart again. `None` for `local`, `all`, `samehost`, `samenet`, host names and IPv6.
+    #[inline]
+    pub fn ipv4_network(&self) -> Option<(u32, u32)> {
+        match self.address {
+            Some(Address::V4 { addr, mask }) => Some((addr, mask)),
+            _ => None,
+        }
+    }
+}
+
 /// A record's option tokens and its `options` column. Nearly every record has neither: an
 /// index into a side table leaves a record nothing to drop.
 #[derive(Debug, Clone)]

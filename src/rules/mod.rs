@@ -31,7 +31,6 @@ pub use setting_index::{SettingEntry, SettingIndex};
 use crate::diagnostic::Diagnostic;
 use crate::lint::Reporter;
 use crate::lint::server::Server;
-use crate::model::hba::first_match::ipv4_address;
 use crate::model::hba::{AuthMethod, ConnType, HbaAddress, HbaFile};
 use crate::settings::Settings;
 
@@ -170,7 +169,7 @@ impl HbaUses {
         for r in hba.records() {
             methods |= 1 << r.method as u32;
             conn_types |= 1 << r.conn_type as u32;
-            match ipv4_address(r) {
+            match r.ipv4_network() {
                 Some((addr, mask)) => {
                     v4_least_mask = v4_least_mask.min(mask);
                     v4_host_bits |= addr & !mask;

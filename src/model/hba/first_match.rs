@@ -351,18 +351,6 @@ pub fn verdict_without_address(
         .and(role)
 }
 
-/// A record's address when it is an IPv4 address and mask, as the record keeps them
-/// (address, mask): for rules asked of every record of a big file, which need two integers
-/// and would otherwise have [`HbaFile::address`] build two `IpAddr`s to take apart again.
-/// `None` for `local`, `all`, `samehost`, `samenet`, host names and IPv6.
-#[inline]
-pub fn ipv4_address(record: &HbaRecord) -> Option<(u32, u32)> {
-    match record.address {
-        Some(super::Address::V4 { addr, mask }) => Some((addr, mask)),
-        _ => None,
-    }
-}
-
 /// `check_ip` for a mask that is not a prefix.
 fn masked_equal(ip: IpAddr, addr: IpAddr, mask: IpAddr) -> bool {
     match (ip, addr, mask) {

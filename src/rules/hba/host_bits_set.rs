@@ -8,7 +8,6 @@ use std::sync::Arc;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, smallvec};
 use crate::model::hba::HbaAddress;
 use crate::model::hba::address::format_ip;
-use crate::model::hba::first_match::ipv4_address;
 use crate::rules::Context;
 use crate::rules::hba::{address_text, token_location};
 
@@ -22,7 +21,10 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
     for rec in hba.records() {
         // Nearly every record of a big file is an IPv4 network read in place: one test of
         // its bits rules it out, without building its `HbaAddress`.
-        if ipv4_address(rec).is_some_and(|(addr, mask)| addr & !mask == 0) {
+        if rec
+            .ipv4_network()
+            .is_some_and(|(addr, mask)| addr & !mask == 0)
+        {
             continue;
         }
         let Some(HbaAddress::Ip { addr, mask }) = hba.address(rec) else {

@@ -5,7 +5,6 @@
 use std::net::IpAddr;
 
 use crate::diagnostic::{Diagnostic, Label};
-use crate::model::hba::first_match::ipv4_address;
 use crate::model::hba::{AuthMethod, HbaAddress};
 use crate::rules::Context;
 use crate::rules::hba::{address_location, address_text, token_location};
@@ -23,7 +22,7 @@ pub fn check(ctx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         }
         // Nearly every record of a big file is an IPv4 network read in place: one test of
         // its mask rules it out, without building its `HbaAddress`.
-        if ipv4_address(rec).is_some_and(|(_, mask)| mask != 0) {
+        if rec.ipv4_network().is_some_and(|(_, mask)| mask != 0) {
             continue;
         }
         let what = match hba.address(rec) {

@@ -12,7 +12,6 @@ use std::net::IpAddr;
 use foldhash::fast::RandomState;
 
 use crate::diagnostic::{Diagnostic, Label, smallvec};
-use crate::model::hba::first_match::ipv4_address;
 use crate::model::hba::{AuthName, AuthNames, ConnType, HbaAddress, HbaFile, HbaRecord};
 use crate::rules::Context;
 use crate::rules::hba::record_location;
@@ -103,7 +102,7 @@ impl EarlierRecords {
             // leading ones whether it is contiguous or not, with a warning or not (a table
             // with room to spare, or one never asked), which keeps this pass to a few
             // instructions a record.
-            if let Some((_, mask)) = ipv4_address(rec) {
+            if let Some((_, mask)) = rec.ipv4_network() {
                 v4[mask.leading_ones() as usize] += 1;
             } else if rec.warning.is_none()
                 && let Some(Network::V6(len, _)) = wide_network(hba, rec)
@@ -382,7 +381,7 @@ enum Network {
 /// [`HbaFile::address`], out of line. Asked twice of each record, so always inlined.
 #[inline(always)]
 fn network(hba: &HbaFile, rec: &HbaRecord) -> Option<Network> {
-    let Some((a, m)) = ipv4_address(rec) else {
+    let Some((a, m)) = rec.ipv4_network() else {
         return wide_network(hba, rec);
     };
     // A mask is contiguous when nothing is left of it after its leading ones (shifted in 64
