@@ -547,6 +547,26 @@ impl<'a> Reader<'a> {
     /// is not a logical line of its own, whose start is then the last of `starts`: one a
     /// backslash continues (14+), or one `fgets` reads in more than one chunk (12–13).
     fn build_indexing(&mut self, starts: &mut Vec<u32>) -> bool {
+        // The version's rules are the same for every line of the file: a loop made for them
+        // has no tests of the rules that cannot apply (16+: neither limit; 14–15: no line
+        // limit), and its registers go to the token loop (~30 instructions a line).
+        match self.rules {
+            TokenizeRules {
+                max_line: None,
+                max_token: None,
+                ..
+            } => self.build_indexing_as::<false, false>(starts),
+            TokenizeRules { max_line: None, .. } => self.build_indexing_as::<false, true>(starts),
+            _ => self.build_indexing_as::<true, true>(starts),
+        }
+    }
+
+    /// [`Reader::build_indexing`] for rules whose line limit (12–13) is `None` unless
+    /// `LINE_LIMIT`, and whose token limit (12–15) is `None` unless `TOKEN_LIMIT`.
+    fn build_indexing_as<const LINE_LIMIT: bool, const TOKEN_LIMIT: bool>(
+        &mut self,
+        starts: &mut Vec<u32>,
+    ) -> bool {
         let source = self.source;
         let len = source.len();
         let mut start = 0usize;
@@ -569,12 +589,12 @@ impl<'a> Reader<'a> {
             let continued = self.rules.continuation && end > start && source[end - 1] == b'\\';
             // `fgets` reads a line of `MAX_LINE - 1` bytes or more (its LF included) in chunks.
             let whole = lf.map_or(len, |lf| lf + 1) - start;
-            let chunked = self.rules.max_line.is_some_and(|m| whole >= m - 1);
+            let chunked = LINE_LIMIT && self.rules.max_line.is_some_and(|m| whole >= m - 1);
             if continued || chunked {
                 self.out.tokens.truncate(tokens);
                 return false;
             }
-            let long = self.rules.max_token.is_some_and(|m| end - start >= m - 1);
+            let long = TOKEN_LIMIT && self.rules.max_token.is_some_and(|m| end - start >= m - 1);
             if stop == PlainEnd::Quote || long {
                 self.out.tokens.truncate(tokens);
                 let logical = Logical::Direct(span(start, end));
