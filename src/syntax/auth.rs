@@ -861,7 +861,7 @@ fn plain_tokens(out: &mut AuthLines, source: &[u8], start: usize, end: usize) ->
     let tokens_mark = out.tokens.len();
     // The word scans may read on past the line's end (its CR or LF stops them), and what
     // they find there is cut off: the line's last word is then not read byte by byte.
-    let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
+    let token_end = |p: usize| ordinary_end(source, p).min(end);
     let skip = |p: usize| skip_separators(source, p).min(end);
     // Most lines start with their first token.
     let mut p = match source.get(start) {
@@ -936,7 +936,7 @@ fn next_tokens(
             while p < n && (!is_blank(bytes[p]) || in_quote) {
                 // Fast path: a run of ordinary bytes outside quotes is copied as is.
                 if !in_quote && !needs_arena {
-                    let run = ordinary_run(&bytes[p..]);
+                    let run = ordinary_end(bytes, p) - p;
                     // Up to the token limit: the byte after a full token is the error.
                     // (Taking nothing when the run reached the limit made every later byte
                     // rescan the run: 10239 scans of the line for a long 12–15 token.)
@@ -1043,7 +1043,7 @@ static SPECIAL: [bool; 256] = {
 /// which are skipped a word at a time.
 fn skip_separators(bytes: &[u8], mut p: usize) -> usize {
     loop {
-        p += leading_spaces(&bytes[p..]);
+        p = spaces_end(bytes, p);
         match bytes.get(p) {
             Some(&c) if is_blank(c) || c == b',' => p += 1,
             _ => return p,
@@ -1056,24 +1056,35 @@ const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// The number of spaces `bytes` starts with.
-fn leading_spaces(bytes: &[u8]) -> usize {
-    let mut p = 0;
-    while let Some(word) = bytes[p..].first_chunk::<8>() {
+/// The 8 bytes from `p` on as a word, the first byte lowest, if `bytes` has them. The scans
+/// below take their words by offset in the whole file: a sub-slice from `p` on was a bounds
+/// check and a length computed again for each scan.
+#[inline(always)]
+fn word_at(bytes: &[u8], p: usize) -> Option<u64> {
+    let word: [u8; 8] = bytes.get(p..p + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(word))
+}
+
+/// Where the run of spaces from `p` on ends.
+fn spaces_end(bytes: &[u8], mut p: usize) -> usize {
+    while let Some(word) = word_at(bytes, p) {
         // Little-endian: the first byte that is not a space is the lowest non-zero one.
-        let diff = u64::from_le_bytes(*word) ^ splat(b' ');
+        let diff = word ^ splat(b' ');
         if diff != 0 {
             return p + (diff.trailing_zeros() / 8) as usize;
         }
         p += 8;
     }
-    p + bytes[p..].iter().take_while(|&&c| c == b' ').count()
+    while bytes.get(p) == Some(&b' ') {
+        p += 1;
+    }
+    p
 }
 
-/// The length of the run of bytes that are not [`SPECIAL`] at the start of `bytes`. Every
-/// special byte is below `-`, which names, addresses and methods rarely use: a word with no
-/// byte below it is skipped whole, and only a byte that is below it is looked up.
-fn ordinary_run(bytes: &[u8]) -> usize {
+/// Where the run of bytes that are not [`SPECIAL`] from `p` on ends. Every special byte is
+/// below `-`, which names, addresses and methods rarely use: a word with no byte below it is
+/// skipped whole, and only a byte that is below it is looked up.
+fn ordinary_end(bytes: &[u8], mut p: usize) -> usize {
     const _: () = {
         let mut c = b'-' as usize;
         while c < 256 {
@@ -1081,9 +1092,7 @@ fn ordinary_run(bytes: &[u8]) -> usize {
             c += 1;
         }
     };
-    let mut p = 0;
-    while let Some(word) = bytes[p..].first_chunk::<8>() {
-        let x = u64::from_le_bytes(*word);
+    while let Some(x) = word_at(bytes, p) {
         // "Determine if a word has a byte less than n" (Bit Twiddling Hacks): exact for the
         // lowest such byte, which is the first one (a borrow only runs towards higher bytes).
         let below = x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
@@ -1097,10 +1106,10 @@ fn ordinary_run(bytes: &[u8]) -> usize {
         }
         p = at + 1;
     }
-    p + bytes[p..]
-        .iter()
-        .position(|&c| SPECIAL[c as usize])
-        .unwrap_or(bytes.len() - p)
+    while bytes.get(p).is_some_and(|&c| !SPECIAL[c as usize]) {
+        p += 1;
+    }
+    p
 }
 
 /// `pg_isblank`: space, TAB, CR.

@@ -239,12 +239,12 @@ fn word_scans_match_their_per_byte_definitions() {
             })
             .collect();
         let spaces = bytes.iter().take_while(|&&c| c == b' ').count();
-        assert_eq!(leading_spaces(&bytes), spaces, "{bytes:?}");
+        assert_eq!(spaces_end(&bytes, 0), spaces, "{bytes:?}");
         let run = bytes
             .iter()
             .position(|&c| SPECIAL[c as usize])
             .unwrap_or(bytes.len());
-        assert_eq!(ordinary_run(&bytes), run, "{bytes:?}");
+        assert_eq!(ordinary_end(&bytes, 0), run, "{bytes:?}");
         for p in 0..=bytes.len() {
             let mut q = p;
             while q < bytes.len() && (is_blank(bytes[q]) || bytes[q] == b',') {
