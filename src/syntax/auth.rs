@@ -579,13 +579,19 @@ impl<'a> Reader<'a> {
                 PlainEnd::Comment(p) => memchr(b'\n', &source[p..]).map(|i| p + i),
                 PlainEnd::Quote => memchr(b'\n', &source[start..]).map(|i| start + i),
             };
-            // A CR before the LF belongs to the ending.
-            let content = match lf {
-                Some(lf) if lf > start && source[lf - 1] == b'\r' => span(start, lf - 1),
-                Some(lf) => span(start, lf),
-                None => span(start, len),
+            // A CR before the LF belongs to the ending; `pg_strip_crlf` strips the CRs before
+            // the LF, so a line without one needs no second look.
+            let (content, end) = match lf {
+                Some(lf) if lf > start && source[lf - 1] == b'\r' => {
+                    let content = span(start, lf - 1);
+                    (content, strip_cr(source, content) as usize)
+                }
+                Some(lf) => (span(start, lf), lf),
+                None => {
+                    let content = span(start, len);
+                    (content, strip_cr(source, content) as usize)
+                }
             };
-            let end = strip_cr(source, content) as usize;
             let continued = self.rules.continuation && end > start && source[end - 1] == b'\\';
             // `fgets` reads a line of `MAX_LINE - 1` bytes or more (its LF included) in chunks.
             let whole = lf.map_or(len, |lf| lf + 1) - start;
