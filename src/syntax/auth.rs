@@ -574,27 +574,28 @@ impl<'a> Reader<'a> {
         while start < len {
             let tokens = self.out.tokens.len();
             let stop = plain_tokens(&mut self.out, source, start, len);
+            // The line's LF, or the file's end after a last line without one (an offset, not
+            // an `Option`: its tag was kept on the stack through the line).
             let lf = match stop {
-                PlainEnd::Line(p) => (p < len).then_some(p),
-                PlainEnd::Comment(p) => memchr(b'\n', &source[p..]).map(|i| p + i),
-                PlainEnd::Quote => memchr(b'\n', &source[start..]).map(|i| start + i),
+                PlainEnd::Line(p) => p,
+                PlainEnd::Comment(p) => memchr(b'\n', &source[p..]).map_or(len, |i| p + i),
+                PlainEnd::Quote => memchr(b'\n', &source[start..]).map_or(len, |i| start + i),
             };
+            let has_lf = lf < len;
             // A CR before the LF belongs to the ending; `pg_strip_crlf` strips the CRs before
             // the LF, so a line without one needs no second look.
-            let (content, end) = match lf {
-                Some(lf) if lf > start && source[lf - 1] == b'\r' => {
-                    let content = span(start, lf - 1);
-                    (content, strip_cr(source, content) as usize)
-                }
-                Some(lf) => (span(start, lf), lf),
-                None => {
-                    let content = span(start, len);
-                    (content, strip_cr(source, content) as usize)
-                }
+            let (content, end) = if has_lf && lf > start && source[lf - 1] == b'\r' {
+                let content = span(start, lf - 1);
+                (content, strip_cr(source, content) as usize)
+            } else if has_lf {
+                (span(start, lf), lf)
+            } else {
+                let content = span(start, len);
+                (content, strip_cr(source, content) as usize)
             };
             let continued = self.rules.continuation && end > start && source[end - 1] == b'\\';
             // `fgets` reads a line of `MAX_LINE - 1` bytes or more (its LF included) in chunks.
-            let whole = lf.map_or(len, |lf| lf + 1) - start;
+            let whole = lf + usize::from(has_lf) - start;
             let chunked = LINE_LIMIT && self.rules.max_line.is_some_and(|m| whole >= m - 1);
             if continued || chunked {
                 self.out.tokens.truncate(tokens);
@@ -617,7 +618,9 @@ impl<'a> Reader<'a> {
                     comment,
                 });
             }
-            let Some(lf) = lf else { break };
+            if !has_lf {
+                break;
+            }
             start = lf + 1;
             starts.push(start as u32);
             line_number += 1;
