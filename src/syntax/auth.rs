@@ -1076,6 +1076,24 @@ fn word_at(bytes: &[u8], p: usize) -> Option<u64> {
 
 /// Where the run of spaces from `p` on ends.
 fn spaces_end(bytes: &[u8], mut p: usize) -> usize {
+    // A column's run of spaces is 10–20 bytes in a file aligned with them: two words at a
+    // time find its end at one bounds check, mostly without going round the loop.
+    while let Some(pair) = bytes.get(p..p + 16) {
+        let (first, second) = pair.split_at(8);
+        let (Ok(first), Ok(second)) = (<[u8; 8]>::try_from(first), <[u8; 8]>::try_from(second))
+        else {
+            break;
+        };
+        let diff = u64::from_le_bytes(first) ^ splat(b' ');
+        if diff != 0 {
+            return p + (diff.trailing_zeros() / 8) as usize;
+        }
+        let diff = u64::from_le_bytes(second) ^ splat(b' ');
+        if diff != 0 {
+            return p + 8 + (diff.trailing_zeros() / 8) as usize;
+        }
+        p += 16;
+    }
     while let Some(word) = word_at(bytes, p) {
         // Little-endian: the first byte that is not a space is the lowest non-zero one.
         let diff = word ^ splat(b' ');
