@@ -1119,10 +1119,35 @@ fn ordinary_end(bytes: &[u8], mut p: usize) -> usize {
             c += 1;
         }
     };
+    // "Determine if a word has a byte less than n" (Bit Twiddling Hacks): exact for the
+    // lowest such byte, which is the first one (a borrow only runs towards higher bytes).
+    let below_dash = |x: u64| x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
+    // Addresses and methods run past a word (`10.13.0.0/24`, `scram-sha-256`): two words at
+    // one bounds check, as `spaces_end` does.
+    while let Some(pair) = bytes.get(p..p + 16) {
+        let (first, second) = pair.split_at(8);
+        let (Ok(first), Ok(second)) = (<[u8; 8]>::try_from(first), <[u8; 8]>::try_from(second))
+        else {
+            break;
+        };
+        let mut base = p;
+        let mut below = below_dash(u64::from_le_bytes(first));
+        if below == 0 {
+            base = p + 8;
+            below = below_dash(u64::from_le_bytes(second));
+            if below == 0 {
+                p += 16;
+                continue;
+            }
+        }
+        let at = base + (below.trailing_zeros() / 8) as usize;
+        if SPECIAL[bytes[at] as usize] {
+            return at;
+        }
+        p = at + 1;
+    }
     while let Some(x) = word_at(bytes, p) {
-        // "Determine if a word has a byte less than n" (Bit Twiddling Hacks): exact for the
-        // lowest such byte, which is the first one (a borrow only runs towards higher bytes).
-        let below = x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
+        let below = below_dash(x);
         if below == 0 {
             p += 8;
             continue;
