@@ -573,7 +573,7 @@ impl<'a> Reader<'a> {
         let mut line_number = 1u32;
         while start < len {
             let tokens = self.out.tokens.len();
-            let stop = plain_tokens(&mut self.out, source, start, len);
+            let stop = plain_tokens::<true>(&mut self.out, source, start, len);
             // The line's LF, or the file's end after a last line without one (an offset, not
             // an `Option`: its tag was kept on the stack through the line).
             let lf = match stop {
@@ -782,7 +782,7 @@ impl<'a> Reader<'a> {
                         && self.rules.max_token.is_none_or(|m| bytes.len() < m - 1) =>
                 {
                     let (start, end) = (at as usize, at as usize + bytes.len());
-                    match plain_tokens(out, self.source, start, end) {
+                    match plain_tokens::<false>(out, self.source, start, end) {
                         PlainEnd::Line(_) => Some(None),
                         PlainEnd::Comment(p) => Some(Some(Span::new(p as u32, end as u32))),
                         PlainEnd::Quote => None,
@@ -866,12 +866,21 @@ enum PlainEnd {
 // Inlined into the reader's loop (and the one of `tokenize_line`): called once a line, its
 // call and setup were ~40 instructions of the ~500 of a line of big_hba.conf.
 #[inline(always)]
-fn plain_tokens(out: &mut AuthLines, source: &[u8], start: usize, end: usize) -> PlainEnd {
+fn plain_tokens<const TO_FILE_END: bool>(
+    out: &mut AuthLines,
+    source: &[u8],
+    start: usize,
+    end: usize,
+) -> PlainEnd {
+    debug_assert!(!TO_FILE_END || end == source.len());
     let tokens_mark = out.tokens.len();
     // The word scans may read on past the line's end (its CR or LF stops them), and what
-    // they find there is cut off: the line's last word is then not read byte by byte.
-    let token_end = |p: usize| ordinary_end(source, p).min(end);
-    let skip = |p: usize| skip_separators(source, p).min(end);
+    // they find there is cut off: the line's last word is then not read byte by byte. A
+    // reader that stops at the LF itself (`TO_FILE_END`: `end` is the file's end) has
+    // nothing to cut off: the scans stop at the file's end.
+    let cut = |p: usize| if TO_FILE_END { p } else { p.min(end) };
+    let token_end = |p: usize| cut(ordinary_end(source, p));
+    let skip = |p: usize| cut(skip_separators(source, p));
     // Most lines start with their first token.
     let mut p = match source.get(start) {
         Some(&c) if start < end && !is_blank(c) && c != b',' => start,
