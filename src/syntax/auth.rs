@@ -1083,21 +1083,26 @@ fn word_at(bytes: &[u8], p: usize) -> Option<u64> {
     Some(u64::from_le_bytes(word))
 }
 
+/// The 16 bytes from `p` on as two words, if `bytes` has them.
+#[inline(always)]
+fn words_at(bytes: &[u8], p: usize) -> Option<[u64; 2]> {
+    let (first, second) = bytes.get(p..p + 16)?.split_at(8);
+    Some([
+        u64::from_le_bytes(first.try_into().ok()?),
+        u64::from_le_bytes(second.try_into().ok()?),
+    ])
+}
+
 /// Where the run of spaces from `p` on ends.
 fn spaces_end(bytes: &[u8], mut p: usize) -> usize {
     // A column's run of spaces is 10–20 bytes in a file aligned with them: two words at a
     // time find its end at one bounds check, mostly without going round the loop.
-    while let Some(pair) = bytes.get(p..p + 16) {
-        let (first, second) = pair.split_at(8);
-        let (Ok(first), Ok(second)) = (<[u8; 8]>::try_from(first), <[u8; 8]>::try_from(second))
-        else {
-            break;
-        };
-        let diff = u64::from_le_bytes(first) ^ splat(b' ');
+    while let Some([first, second]) = words_at(bytes, p) {
+        let diff = first ^ splat(b' ');
         if diff != 0 {
             return p + (diff.trailing_zeros() / 8) as usize;
         }
-        let diff = u64::from_le_bytes(second) ^ splat(b' ');
+        let diff = second ^ splat(b' ');
         if diff != 0 {
             return p + 8 + (diff.trailing_zeros() / 8) as usize;
         }
@@ -1133,17 +1138,12 @@ fn ordinary_end(bytes: &[u8], mut p: usize) -> usize {
     let below_dash = |x: u64| x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
     // Addresses and methods run past a word (`10.13.0.0/24`, `scram-sha-256`): two words at
     // one bounds check, as `spaces_end` does.
-    while let Some(pair) = bytes.get(p..p + 16) {
-        let (first, second) = pair.split_at(8);
-        let (Ok(first), Ok(second)) = (<[u8; 8]>::try_from(first), <[u8; 8]>::try_from(second))
-        else {
-            break;
-        };
+    while let Some([first, second]) = words_at(bytes, p) {
         let mut base = p;
-        let mut below = below_dash(u64::from_le_bytes(first));
+        let mut below = below_dash(first);
         if below == 0 {
             base = p + 8;
-            below = below_dash(u64::from_le_bytes(second));
+            below = below_dash(second);
             if below == 0 {
                 p += 16;
                 continue;
