@@ -233,7 +233,7 @@ fn word_scans_match_their_per_byte_definitions() {
         let run_of = next() % 4;
         // Long runs of one byte, as padded columns and long words have (the scans read 16
         // bytes at a time).
-        let run_byte = if next() % 2 == 0 { b' ' } else { b'a' };
+        let run_byte = if next() & 1 == 0 { b' ' } else { b'a' };
         let bytes: Vec<u8> = (0..len)
             .map(|_| match next() % 4 {
                 r if r < run_of => run_byte,
