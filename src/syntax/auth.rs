@@ -549,7 +549,7 @@ impl<'a> Reader<'a> {
     fn build_indexing(&mut self, starts: &mut Vec<u32>) -> bool {
         // The version's rules are the same for every line of the file: a loop made for them
         // has no tests of the rules that cannot apply (16+: neither limit; 14–15: no line
-        // limit), and its registers go to the token loop (~30 instructions a line).
+        // limit), nor the registers those held (~34 instructions a line of big_hba.conf).
         match self.rules {
             TokenizeRules {
                 max_line: None,
