@@ -547,34 +547,61 @@ impl<'a> Reader<'a> {
     /// is not a logical line of its own, whose start is then the last of `starts`: one a
     /// backslash continues (14+), or one `fgets` reads in more than one chunk (12–13).
     fn build_indexing(&mut self, starts: &mut Vec<u32>) -> bool {
+        // The version's rules are the same for every line of the file: a loop made for them
+        // has no tests of the rules that cannot apply (16+: neither limit; 14–15: no line
+        // limit), nor the registers those held (~34 instructions a line of big_hba.conf).
+        match self.rules {
+            TokenizeRules {
+                max_line: None,
+                max_token: None,
+                ..
+            } => self.build_indexing_as::<false, false>(starts),
+            TokenizeRules { max_line: None, .. } => self.build_indexing_as::<false, true>(starts),
+            _ => self.build_indexing_as::<true, true>(starts),
+        }
+    }
+
+    /// [`Reader::build_indexing`] for rules whose line limit (12–13) is `None` unless
+    /// `LINE_LIMIT`, and whose token limit (12–15) is `None` unless `TOKEN_LIMIT`.
+    fn build_indexing_as<const LINE_LIMIT: bool, const TOKEN_LIMIT: bool>(
+        &mut self,
+        starts: &mut Vec<u32>,
+    ) -> bool {
         let source = self.source;
         let len = source.len();
         let mut start = 0usize;
         let mut line_number = 1u32;
         while start < len {
             let tokens = self.out.tokens.len();
-            let stop = plain_tokens(&mut self.out, source, start, len);
+            let stop = plain_tokens::<true>(&mut self.out, source, start, len);
+            // The line's LF, or the file's end after a last line without one (an offset, not
+            // an `Option`: its tag was kept on the stack through the line).
             let lf = match stop {
-                PlainEnd::Line(p) => (p < len).then_some(p),
-                PlainEnd::Comment(p) => memchr(b'\n', &source[p..]).map(|i| p + i),
-                PlainEnd::Quote => memchr(b'\n', &source[start..]).map(|i| start + i),
+                PlainEnd::Line(p) => p,
+                PlainEnd::Comment(p) => memchr(b'\n', &source[p..]).map_or(len, |i| p + i),
+                PlainEnd::Quote => memchr(b'\n', &source[start..]).map_or(len, |i| start + i),
             };
-            // A CR before the LF belongs to the ending.
-            let content = match lf {
-                Some(lf) if lf > start && source[lf - 1] == b'\r' => span(start, lf - 1),
-                Some(lf) => span(start, lf),
-                None => span(start, len),
+            let has_lf = lf < len;
+            // A CR before the LF belongs to the ending; `pg_strip_crlf` strips the CRs before
+            // the LF, so a line without one needs no second look.
+            let (content, end) = if has_lf && lf > start && source[lf - 1] == b'\r' {
+                let content = span(start, lf - 1);
+                (content, strip_cr(source, content) as usize)
+            } else if has_lf {
+                (span(start, lf), lf)
+            } else {
+                let content = span(start, len);
+                (content, strip_cr(source, content) as usize)
             };
-            let end = strip_cr(source, content) as usize;
             let continued = self.rules.continuation && end > start && source[end - 1] == b'\\';
             // `fgets` reads a line of `MAX_LINE - 1` bytes or more (its LF included) in chunks.
-            let whole = lf.map_or(len, |lf| lf + 1) - start;
-            let chunked = self.rules.max_line.is_some_and(|m| whole >= m - 1);
+            let whole = lf + usize::from(has_lf) - start;
+            let chunked = LINE_LIMIT && self.rules.max_line.is_some_and(|m| whole >= m - 1);
             if continued || chunked {
                 self.out.tokens.truncate(tokens);
                 return false;
             }
-            let long = self.rules.max_token.is_some_and(|m| end - start >= m - 1);
+            let long = TOKEN_LIMIT && self.rules.max_token.is_some_and(|m| end - start >= m - 1);
             if stop == PlainEnd::Quote || long {
                 self.out.tokens.truncate(tokens);
                 let logical = Logical::Direct(span(start, end));
@@ -591,7 +618,9 @@ impl<'a> Reader<'a> {
                     comment,
                 });
             }
-            let Some(lf) = lf else { break };
+            if !has_lf {
+                break;
+            }
             start = lf + 1;
             starts.push(start as u32);
             line_number += 1;
@@ -753,7 +782,7 @@ impl<'a> Reader<'a> {
                         && self.rules.max_token.is_none_or(|m| bytes.len() < m - 1) =>
                 {
                     let (start, end) = (at as usize, at as usize + bytes.len());
-                    match plain_tokens(out, self.source, start, end) {
+                    match plain_tokens::<false>(out, self.source, start, end) {
                         PlainEnd::Line(_) => Some(None),
                         PlainEnd::Comment(p) => Some(Some(Span::new(p as u32, end as u32))),
                         PlainEnd::Quote => None,
@@ -837,12 +866,21 @@ enum PlainEnd {
 // Inlined into the reader's loop (and the one of `tokenize_line`): called once a line, its
 // call and setup were ~40 instructions of the ~500 of a line of big_hba.conf.
 #[inline(always)]
-fn plain_tokens(out: &mut AuthLines, source: &[u8], start: usize, end: usize) -> PlainEnd {
+fn plain_tokens<const TO_FILE_END: bool>(
+    out: &mut AuthLines,
+    source: &[u8],
+    start: usize,
+    end: usize,
+) -> PlainEnd {
+    debug_assert!(!TO_FILE_END || end == source.len());
     let tokens_mark = out.tokens.len();
     // The word scans may read on past the line's end (its CR or LF stops them), and what
-    // they find there is cut off: the line's last word is then not read byte by byte.
-    let token_end = |p: usize| (p + ordinary_run(&source[p..])).min(end);
-    let skip = |p: usize| skip_separators(source, p).min(end);
+    // they find there is cut off: the line's last word is then not read byte by byte. A
+    // reader that stops at the LF itself (`TO_FILE_END`: `end` is the file's end) has
+    // nothing to cut off: the scans stop at the file's end.
+    let cut = |p: usize| if TO_FILE_END { p } else { p.min(end) };
+    let token_end = |p: usize| cut(ordinary_end(source, p));
+    let skip = |p: usize| cut(skip_separators(source, p));
     // Most lines start with their first token.
     let mut p = match source.get(start) {
         Some(&c) if start < end && !is_blank(c) && c != b',' => start,
@@ -916,7 +954,7 @@ fn next_tokens(
             while p < n && (!is_blank(bytes[p]) || in_quote) {
                 // Fast path: a run of ordinary bytes outside quotes is copied as is.
                 if !in_quote && !needs_arena {
-                    let run = ordinary_run(&bytes[p..]);
+                    let run = ordinary_end(bytes, p) - p;
                     // Up to the token limit: the byte after a full token is the error.
                     // (Taking nothing when the run reached the limit made every later byte
                     // rescan the run: 10239 scans of the line for a long 12–15 token.)
@@ -1023,7 +1061,7 @@ static SPECIAL: [bool; 256] = {
 /// which are skipped a word at a time.
 fn skip_separators(bytes: &[u8], mut p: usize) -> usize {
     loop {
-        p += leading_spaces(&bytes[p..]);
+        p = spaces_end(bytes, p);
         match bytes.get(p) {
             Some(&c) if is_blank(c) || c == b',' => p += 1,
             _ => return p,
@@ -1036,24 +1074,58 @@ const fn splat(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// The number of spaces `bytes` starts with.
-fn leading_spaces(bytes: &[u8]) -> usize {
-    let mut p = 0;
-    while let Some(word) = bytes[p..].first_chunk::<8>() {
+/// The 8 bytes from `p` on as a word, the first byte lowest, if `bytes` has them. The scans
+/// below take their words by offset in the whole file: a sub-slice from `p` on was a bounds
+/// check and a length computed again for each scan.
+#[inline(always)]
+fn word_at(bytes: &[u8], p: usize) -> Option<u64> {
+    let word: [u8; 8] = bytes.get(p..p + 8)?.try_into().ok()?;
+    Some(u64::from_le_bytes(word))
+}
+
+/// The 16 bytes from `p` on as two words, if `bytes` has them.
+#[inline(always)]
+fn words_at(bytes: &[u8], p: usize) -> Option<[u64; 2]> {
+    let (first, second) = bytes.get(p..p + 16)?.split_at(8);
+    Some([
+        u64::from_le_bytes(first.try_into().ok()?),
+        u64::from_le_bytes(second.try_into().ok()?),
+    ])
+}
+
+/// Where the run of spaces from `p` on ends.
+fn spaces_end(bytes: &[u8], mut p: usize) -> usize {
+    // A column's run of spaces is 10–20 bytes in a file aligned with them: two words at a
+    // time find its end at one bounds check, mostly without going round the loop.
+    while let Some([first, second]) = words_at(bytes, p) {
+        let diff = first ^ splat(b' ');
+        if diff != 0 {
+            return p + (diff.trailing_zeros() / 8) as usize;
+        }
+        let diff = second ^ splat(b' ');
+        if diff != 0 {
+            return p + 8 + (diff.trailing_zeros() / 8) as usize;
+        }
+        p += 16;
+    }
+    while let Some(word) = word_at(bytes, p) {
         // Little-endian: the first byte that is not a space is the lowest non-zero one.
-        let diff = u64::from_le_bytes(*word) ^ splat(b' ');
+        let diff = word ^ splat(b' ');
         if diff != 0 {
             return p + (diff.trailing_zeros() / 8) as usize;
         }
         p += 8;
     }
-    p + bytes[p..].iter().take_while(|&&c| c == b' ').count()
+    while bytes.get(p) == Some(&b' ') {
+        p += 1;
+    }
+    p
 }
 
-/// The length of the run of bytes that are not [`SPECIAL`] at the start of `bytes`. Every
-/// special byte is below `-`, which names, addresses and methods rarely use: a word with no
-/// byte below it is skipped whole, and only a byte that is below it is looked up.
-fn ordinary_run(bytes: &[u8]) -> usize {
+/// Where the run of bytes that are not [`SPECIAL`] from `p` on ends. Every special byte is
+/// below `-`, which names, addresses and methods rarely use: a word with no byte below it is
+/// skipped whole, and only a byte that is below it is looked up.
+fn ordinary_end(bytes: &[u8], mut p: usize) -> usize {
     const _: () = {
         let mut c = b'-' as usize;
         while c < 256 {
@@ -1061,12 +1133,30 @@ fn ordinary_run(bytes: &[u8]) -> usize {
             c += 1;
         }
     };
-    let mut p = 0;
-    while let Some(word) = bytes[p..].first_chunk::<8>() {
-        let x = u64::from_le_bytes(*word);
-        // "Determine if a word has a byte less than n" (Bit Twiddling Hacks): exact for the
-        // lowest such byte, which is the first one (a borrow only runs towards higher bytes).
-        let below = x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
+    // "Determine if a word has a byte less than n" (Bit Twiddling Hacks): exact for the
+    // lowest such byte, which is the first one (a borrow only runs towards higher bytes).
+    let below_dash = |x: u64| x.wrapping_sub(splat(b'-')) & !x & splat(0x80);
+    // Addresses and methods run past a word (`10.13.0.0/24`, `scram-sha-256`): two words at
+    // one bounds check, as `spaces_end` does.
+    while let Some([first, second]) = words_at(bytes, p) {
+        let mut base = p;
+        let mut below = below_dash(first);
+        if below == 0 {
+            base = p + 8;
+            below = below_dash(second);
+            if below == 0 {
+                p += 16;
+                continue;
+            }
+        }
+        let at = base + (below.trailing_zeros() / 8) as usize;
+        if SPECIAL[bytes[at] as usize] {
+            return at;
+        }
+        p = at + 1;
+    }
+    while let Some(x) = word_at(bytes, p) {
+        let below = below_dash(x);
         if below == 0 {
             p += 8;
             continue;
@@ -1077,10 +1167,10 @@ fn ordinary_run(bytes: &[u8]) -> usize {
         }
         p = at + 1;
     }
-    p + bytes[p..]
-        .iter()
-        .position(|&c| SPECIAL[c as usize])
-        .unwrap_or(bytes.len() - p)
+    while bytes.get(p).is_some_and(|&c| !SPECIAL[c as usize]) {
+        p += 1;
+    }
+    p
 }
 
 /// `pg_isblank`: space, TAB, CR.
