@@ -172,14 +172,15 @@ mod mapped {
                 return Err(release(file));
             }
             // SAFETY: a new mapping chosen by the kernel; `len > 0` and the descriptor is open
-            // for reading. MAP_POPULATE maps every page now, in one call, rather than one
-            // fault for every 16 pages.
+            // for reading. Not MAP_POPULATE: it maps the pages one at a time
+            // (`__get_user_pages`, 0.17 ms for 1.6 MB), where a fault maps the 16 around it
+            // at once.
             let ptr = unsafe {
                 libc::mmap(
                     std::ptr::null_mut(),
                     len,
                     libc::PROT_READ,
-                    libc::MAP_PRIVATE | libc::MAP_POPULATE,
+                    libc::MAP_PRIVATE,
                     fd,
                     0,
                 )
