@@ -293,6 +293,11 @@ fn into_drop_in(set: &ConfigSet, name: &str, value: &[u8], into: &Path) -> Setti
 mod tests {
     use super::*;
 
+    use crate::fix::apply::splice;
+    use crate::model::config_set::{AutoConf, LoadOptions};
+    use crate::model::fs::MemFs;
+    use crate::model::version::PgVersion;
+
     #[test]
     fn the_line_ending_is_the_one_most_lines_end_with() {
         assert_eq!(line_ending(b""), b"\n");
@@ -302,10 +307,6 @@ mod tests {
         assert_eq!(line_ending(b"\r\r\n\r\n"), b"\r\n");
         assert_eq!(line_ending(b"a\rb\rc\n"), b"\n");
     }
-    use crate::fix::apply::splice;
-    use crate::model::config_set::{AutoConf, LoadOptions};
-    use crate::model::fs::MemFs;
-    use crate::model::version::PgVersion;
 
     fn load(fs: &MemFs) -> ConfigSet {
         ConfigSet::load(

@@ -214,12 +214,13 @@ fn read_path(path: &Path, lease: bool) -> io::Result<FileBytes> {
 fn read_regular_file(path: &Path, lease: bool) -> io::Result<FileBytes> {
     let file = open_nonblocking(path)?;
     let len = regular_file_len(&file.metadata()?)?;
-    let file = match lease {
-        true => match FileBytes::map(file, len) {
+    let file = if lease {
+        match FileBytes::map(file, len) {
             Ok(mapped) => return Ok(mapped),
             Err(file) => file,
-        },
-        false => file,
+        }
+    } else {
+        file
     };
     let mut bytes = Vec::with_capacity(len as usize);
     // `take` bounds the read even if the file grows while we read it.
