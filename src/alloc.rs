@@ -1,6 +1,7 @@
 //! The program's allocator: the system's, except that on Linux a block of 1.5 MiB or more gets
 //! a mapping of its own, aligned to 2 MiB and marked for transparent huge pages, and blocks
-//! from 64 KiB up to that are carved from shared chunks of 4 MiB on huge pages (`medium`).
+//! from 64 KiB up to that are carved from shared chunks of 4 MiB on huge pages (`medium`);
+//! a block of 1.5 MiB or more too, when it fits what is left of the current chunk.
 //!
 //! Why: a `pgconf lint` of a 3 MB file touches about 9 MB (the input, its line index, the
 //! tree), and on the virtual machines CI and containers run on each first touch of a 4 KiB
@@ -150,10 +151,12 @@ mod linux {
 
         unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
             match class(&layout) {
-                // SAFETY: `ptr` and this length are those `map_aligned` (or `realloc`)
-                // mapped for a block of this size.
+                // SAFETY: `ptr` is a live big block of `layout`: carved from a chunk, or
+                // else a mapping `map_aligned` (or `realloc`) made for a block of this size.
                 Class::Big => unsafe {
-                    libc::munmap(ptr.cast(), mapped_len(layout.size()));
+                    if !medium::dealloc(ptr, layout) {
+                        libc::munmap(ptr.cast(), mapped_len(layout.size()));
+                    }
                 },
                 // SAFETY: `ptr` is a live medium block of `layout` (the caller's contract
                 // and `class`), from `medium` or else from `System`.
@@ -173,34 +176,41 @@ mod linux {
             match (class(&layout), class(&new_layout)) {
                 // SAFETY: the caller's contract, passed on.
                 (Class::Small, Class::Small) => unsafe { System.realloc(ptr, layout, new_size) },
-                (Class::Big, Class::Big) => {
-                    // SAFETY: `ptr` is a mapping of `mapped_len(layout.size())` bytes made
-                    // here; the kernel moves or grows it, keeping its contents.
-                    let moved = unsafe {
-                        libc::mremap(
-                            ptr.cast(),
-                            mapped_len(layout.size()),
-                            mapped_len(new_size),
-                            libc::MREMAP_MAYMOVE,
-                        )
-                    };
-                    if moved == libc::MAP_FAILED {
-                        ptr::null_mut()
-                    } else {
-                        moved.cast()
+                (old @ (Class::Medium | Class::Big), new @ (Class::Medium | Class::Big)) => {
+                    // SAFETY: `ptr` is a live block of `layout` (the caller's contract),
+                    // carved from a chunk or else made as its class says.
+                    match unsafe { medium::resize(ptr, layout, new_size) } {
+                        Some(true) => ptr,
+                        // A mapping of its own: the kernel moves or grows it, keeping its
+                        // contents.
+                        None if old == Class::Big && new == Class::Big => {
+                            // SAFETY: `ptr` is a mapping of `mapped_len(layout.size())`
+                            // bytes made here.
+                            let moved = unsafe {
+                                libc::mremap(
+                                    ptr.cast(),
+                                    mapped_len(layout.size()),
+                                    mapped_len(new_size),
+                                    libc::MREMAP_MAYMOVE,
+                                )
+                            };
+                            if moved == libc::MAP_FAILED {
+                                ptr::null_mut()
+                            } else {
+                                moved.cast()
+                            }
+                        }
+                        // The system's block stays with it unless chunks take it now.
+                        None if old == Class::Medium
+                            && new == Class::Medium
+                            && !medium::takes(&new_layout) =>
+                        // SAFETY: the system allocator made it (`resize`); the caller's
+                        // contract.
+                        unsafe { System.realloc(ptr, layout, new_size) },
+                        // SAFETY: the caller's contract, passed on.
+                        Some(false) | None => unsafe { self.moved(ptr, layout, new_layout) },
                     }
                 }
-                // SAFETY: `ptr` is a live medium block of `layout`; the caller's contract.
-                (Class::Medium, Class::Medium) => unsafe {
-                    match medium::resize(ptr, layout, new_size) {
-                        Some(true) => ptr,
-                        // The system's block stays with it unless chunks take it now.
-                        None if !medium::takes(&new_layout) => {
-                            System.realloc(ptr, layout, new_size)
-                        }
-                        Some(false) | None => self.moved(ptr, layout, new_layout),
-                    }
-                },
                 // SAFETY: the caller's contract, passed on.
                 _ => unsafe { self.moved(ptr, layout, new_layout) },
             }
@@ -225,8 +235,11 @@ mod linux {
                 }
             };
             match class(&layout) {
-                // Anonymous mappings are zeroed by the kernel.
-                Class::Big => map_aligned(layout.size()),
+                // What is left of the current chunk, else a mapping of its own (anonymous
+                // mappings are zeroed by the kernel).
+                Class::Big => {
+                    medium::carve_big(layout, zeroed).unwrap_or_else(|| map_aligned(layout.size()))
+                }
                 Class::Medium => medium::alloc(layout, zeroed).unwrap_or_else(system),
                 Class::Small => system(),
             }
@@ -250,7 +263,8 @@ mod linux {
     }
 
     /// Blocks from 64 KiB up to the big ones, carved one after the other from chunks of
-    /// 4 MiB on huge pages, once a run has asked for a block of 256 KiB or more.
+    /// 4 MiB on huge pages, once a run has asked for a block of 256 KiB or more; and big
+    /// blocks that fit what is left of the current chunk ([`carve_big`]).
     ///
     /// Why: a big pg_hba.conf's field and line lists, and the rules' indexes, are blocks of
     /// 100 KB to 1 MB. From the system allocator each is filled 4 KiB at a time, ~1.2 µs of
@@ -415,6 +429,25 @@ mod linux {
             }
         }
 
+        /// A big block for `layout`, zeroed if `zeroed`, carved from what is left of the
+        /// current chunk; `None` when it does not fit there (it then gets a mapping of its
+        /// own, and the chunk stays current for the medium blocks that follow).
+        ///
+        /// Why: a big pg_hba.conf's token list and records came after its line list and
+        /// index in huge pages of their own, three in all for 3.8 MB; packed after them in
+        /// one chunk they fill two (`bench/PROFILE.md`, twenty-third pass).
+        pub(super) fn carve_big(layout: Layout, zeroed: bool) -> Option<*mut u8> {
+            if layout.align() > ALIGN || !STARTED.load(Ordering::Relaxed) {
+                return None;
+            }
+            let chunks = chunks();
+            match chunks.current {
+                0 => None,
+                // SAFETY: `current` is a mapped chunk, and the lock is held.
+                current => unsafe { carve(current, layout, zeroed) },
+            }
+        }
+
         /// Carves a block for `layout` at the top of `chunk`, if it fits.
         ///
         /// # Safety
@@ -438,8 +471,8 @@ mod linux {
             Some(start as *mut u8)
         }
 
-        /// Frees `block`, a live medium block of `layout`, if it was carved here; `false`
-        /// if the system allocator made it.
+        /// Frees `block`, a live medium or big block of `layout`, if it was carved here;
+        /// `false` if the system allocator (or, big, a mapping of its own) made it.
         ///
         /// # Safety
         /// As [`std::alloc::GlobalAlloc::dealloc`].
@@ -470,8 +503,8 @@ mod linux {
         /// `None` if the system allocator made it.
         ///
         /// # Safety
-        /// `block` is a live medium block of `layout`; `new_size` with `layout.align()` is a
-        /// medium layout.
+        /// `block` is a live medium or big block of `layout`; `new_size` with
+        /// `layout.align()` is a medium or big layout.
         pub(super) unsafe fn resize(
             block: *mut u8,
             layout: Layout,
@@ -505,8 +538,19 @@ mod linux {
     mod tests {
         use super::*;
 
+        /// Held by the tests that make big or medium blocks: the chunks are the process's,
+        /// and a test carving blocks at the same time would move the tops another expects.
+        static CHUNKS_IN_TEST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+        fn chunks_to_myself() -> std::sync::MutexGuard<'static, ()> {
+            CHUNKS_IN_TEST
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+
         #[test]
         fn big_blocks_are_aligned_zeroed_and_keep_their_contents_when_resized() {
+            let _chunks = chunks_to_myself();
             let a = HugePageAlloc;
             // Exactly one huge page; small pages after one; rounded up to huge pages.
             for size in [HUGE, HUGE + 1, 3 * HUGE + 4095, 5_000_000, 7 << 20] {
@@ -515,7 +559,10 @@ mod linux {
                 unsafe {
                     let p = a.alloc_zeroed(layout);
                     assert!(!p.is_null());
-                    assert_eq!(p as usize % HUGE, 0, "{size}");
+                    // A mapping of its own, unless what is left of a chunk held it.
+                    if !medium::carved(p) {
+                        assert_eq!(p as usize % HUGE, 0, "{size}");
+                    }
                     assert!(std::slice::from_raw_parts(p, size).iter().all(|&b| b == 0));
                     *p = 7;
                     *p.add(size - 1) = 9;
@@ -550,10 +597,10 @@ mod linux {
                 .all(|i| unsafe { *p.add(i) } == seed.wrapping_add(i as u8))
         }
 
-        // One test, not several: the chunks are the process's, and another test carving
-        // blocks at the same time would move the tops this one expects.
+        // One test, not several, and none other at the same time (`chunks_to_myself`).
         #[test]
         fn medium_blocks_share_chunks_grow_at_the_top_and_come_back() {
+            let _chunks = chunks_to_myself();
             let a = HugePageAlloc;
             let layout = |size| Layout::from_size_align(size, 16).unwrap();
             assert_eq!(class(&layout(medium::SMALLEST - 1)), Class::Small);
@@ -626,6 +673,43 @@ mod linux {
                     a.dealloc(p, layout(1_400_000));
                 }
                 a.dealloc(z, layout(150_000));
+                // The current chunk, empty, starts over. A big block is carved after the
+                // medium ones when it fits, grows there in place, and is zeroed when asked
+                // where room was handed out before.
+                let m = a.alloc(layout(300_000));
+                fill(m, 300_000, 4);
+                let b = a.alloc_zeroed(layout(1_600_000));
+                assert!(medium::carved(m) && medium::carved(b));
+                assert_eq!(b as usize, m as usize + 300_000);
+                assert!(
+                    std::slice::from_raw_parts(b, 1_600_000)
+                        .iter()
+                        .all(|&x| x == 0)
+                );
+                fill(b, 1_600_000, 5);
+                let b2 = a.realloc(b, layout(1_600_000), 1_700_000);
+                assert_eq!(b2, b);
+                // One that does not fit what is left has a mapping of its own, and the
+                // chunk stays current: the next medium block follows the big one.
+                let own = a.alloc(layout(3 << 20));
+                assert!(!medium::carved(own));
+                assert_eq!(own as usize % HUGE, 0);
+                fill(own, 3 << 20, 6);
+                let after = a.alloc(layout(100_000));
+                assert_eq!(after as usize, b2 as usize + 1_700_000);
+                // A carved big block given back at the top, and shrunk in place.
+                a.dealloc(after, layout(100_000));
+                let b3 = a.realloc(b2, layout(1_700_000), 1_000_000);
+                assert_eq!(b3, b2);
+                assert!(holds(b3, 1_000_000, 5) && holds(m, 300_000, 4));
+                // Grown past the chunk's end it moves to a mapping of its own.
+                let b4 = a.realloc(b3, layout(1_000_000), 5 << 20);
+                assert!(!medium::carved(b4) && holds(b4, 1_000_000, 5));
+                let own2 = a.realloc(own, layout(3 << 20), 6 << 20);
+                assert!(holds(own2, 3 << 20, 6));
+                a.dealloc(own2, layout(6 << 20));
+                a.dealloc(b4, layout(5 << 20));
+                a.dealloc(m, layout(300_000));
             }
             // Threads carving, growing and freeing at once keep their blocks apart.
             let threads: Vec<_> = (0..4u8)

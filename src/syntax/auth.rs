@@ -450,12 +450,14 @@ fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
     }
     // Counting the LFs is one vector loop; it sizes the index and the lists exactly.
     let lfs = memchr::memchr_iter(b'\n', source).count();
-    // The lists before the index: in a big file the lists are the program's first big blocks,
-    // after which the allocator carves blocks like the index from huge pages (`alloc`), where
-    // it was 20 faults of the system heap's small pages for 22,000 lines.
-    let mut reader = Reader::new(source, rules, lfs + 1, true);
+    // The line list first: in a big file it is the program's first big block, after which
+    // the allocator carves blocks like the index from huge pages (`alloc`), where it was 20
+    // faults of the system heap's small pages for 22,000 lines. The token list last, which
+    // then gives back what it did not use (below) to the records that follow.
+    let lines = Vec::with_capacity(lfs + 1);
     let mut starts = Vec::with_capacity(lfs + 1);
     starts.push(0);
+    let mut reader = Reader::with_lines(source, rules, lines, true);
     if !reader.build_indexing(&mut starts) {
         // From the first line continued (14+) or too long (12–13) on, the lines are found
         // first.
@@ -471,6 +473,9 @@ fn read_indexing(source: &[u8], rules: TokenizeRules) -> (AuthLines, Vec<u32>) {
             None => reader.build_unlimited(&index, false, from),
         }
     }
+    // Room was reserved for six tokens a line; a big pg_hba.conf uses about four. At the top
+    // of its allocator's chunk, the rest is given back in place (`alloc`).
+    reader.out.tokens.shrink_to_fit();
     (reader.out, starts)
 }
 
@@ -528,10 +533,21 @@ fn strip_cr(source: &[u8], content: Span) -> u32 {
 impl<'a> Reader<'a> {
     /// A reader of a file of `lines` physical lines.
     fn new(source: &'a [u8], rules: TokenizeRules, lines: usize, plain_lines: bool) -> Self {
+        Self::with_lines(source, rules, Vec::with_capacity(lines), plain_lines)
+    }
+
+    /// A reader whose line list is `lines`, empty, with room for every physical line.
+    fn with_lines(
+        source: &'a [u8],
+        rules: TokenizeRules,
+        lines: Vec<AuthLine>,
+        plain_lines: bool,
+    ) -> Self {
+        let capacity = lines.capacity();
         Reader {
             out: AuthLines {
-                lines: Vec::with_capacity(lines),
-                tokens: Vec::with_capacity(lines * 6),
+                lines,
+                tokens: Vec::with_capacity(capacity * 6),
                 joints: Vec::new(),
                 errors: Vec::new(),
                 arena: Vec::new(),
