@@ -601,8 +601,8 @@ cargo bench --bench read      # in-process benchmarks only; add `-- parse` etc. 
 cargo bench --bench lint      # lint, fix and first-match benchmarks
 PGCONF_BENCH_ALLOC=1 cargo bench --bench read -- parse   # with allocation counts
 cargo bench --bench profile --no-run   # then, for instruction counts:
-valgrind --tool=callgrind target/release/deps/profile-* conf-parse big_active.conf 2
-valgrind --tool=callgrind target/release/deps/profile-* lint big_active.conf 1   # also: fix debian
+valgrind --tool=callgrind target/*/release/deps/profile-* conf-parse big_active.conf 2
+valgrind --tool=callgrind target/*/release/deps/profile-* lint big_active.conf 1   # also: fix debian
 ```
 
 The corpus benchmarks (`parse::corpus`, `model::corpus`) and the corpus tree row read

@@ -61,7 +61,7 @@ cp "$data/debian15_postgresql.conf" etc/postgresql/15/main/postgresql.conf
 cp "$data/debian15_pg_hba.conf" etc/postgresql/15/main/pg_hba.conf
 cp "$data/debian15_pg_ident.conf" etc/postgresql/15/main/pg_ident.conf
 
-PGCONF="$repo/target/release/pgconf" \
+PGCONF="$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/pgconf" \
     PYTHON_PGTOOLKIT="$cache/venv/bin/python" \
     REPO="$repo" \
     python3 "$repo/bench/compare.py" "$work" "$repo/BENCHMARKS.md"

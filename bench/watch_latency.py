@@ -6,16 +6,24 @@ postgresql.conf N times (alternating a value so every change matters), and measu
 from each write to the summary line of the new result. Reports the median and the 90th
 percentile, and the same minus the debounce window (75 ms), which is what the issue's target
 ("within 100 ms of the debounced event") is about. A benchmark, not a test: run it on a quiet
-machine. Usage: bench/watch_latency.py [--pgconf target/release/pgconf] [--runs 30] [DIR]
+machine. Usage: bench/watch_latency.py [--pgconf target/<host triple>/release/pgconf] [--runs 30] [DIR]
 """
 import argparse, os, shutil, statistics, subprocess, sys, tempfile, threading, time, queue
 
 DEBOUNCE_MS = 75
 
 
+def release_binary():
+    """The release build's pgconf: builds name their target (.cargo/config.toml), so it is
+    under the host's triple."""
+    info = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
+    host = next(l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("host:"))
+    return os.path.join("target", host, "release", "pgconf")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pgconf", default="target/release/pgconf")
+    ap.add_argument("--pgconf", default=release_binary())
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("dir", nargs="?", default="fixtures/example")
     a = ap.parse_args()

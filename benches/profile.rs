@@ -3,9 +3,9 @@
 //!
 //! ```sh
 //! cargo bench --bench profile --no-run   # prints the binary's path
-//! valgrind --tool=callgrind --callgrind-out-file=cg.out target/release/deps/profile-* conf-parse big_active.conf 5
+//! valgrind --tool=callgrind --callgrind-out-file=cg.out target/*/release/deps/profile-* conf-parse big_active.conf 5
 //! callgrind_annotate cg.out | head -40
-//! perf record -g target/release/deps/profile-* hba-load big_hba.conf 200
+//! perf record -g target/*/release/deps/profile-* hba-load big_hba.conf 200
 //! ```
 //!
 //! Workloads: `conf-parse`, `conf-load` (the config model), `hba-parse`, `hba-load` (typed
