@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Timings for bench/compare.sh: pgtoolkit, Augeas and pgconf on the same files, one run.
 
-usage: compare.py WORKDIR OUTPUT.md   (environment: PGCONF, PYTHON_PGTOOLKIT, REPO, QUICK)
+usage: compare.py WORKDIR OUTPUT.md   (environment: PGCONF, PGCONF_DYNAMIC, PYTHON_PGTOOLKIT, REPO, QUICK)
 
 Every figure is a median. Process timings (pgconf, `python -m pgtoolkit.conf`, augtool) use
 hyperfine when it is installed (no shell, output discarded), else a loop here; in-process
@@ -23,6 +23,8 @@ import time
 
 WORK, OUT = sys.argv[1], sys.argv[2]
 PGCONF = os.environ["PGCONF"]
+# The same source linked dynamically (what `cargo install --git` builds), timed beside it.
+PGCONF_DYNAMIC = os.environ.get("PGCONF_DYNAMIC")
 PY = os.environ["PYTHON_PGTOOLKIT"]
 REPO = os.environ["REPO"]
 QUICK = bool(os.environ.get("QUICK"))
@@ -176,6 +178,8 @@ def fix_check(path):
 pg_lint = {f: run_time(lint(f), RUNS)
            for f in ["big.conf", "big_active.conf", "big_hba.conf", "active_x10.conf", "hba_2k.conf"]}
 pg_fix = {f: run_time(fix_check(f), RUNS) for f in ["big.conf", "big_active.conf", "big_hba.conf"]}
+dyn_lint = {f: run_time([PGCONF_DYNAMIC] + lint(f)[1:], RUNS)
+            for f in ["big.conf", "big_active.conf", "big_hba.conf"]} if PGCONF_DYNAMIC else {}
 
 # ---------------------------------------------------------------- corpus tree
 CORPUS = os.environ.get("PGCONF_CORPUS") or os.path.join(REPO, "..", "shared", "corpus")
@@ -212,6 +216,9 @@ latency = {
     "pgconf lint (the folder: conf, hba, ident)": run_time([PGCONF, "lint", main], lat_runs),
     "pgconf fix --check (the folder)": run_time([PGCONF, "fix", "--check", main], lat_runs),
 }
+if PGCONF_DYNAMIC:
+    latency["pgconf --version, dynamically linked build"] = run_time([PGCONF_DYNAMIC, "--version"], lat_runs)
+    latency["pgconf lint (the folder), dynamically linked build"] = run_time([PGCONF_DYNAMIC, "lint", main], lat_runs)
 
 # ---------------------------------------------------------------- pgconf, in process (divan)
 log("pgconf in-process (cargo bench --bench read)")
@@ -323,6 +330,11 @@ for cmd, label in [(pg_lint, "**pgconf `lint --format json`**"), (pg_fix, "**pgc
         wall, cpu_s, rss = cmd[f]
         row(f"{label} (process, every rule; peak RSS {rss / 1024:,.0f} MiB)", f, (wall, cpu_s), base)
 for f, base in [("big.conf", t_pc), ("big_active.conf", t_pca), ("big_hba.conf", t_ph)]:
+    if f in dyn_lint:
+        wall, cpu_s, rss = dyn_lint[f]
+        row(f"pgconf `lint --format json`, dynamically linked build (process; peak RSS {rss / 1024:,.0f} MiB)",
+            f, (wall, cpu_s), base)
+for f, base in [("big.conf", t_pc), ("big_active.conf", t_pca), ("big_hba.conf", t_ph)]:
     s_ = ip(f"lint_json/{f}")[0]
     if s_:
         row("**pgconf `lint --format json`** (in-process, no process start)", f, (s_, None), base)
@@ -381,7 +393,9 @@ v = latency["pgconf --version"]
 L("| command (Debian 12 cluster 15/main defaults) | wall | ÷ `--version` | CPU | peak RSS |")
 L("| --- | ---: | ---: | ---: | ---: |")
 for k, (w, c, rss) in latency.items():
-    L(f"| `{k}` | {ms(w)} | {w / v[0]:.2f} | {ms(c)} | {rss / 1024:.1f} MiB |")
+    # A dynamically linked build's commands against its own `--version`.
+    vk = latency["pgconf --version, dynamically linked build"] if "dynamically" in k else v
+    L(f"| `{k}` | {ms(w)} | {w / vk[0]:.2f} | {ms(c)} | {rss / 1024:.1f} MiB |")
 
 thr = []
 T = thr.append
@@ -439,6 +453,12 @@ for f, base, need, note in [("big.conf", t_pc, 25, ""),
     proc = pgt_proc[f][1]
     G(f"| the same, process against process (pgtoolkit: interpreter start, import, parse{note}) | "
       f"{proc / cpu_s:,.1f}× | {met(proc / cpu_s >= need)} |")
+    # The build above is the checkout's (README: `cargo install --path .`), linked statically;
+    # `cargo install --git` links dynamically, and starts slower.
+    if f in dyn_lint:
+        d = dyn_lint[f][1]
+        G(f"| the same, the dynamically linked build (`cargo install --git`; process, CPU{note}) | "
+          f"{base[1] / d:,.1f}× | {met(base[1] / d >= need)} |")
 for small, big, label in [("active_x10.conf", "big_active.conf", "lint 10× input ≤ 11× CPU, active ×10 → ×100 (process)"),
                           ("hba_2k.conf", "big_hba.conf", "lint 10× input ≤ 11× CPU, 2,000 → 20,000 hba rules (process)")]:
     r = pg_lint[big][1] / pg_lint[small][1]
@@ -464,6 +484,11 @@ for k, limit in [("pgconf lint (the folder: conf, hba, ident)", 2), ("pgconf fix
     w, c, _ = latency[k]
     G(f"| `{k.split(' (')[0]}` of Debian's defaults within {limit}× `--version` | wall {w / vv[0]:.2f}×, CPU {c / vv[1]:.2f}× | "
       f"{met(w / vv[0] <= limit)} (wall){'' if c / vv[1] <= limit else ', not in CPU'} |")
+if PGCONF_DYNAMIC:
+    (w, c, _), (dw, dc, _) = (latency["pgconf lint (the folder), dynamically linked build"],
+                              latency["pgconf --version, dynamically linked build"])
+    G(f"| the same for `lint`, the dynamically linked build against its own `--version` | wall {w / dw:.2f}×, CPU {c / dc:.2f}× | "
+      f"{met(w / dw <= 2)} (wall){'' if c / dc <= 2 else ', not in CPU'} |")
 fm = ip("first_match_20k_x_175")[0]
 if fm:
     G(f"| first match, 20,000 records × 175 ClickPipes IPs < 50 ms (in-process, index build + lookups) | {ms(fm)} | {met(fm < 0.05)} |")
@@ -512,8 +537,10 @@ pgconf against the tools users have today, measured **in one run on the same fil
 system time (`process_time()` for pgtoolkit in-process, `wait4` for processes); on this shared
 machine it is the steadier figure, and the first ratio column divides pgtoolkit's in-process
 parse CPU time of the same file by the row's (pgconf's in-process benchmarks have only wall
-time, which can only make their ratio smaller). Process rows run the `pgconf` binary, which
-puts blocks of 1.5 MiB or more on transparent huge pages, and carves blocks from 64 KiB from
+time, which can only make their ratio smaller). Process rows run the `pgconf` binary as a
+checkout builds it (README: `cargo install --path .`), which on Linux with glibc is linked
+statically (`.cargo/config.toml`); rows marked "dynamically linked build" run the same source
+as `cargo install --git` builds it, for comparison. The binary puts blocks of 1.5 MiB or more on transparent huge pages, and carves blocks from 64 KiB from
 shared chunks on huge pages once a run asks for 256 KiB at once (`src/alloc.rs`). In-process rows of
 `lint` (`benches/lint.rs`) use that allocator too, since they time what the program does
 (under glibc's alone, big_active.conf took either ~24 or ~40 ms a run, as glibc had or had

@@ -36,6 +36,10 @@ echo "== building pgconf (release) and its benchmarks" >&2
 # The binary last: building the benchmarks builds it too, with the dev-dependencies' features
 # (proptest turns regex-syntax's Unicode tables back on), which is not the binary users get.
 (cd "$repo" && cargo bench --locked --bench read --no-run -q 2>/dev/null && cargo bench --locked --bench lint --no-run -q 2>/dev/null && cargo build --release --locked -q)
+# Beside it, the build `cargo install --git` makes, which does not read .cargo/config.toml:
+# linked dynamically (no flags at all, where the checkout's build links statically).
+(cd "$repo" && CARGO_ENCODED_RUSTFLAGS= cargo build --release --locked -q --target-dir target/dynamic)
+host=$(rustc -vV | sed -n 's/^host: //p')
 
 echo "== inputs (anchors.md §0) in $work" >&2
 data=$repo/benches/data
@@ -61,7 +65,8 @@ cp "$data/debian15_postgresql.conf" etc/postgresql/15/main/postgresql.conf
 cp "$data/debian15_pg_hba.conf" etc/postgresql/15/main/pg_hba.conf
 cp "$data/debian15_pg_ident.conf" etc/postgresql/15/main/pg_ident.conf
 
-PGCONF="$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/pgconf" \
+PGCONF="$repo/target/$host/release/pgconf" \
+    PGCONF_DYNAMIC="$repo/target/dynamic/$host/release/pgconf" \
     PYTHON_PGTOOLKIT="$cache/venv/bin/python" \
     REPO="$repo" \
     python3 "$repo/bench/compare.py" "$work" "$repo/BENCHMARKS.md"
