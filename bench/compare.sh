@@ -39,7 +39,7 @@ echo "== building pgconf (release) and its benchmarks" >&2
 # Beside it, the build `cargo install --git` makes, which does not read .cargo/config.toml:
 # linked dynamically (no flags at all, where the checkout's build links statically).
 (cd "$repo" && CARGO_ENCODED_RUSTFLAGS= cargo build --release --locked -q --target-dir target/dynamic)
-host=$(rustc -vV | sed -n 's/^host: //p')
+host=$(rustc --print host-tuple)
 
 echo "== inputs (anchors.md §0) in $work" >&2
 data=$repo/benches/data

@@ -16,8 +16,8 @@ DEBOUNCE_MS = 75
 def release_binary():
     """The release build's pgconf: builds name their target (.cargo/config.toml), so it is
     under the host's triple."""
-    info = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=True).stdout
-    host = next(l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("host:"))
+    host = subprocess.run(["rustc", "--print", "host-tuple"], capture_output=True, text=True,
+                          check=True).stdout.strip()
     return os.path.join("target", host, "release", "pgconf")
 
 
